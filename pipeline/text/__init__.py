@@ -1,5 +1,14 @@
 """The cleaning library: plain functions, no Dagster. Each step returns its result and a record of what it did."""
 
+from pipeline.text.chrome import ChromeResult, Post, strip_chrome
+from pipeline.text.decode import Decoded, Undecodable, decode_bytes
+from pipeline.text.dedup import Duplicate, dedup_paragraphs, find_duplicates, normalize
+from pipeline.text.html import HtmlText, html_to_text, looks_like_html
+from pipeline.text.language import LanguageResult, detect_language
 from pipeline.text.mojibake import MojibakeReport, fix_mojibake, has_mojibake, repair_mojibake
 
-__all__ = ["MojibakeReport", "fix_mojibake", "has_mojibake", "repair_mojibake"]
+__all__ = [
+    "ChromeResult", "Decoded", "Duplicate", "HtmlText", "LanguageResult", "MojibakeReport", "Post", "Undecodable",
+    "decode_bytes", "dedup_paragraphs", "detect_language", "find_duplicates", "fix_mojibake", "has_mojibake",
+    "html_to_text", "looks_like_html", "normalize", "repair_mojibake", "strip_chrome",
+]  # fmt: skip

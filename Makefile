@@ -1,0 +1,34 @@
+# `make run` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Dagster's instance is this folder: dagster.yaml here, its storage in .dagster/ (git-ignored).
+export DAGSTER_HOME := $(CURDIR)
+
+.PHONY: run test ui text-tables clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+# Materialize every asset (and its checks) from the raw folder into the curated folder, without the UI.
+run: $(STAMP)
+	$(BIN)/dagster asset materialize -m pipeline.definitions --select '*'
+	$(BIN)/python -m pipeline
+
+test: $(STAMP)
+	$(BIN)/dg check defs
+	$(BIN)/python -m pytest -q
+
+ui: $(STAMP)
+	$(BIN)/dagster dev -h 127.0.0.1
+
+# Rebuild the character tables fix_mojibake and decode_bytes rank by (from Debian's gettext catalogues).
+text-tables: $(STAMP)
+	$(BIN)/python eval/build_text_tables.py
+
+clean:
+	rm -rf $(VENV) .dagster logs .logs_queue history storage schedules curated/corpus curated/rejected curated/.work

@@ -1,0 +1,169 @@
+"""The document table every stage passes on, the published schemas, and atomic Parquet publication.
+
+Stages never drop a row: a rejected document keeps its row with `reject_stage` and `reject_reason` set,
+so at the end every raw file is either in the corpus or in the rejected table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from importlib.metadata import version
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PIPELINE_VERSION = version("pipeline")
+SCHEMA_VERSION = "1"
+
+MOJIBAKE = pa.struct(
+    [
+        pa.field("kinds", pa.list_(pa.string())),  # readings / ftfy steps undone; empty when none
+        pa.field("runs", pa.int32()),  # damaged sequences repaired
+        pa.field("guessed", pa.int32()),  # of those, chosen by rule among several candidates or a lost byte
+        pa.field("unrecoverable", pa.int32()),  # written as U+FFFD
+    ]
+)
+POST = pa.struct(
+    [
+        pa.field("author", pa.string()),
+        pa.field("score", pa.int64()),
+        pa.field("age", pa.string()),
+        pa.field("depth", pa.int32()),
+    ]
+)
+LANGUAGE_SHARE = pa.struct([pa.field("language", pa.string()), pa.field("share", pa.float64())])
+
+# Every column, in the order the stages fill them in.
+DOCUMENTS = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("source_sha256", pa.string(), nullable=False),
+        pa.field("source_bytes", pa.int64(), nullable=False),
+        pa.field("content", pa.binary()),  # the raw bytes; only the stage tables carry them
+        pa.field("text", pa.string()),
+        pa.field("source_encoding", pa.string()),
+        pa.field("decode_method", pa.string()),
+        pa.field("mojibake", MOJIBAKE),
+        pa.field("is_html", pa.bool_()),
+        pa.field("page_title", pa.string()),
+        pa.field("page_language", pa.string()),
+        pa.field("chrome_removed", pa.list_(pa.string())),
+        pa.field("posts", pa.list_(POST)),
+        pa.field("language", pa.string()),
+        pa.field("language_score", pa.float64()),
+        pa.field("languages", pa.list_(LANGUAGE_SHARE)),
+        pa.field("paragraphs_removed", pa.list_(pa.string())),
+        pa.field("reject_stage", pa.string()),
+        pa.field("reject_reason", pa.string()),
+        pa.field("duplicate_of", pa.string()),
+    ]
+)
+
+_PROVENANCE = [
+    pa.field("n_chars", pa.int32(), nullable=False),
+    pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("pipeline_version", pa.string(), nullable=False),
+    pa.field("run_id", pa.string(), nullable=False),
+]
+_CORPUS_DROP = {"content", "reject_stage", "reject_reason", "duplicate_of"}
+CORPUS = pa.schema([f for f in DOCUMENTS if f.name not in _CORPUS_DROP] + _PROVENANCE)
+REJECTED = pa.schema(
+    [
+        pa.field("doc_id", pa.string(), nullable=False),
+        pa.field("source_path", pa.string(), nullable=False),
+        pa.field("source_sha256", pa.string(), nullable=False),
+        pa.field("source_bytes", pa.int64(), nullable=False),
+        pa.field("stage", pa.string(), nullable=False),
+        pa.field("reason", pa.string(), nullable=False),
+        pa.field("duplicate_of", pa.string()),
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+        pa.field("pipeline_version", pa.string(), nullable=False),
+        pa.field("run_id", pa.string(), nullable=False),
+    ]
+)
+
+COLUMN_DOCS = {
+    "doc_id": "stable id: hash of the source path and the source bytes",
+    "source_path": "path relative to the raw folder, '/'-separated",
+    "source_sha256": "SHA-256 of the raw bytes",
+    "source_bytes": "size of the raw file in bytes",
+    "text": "the cleaned text; paragraphs separated by newlines",
+    "source_encoding": "encoding the bytes were decoded with (Python codec name)",
+    "decode_method": "how it was found: bom, utf-8, meta or detected",
+    "mojibake": "what the mojibake repair did: kinds, runs, guessed, unrecoverable",
+    "is_html": "the source was HTML",
+    "page_title": "the HTML <title>",
+    "page_language": "language of the page around the text (HTML lang, or the removed chrome's language)",
+    "chrome_removed": "every line removed as page chrome, for audit",
+    "posts": "forum posts found: author, score, age, depth",
+    "language": "main language (ISO 639-1) or 'und'",
+    "language_score": "langdetect's probability for `language`",
+    "languages": "every language above 10 % and its share",
+    "paragraphs_removed": "repeated paragraphs removed from this document",
+    "n_chars": "characters in `text`",
+    "ingested_at": "when this run wrote the row (UTC)",
+    "pipeline_version": "version of this package",
+    "run_id": "Dagster run id",
+    "stage": "stage that rejected the file",
+    "reason": "why, in words",
+    "duplicate_of": "doc_id of the kept copy when the reason is duplication",
+}
+
+
+def raw_dir() -> Path:
+    """The raw folder: PIPELINE_RAW_DIR, else raw/ (relative paths are taken from the working directory)."""
+    return Path(os.environ.get("PIPELINE_RAW_DIR") or "raw").resolve()
+
+
+def curated_dir() -> Path:
+    """The curated folder: PIPELINE_CURATED_DIR, else curated/."""
+    return Path(os.environ.get("PIPELINE_CURATED_DIR") or "curated").resolve()
+
+
+def doc_id(source_path: str, sha256: str) -> str:
+    return hashlib.sha256(f"{source_path}\0{sha256}".encode()).hexdigest()[:16]
+
+
+def empty_documents() -> pa.Table:
+    return DOCUMENTS.empty_table()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def publish(table: pa.Table, folder: Path, name: str, extra_metadata: dict[str, str] | None = None) -> Path:
+    """Write `table` to folder/name.parquet so that a reader sees the old file or the new one, never half.
+
+    The file is written under a hidden name in the same folder (pyarrow.dataset and DuckDB skip names
+    starting with '.'), flushed to disk, then renamed over the old one.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    metadata = {
+        **(table.schema.metadata or {}),
+        b"pipeline_version": PIPELINE_VERSION.encode(),
+        b"schema_version": SCHEMA_VERSION.encode(),
+        b"written_at": dt.datetime.now(dt.UTC).isoformat().encode(),
+        **{k.encode(): v.encode() for k, v in (extra_metadata or {}).items()},
+    }
+    table = table.replace_schema_metadata(metadata)
+    target = folder / f"{name}.parquet"
+    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+    try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private; a published file is for every reader
+        with os.fdopen(fd, "wb") as f:
+            pq.write_table(table, f, compression="zstd")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,195 @@
+"""The pipeline's stages over the document table. No Dagster here: the assets call these.
+
+Each stage takes the table of every raw file and returns it with its own columns filled in, plus counts of
+what it did. A document a stage cannot keep is marked rejected with a reason; a stage that fails on one
+document rejects that document and goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline import text as tx
+from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id
+
+
+class Reject(Exception):
+    """Raised by a stage for a document it cannot keep; the message is the reason."""
+
+
+Row = dict
+Stats = Counter
+
+
+def _apply(table: pa.Table, stage: str, fn: Callable[[Row, Stats], Row]) -> tuple[pa.Table, Stats]:
+    rows = table.to_pylist()
+    stats: Stats = Counter()
+    for row in rows:
+        if row["reject_stage"]:
+            continue
+        stats["in"] += 1
+        try:
+            row.update(fn(row, stats))
+        except Reject as e:
+            row.update(reject_stage=stage, reject_reason=str(e))
+            stats["rejected"] += 1
+        except Exception as e:  # one bad file never stops the run
+            row.update(reject_stage=stage, reject_reason=f"{stage} failed: {type(e).__name__}: {e}")
+            stats["rejected"] += 1
+            stats["errors"] += 1
+    stats["out"] = stats["in"] - stats["rejected"]
+    return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
+
+
+def read_raw_listing(raw_dir: Path) -> dict[str, Path]:
+    """Every regular, non-hidden file under raw_dir (sub-folders included), by its '/'-separated relative path."""
+    listing = {}
+    for path in sorted(raw_dir.rglob("*")):
+        rel = path.relative_to(raw_dir)
+        if not any(part.startswith(".") for part in rel.parts) and path.is_file():
+            listing[rel.as_posix()] = path
+    return listing
+
+
+def read_raw(raw_dir: Path) -> tuple[pa.Table, Stats]:
+    """One row per file of `read_raw_listing`, with its bytes and their hash."""
+    rows = []
+    stats: Stats = Counter()
+    for source_path, path in read_raw_listing(raw_dir).items():
+        row = {name: None for name in DOCUMENTS.names}
+        try:
+            content = path.read_bytes()
+        except OSError as e:
+            row.update(
+                doc_id=doc_id(source_path, ""), source_path=source_path, source_sha256="",
+                source_bytes=path.stat().st_size if path.exists() else 0,
+                reject_stage="raw", reject_reason=f"unreadable file: {e.strerror or e}",
+            )  # fmt: skip
+            stats["rejected"] += 1
+        else:
+            sha = hashlib.sha256(content).hexdigest()
+            row.update(
+                doc_id=doc_id(source_path, sha), source_path=source_path, source_sha256=sha,
+                source_bytes=len(content), content=content,
+            )  # fmt: skip
+            stats["bytes"] += len(content)
+        rows.append(row)
+    stats["in"] = stats["out"] = len(rows)
+    stats["out"] -= stats["rejected"]
+    return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
+
+
+def decode(table: pa.Table) -> tuple[pa.Table, Stats]:
+    def fn(row: Row, stats: Stats) -> Row:
+        try:
+            d = tx.decode_bytes(row["content"])
+        except tx.Undecodable as e:
+            raise Reject(str(e)) from e
+        stats[f"encoding {d.encoding}"] += 1
+        return {"text": d.text, "source_encoding": d.encoding, "decode_method": d.method}
+
+    return _apply(table, "decode", fn)
+
+
+def fix_mojibake(table: pa.Table) -> tuple[pa.Table, Stats]:
+    def fn(row: Row, stats: Stats) -> Row:
+        text, report = tx.repair_mojibake(row["text"])
+        if report.changed:
+            stats["documents repaired"] += 1
+            stats["sequences repaired"] += report.runs
+            stats["lost-byte or ambiguous guesses"] += report.guessed
+            stats["unrecoverable (U+FFFD)"] += report.unrecoverable
+        mojibake = {"kinds": report.kinds, "runs": report.runs, "guessed": report.guessed,
+                    "unrecoverable": report.unrecoverable}  # fmt: skip
+        return {"text": text, "mojibake": mojibake}
+
+    return _apply(table, "mojibake", fn)
+
+
+def strip_chrome(table: pa.Table) -> tuple[pa.Table, Stats]:
+    def fn(row: Row, stats: Stats) -> Row:
+        text, update = row["text"], {"is_html": False}
+        if tx.looks_like_html(text, row["source_path"]):
+            page = tx.html_to_text(text)
+            text = page.text
+            update.update(is_html=True, page_title=page.title, page_language=page.lang)
+            stats["html pages"] += 1
+        result = tx.strip_chrome(text)
+        if result.removed:
+            stats["documents with chrome"] += 1
+            stats["chrome lines removed"] += len(result.removed)
+        stats["posts found"] += len(result.posts)
+        if not result.text.strip():
+            raise Reject(f"nothing but page chrome ({len(result.removed)} interface lines, no text)")
+        posts = [vars(p) for p in result.posts]
+        return {**update, "text": result.text, "chrome_removed": result.removed, "posts": posts}
+
+    return _apply(table, "chrome", fn)
+
+
+def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:
+    def fn(row: Row, stats: Stats) -> Row:
+        found = tx.detect_language(row["text"])
+        stats[f"language {found.language}"] += 1
+        page_language = row["page_language"]
+        if not page_language and row["chrome_removed"]:  # the interface's language, when it has enough words
+            chrome = tx.detect_language("\n".join(row["chrome_removed"]))
+            page_language = None if chrome.language == tx.language.UNDETERMINED else chrome.language
+        return {
+            "language": found.language,
+            "language_score": found.score,
+            "languages": [{"language": lang, "share": share} for lang, share in found.languages],
+            "page_language": page_language,
+        }
+
+    return _apply(table, "language", fn)
+
+
+def deduplicate(table: pa.Table) -> tuple[pa.Table, Stats]:
+    """Repeated paragraphs inside each document, then exact and near copies across documents."""
+
+    def paragraphs(row: Row, stats: Stats) -> Row:
+        text, removed = tx.dedup_paragraphs(row["text"])
+        stats["repeated paragraphs removed"] += len(removed)
+        return {"text": text, "paragraphs_removed": removed}
+
+    table, stats = _apply(table, "dedup", paragraphs)
+    rows = table.to_pylist()
+    live = [k for k, row in enumerate(rows) if not row["reject_stage"]]
+    found = tx.find_duplicates([rows[k]["text"] for k in live], [rows[k]["source_path"] for k in live])
+    for dup in found:
+        row, kept = rows[live[dup.index]], rows[live[dup.kept]]
+        how = "exact copy" if dup.kind == "exact" else f"near copy (Jaccard {dup.similarity:.2f})"
+        row.update(reject_stage="dedup", reject_reason=f"{how} of {kept['source_path']}", duplicate_of=kept["doc_id"])
+        stats[f"{dup.kind} duplicates"] += 1
+    stats["out"] -= len(found)
+    return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
+
+
+def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:
+    """The corpus and the rejected table, as published, from the final document table."""
+    now = dt.datetime.now(dt.UTC)
+    provenance = {"ingested_at": now, "pipeline_version": PIPELINE_VERSION, "run_id": run_id}
+    kept, rejected = [], []
+    for row in table.to_pylist():
+        if row["reject_stage"]:
+            rejected.append({**row, **provenance, "stage": row["reject_stage"], "reason": row["reject_reason"]})
+        else:
+            kept.append({**row, **provenance, "n_chars": len(row["text"])})
+    kept.sort(key=lambda r: r["source_path"])
+    rejected.sort(key=lambda r: r["source_path"])
+    return pa.Table.from_pylist(kept, schema=CORPUS), pa.Table.from_pylist(rejected, schema=REJECTED)
+
+
+def relative_to_cwd(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

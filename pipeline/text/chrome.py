@@ -1,0 +1,176 @@
+"""Remove page chrome from text exports of forums, social sites, blogs and storefronts.
+
+A line is judged by what it is, never by a list of known pages:
+- *chrome* on its own: action words (reply, share, report, permalink, ... in several languages), relative
+  timestamps, "N comments", "load more", separators, user handles with an instance or site;
+- *chrome in company*: a bare number (a vote count), a language label, a one-word line: removed only inside
+  a run of short lines that holds at least two lines of the first kind (a post's header or footer);
+- *foreign edge lines*: a short line at the top or bottom of the document, written partly in a script the
+  body does not use (a Japanese storefront's buttons around an English essay).
+Every sentence a person wrote stays: a line of prose is never removed, whatever it contains.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+_ACTIONS = (
+    # English
+    "link|fedilink|permalink|reply|replies|share|report|save|saved|hide|unhide|edit|edited|delete|quote|"
+    "follow|following|unfollow|like|liked|unlike|upvote|downvote|vote|arrow-up|arrow-down|flag|embed|context|"
+    "parent|source|view source|bookmark|retweet|repost|boost|favorite|favourite|translate|copy link|"
+    "see all|see more|show more|show less|load more|load more comments|view more|view all|read more|more|"
+    "view replies|hide replies|show replies|show thread|sort by|sort|best|top|new|old|controversial|"
+    "next|previous|prev|back to top|log in|login|sign in|sign up|register|subscribe|unsubscribe|"
+    "expand|collapse|cancel|submit|send|post|comment|comments|add a comment|leave a comment|"
+    # German, French, Spanish, Italian, Portuguese, Dutch
+    "antworten|teilen|melden|speichern|bearbeiten|zitieren|mehr anzeigen|alle anzeigen|"
+    "répondre|partager|signaler|enregistrer|modifier|citer|voir plus|voir tout|"
+    "responder|compartir|reportar|guardar|editar|citar|ver más|ver todo|"
+    "rispondi|condividi|segnala|salva|modifica|cita|mostra altro|"
+    "compartilhar|denunciar|salvar|ver mais|antwoorden|delen|rapporteren|opslaan|"
+    # Russian, Polish, Japanese, Chinese, Korean
+    "ответить|поделиться|пожаловаться|сохранить|показать ещё|odpowiedz|udostępnij|zgłoś|zapisz|"
+    "返信|共有|報告|保存|もっと見る|すべて表示|回复|分享|举报|收藏|查看更多|답글|공유|신고|저장|더 보기"
+)
+_RELATIVE_TIME = (
+    r"(edited\s+)?(\d+|an?|one)\s*(s|sec|secs|seconds?|m|min|mins|minutes?|h|hr|hrs|hours?|d|days?|w|wk|weeks?|"
+    r"mo|months?|y|yr|years?)\s*(ago)?|just now|yesterday|today|"
+    r"vor\s+\d+\s+\w+|il y a\s+\d+\s+\w+|hace\s+\d+\s+\w+|\d+\s+\w+\s+fa|há\s+\d+\s+\w+|"
+    r"\d+\s*\w+\s+назад|\d+\s*(秒|分|時間|日|週間|か月|ヶ月|年)前|\d+\s*(秒|分钟|小时|天|周|个月|年)前|\d+\s*(초|분|시간|일|주|개월|년)\s*전"
+)
+_MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
+_ABSOLUTE_TIME = (
+    rf"(({_MONTHS})[a-z]*\.?\s+\d{{1,2}}(st|nd|rd|th)?,?(\s+\d{{4}})?|\d{{1,2}}\s+({_MONTHS})[a-z]*\.?(\s+\d{{4}})?|"
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
+    r"([\s,]+(at\s+)?\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?)?"
+)
+_COUNTED = (
+    r"(no|\d[\d,.]*\s*[km]?)\s+(comments?|replies|answers?|votes?|points?|likes?|retweets?|reposts?|boosts?|"
+    r"views?|shares?|reactions?|favou?rites?|kommentare?|commentaires?|comentarios?|commenti|комментари\w*)|"
+    r"(comments?|replies)\s*\(\d+\)|\d+\s*(件のコメント|条评论|개의 댓글)"
+)
+_STRONG = re.compile(
+    rf"^({_ACTIONS}|{_RELATIVE_TIME}|{_ABSOLUTE_TIME}|{_COUNTED}|[·•|–—\-*/]+)$",
+    re.I,
+)
+_HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}")
+_SCORE = re.compile(r"^[+\-−]?\d[\d,.]*\s*[km]?$", re.I)
+_LANGUAGE_LABELS = {
+    "english", "deutsch", "français", "español", "italiano", "português", "nederlands", "русский", "polski",
+    "日本語", "中文", "한국어", "العربية", "türkçe", "svenska", "suomi", "dansk", "norsk", "čeština", "magyar",
+    "українська", "ελληνικά", "עברית", "हिन्दी", "tiếng việt", "bahasa indonesia", "català", "română", "undetermined",
+}  # fmt: skip
+_BULLETS = "•·*-–— "
+
+
+@dataclass
+class Post:
+    author: str
+    score: int | None = None
+    age: str | None = None
+    depth: int = 0
+
+
+@dataclass
+class ChromeResult:
+    text: str
+    removed: list[str] = field(default_factory=list)  # the lines themselves, for audit
+    posts: list[Post] = field(default_factory=list)
+
+
+def _scripts(line: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for ch in line:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+            script = "CJK" if name in ("CJK", "HIRAGANA", "KATAKANA") else name
+            counts[script] = counts.get(script, 0) + 1
+    return counts
+
+
+def _is_prose(line: str) -> bool:
+    return len(line.split()) >= 8 or len(line) >= 60
+
+
+def _short(line: str) -> bool:
+    return len(line) <= 48 and len(line.split()) <= 5
+
+
+def _strong(line: str) -> bool:
+    return bool(_STRONG.match(line)) or (_short(line) and bool(_HANDLE.search(line)))
+
+
+def _weak(line: str) -> bool:
+    return bool(_SCORE.match(line)) or line.lower() in _LANGUAGE_LABELS or len(line.split()) == 1
+
+
+def strip_chrome(text: str) -> ChromeResult:
+    """Remove interface lines from a text export; keep what people wrote, in order, and the posts' metadata."""
+    raw_lines = text.split("\n")
+    lines = [line.strip() for line in raw_lines]
+    drop = [False] * len(lines)
+
+    # Runs of consecutive short lines: a post's header or footer when two of them are surely chrome.
+    i = 0
+    while i < len(lines):
+        if not lines[i] or not _short(lines[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j] and _short(lines[j]):
+            j += 1
+        run = range(i, j)
+        strong = [k for k in run if _strong(lines[k])]
+        if len(strong) >= 2:
+            for k in run:
+                drop[k] = drop[k] or _strong(lines[k]) or _weak(lines[k])
+        else:  # alone, only what cannot be anything but chrome goes (not a bare handle: it may be a byline)
+            for k in strong:
+                drop[k] = not _HANDLE.search(lines[k]) or bool(_STRONG.match(lines[k]))
+        i = j
+
+    # Foreign edge lines: short lines before the first or after the last line of prose, in another script.
+    prose = [k for k, line in enumerate(lines) if line and not drop[k] and _is_prose(line)]
+    if prose:
+        body: dict[str, int] = {}
+        for k in prose:
+            for script, n in _scripts(lines[k]).items():
+                body[script] = body.get(script, 0) + n
+        total = sum(body.values()) or 1
+        for k, line in enumerate(lines):
+            if line and not drop[k] and (k < prose[0] or k > prose[-1]) and not _is_prose(line):
+                foreign = sum(n for s, n in _scripts(line).items() if body.get(s, 0) / total < 0.01)
+                drop[k] = foreign >= 2
+
+    posts = _posts(raw_lines, lines, drop)
+    kept = [raw_lines[k].strip() for k in range(len(lines)) if not drop[k]]
+    removed = [lines[k] for k in range(len(lines)) if drop[k]]
+    # Blank lines separate paragraphs; collapse the runs chrome removal leaves behind.
+    out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
+    return ChromeResult(out, removed, posts)
+
+
+def _posts(raw_lines: list[str], lines: list[str], drop: list[bool]) -> list[Post]:
+    """One post per removed handle line, with the score and age found in the same header."""
+    posts: list[tuple[int, Post]] = []
+    for k, line in enumerate(lines):
+        if drop[k] and _HANDLE.search(line) and _short(line):
+            author = line.strip(_BULLETS)
+            author = re.sub(r"(?<=\.[a-z]{2})(OP|MOD|ADMIN)$", "", author, flags=re.I).strip()
+            post = Post(author=author)
+            m = k + 1
+            while m < len(lines) and lines[m] and drop[m]:
+                if _SCORE.match(lines[m]) and post.score is None:
+                    post.score = int(re.sub(r"[^\d\-−+]", "", lines[m]).replace("−", "-") or 0)
+                elif re.fullmatch(_RELATIVE_TIME + "|" + _ABSOLUTE_TIME, lines[m], re.I) and post.age is None:
+                    post.age = lines[m]
+                m += 1
+            indent = len(raw_lines[k]) - len(raw_lines[k].lstrip())
+            posts.append((indent, post))
+    levels = sorted({indent for indent, _ in posts})
+    for indent, post in posts:
+        post.depth = levels.index(indent)
+    return [post for _, post in posts]

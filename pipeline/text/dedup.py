@@ -1,0 +1,85 @@
+"""Deduplication: repeated paragraphs inside a document, exact copies and near copies across documents."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from datasketch import MinHash, MinHashLSH
+
+# Near copies: word shingles of this many words, MinHash with this many permutations, and this Jaccard
+# similarity (estimated by LSH, then checked exactly on the shingle sets) for two documents to be copies.
+SHINGLE_WORDS = 5
+NUM_PERM = 128
+NEAR_THRESHOLD = 0.8
+
+
+def normalize(text: str) -> str:
+    """The form two copies share: Unicode NFKC, case folded, whitespace collapsed."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+def dedup_paragraphs(text: str) -> tuple[str, list[str]]:
+    """Keep the first occurrence of every paragraph (line); return the text and the repeats removed."""
+    seen: set[str] = set()
+    kept, removed = [], []
+    for line in text.split("\n"):
+        key = normalize(line)
+        if key and key in seen:
+            removed.append(line)
+            continue
+        seen.add(key)
+        kept.append(line)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n"), removed
+
+
+def _shingles(text: str) -> set[bytes]:
+    words = normalize(text).split()
+    if len(words) < SHINGLE_WORDS:
+        return {" ".join(words).encode()} if words else set()
+    return {" ".join(words[k : k + SHINGLE_WORDS]).encode() for k in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    index: int  # the dropped copy
+    kept: int  # the copy it duplicates
+    kind: str  # "exact" or "near"
+    similarity: float
+
+
+def find_duplicates(texts: Sequence[str], keys: Sequence[str]) -> list[Duplicate]:
+    """Which documents are copies of another, and of which. `keys` order the copies (e.g. source paths).
+
+    In each group of copies the kept document is the longest text, ties broken by the smallest key:
+    the same input always keeps the same document.
+    """
+    order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), keys[i]))
+    duplicates: list[Duplicate] = []
+    exact: dict[bytes, int] = {}
+    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
+    shingles: dict[int, set[bytes]] = {}
+    for i in order:  # best copy first, so the first member of a group seen is the one kept
+        digest = hashlib.sha256(normalize(texts[i]).encode()).digest()
+        if digest in exact:
+            duplicates.append(Duplicate(i, exact[digest], "exact", 1.0))
+            continue
+        exact[digest] = i
+        sh = _shingles(texts[i])
+        m = MinHash(num_perm=NUM_PERM)
+        m.update_batch(sh)
+        best = None
+        for j in lsh.query(m):
+            union = len(sh | shingles[j])
+            similarity = len(sh & shingles[j]) / union if union else 0.0
+            if similarity >= NEAR_THRESHOLD and (best is None or similarity > best[1]):
+                best = (j, similarity)
+        if best:
+            duplicates.append(Duplicate(i, best[0], "near", round(best[1], 4)))
+            continue
+        shingles[i] = sh
+        lsh.insert(i, m)
+    return sorted(duplicates, key=lambda d: d.index)

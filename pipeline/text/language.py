@@ -1,0 +1,77 @@
+"""Language identification with langdetect, made deterministic, bounded in cost and script-aware."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+
+UNDETERMINED = "und"
+# Below this many letters langdetect's answer is close to a coin toss: say "und" instead.
+MIN_LETTERS = 20
+# langdetect's cost grows with length, its answer settles within a few thousand characters:
+# long texts are judged on this many characters taken from evenly spaced slices.
+SAMPLE_CHARS = 3000
+SAMPLE_SLICES = 3
+SEED = 0
+
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN_SCRIPT_LANGS = {
+    "af", "ca", "cs", "cy", "da", "de", "en", "es", "et", "fi", "fr", "hr", "hu", "id", "it", "lt", "lv", "nl",
+    "no", "pl", "pt", "ro", "sk", "sl", "so", "sq", "sv", "sw", "tl", "tr", "vi",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LanguageResult:
+    language: str  # ISO 639-1 code as langdetect gives it (zh-cn, zh-tw), or "und"
+    score: float  # langdetect's probability for it, 0 for "und"
+    languages: list[tuple[str, float]] = field(default_factory=list)  # every language above 0.1 and its share
+
+
+@functools.cache
+def _factory() -> DetectorFactory:
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(SEED)  # langdetect is random unless seeded
+    return factory
+
+
+def _sample(text: str) -> str:
+    if len(text) <= SAMPLE_CHARS:
+        return text
+    width = SAMPLE_CHARS // SAMPLE_SLICES
+    step = (len(text) - width) // (SAMPLE_SLICES - 1)
+    return " ".join(text[k * step : k * step + width] for k in range(SAMPLE_SLICES))
+
+
+def _script_guard(lang: str, text: str) -> str:
+    """Correct langdetect's known confusions by the script the text is written in."""
+    if lang.startswith("zh") and _KANA.search(text):
+        return "ja"  # kana is written only in Japanese
+    if _HANGUL.search(text) and lang != "ko" and len(_HANGUL.findall(text)) * 2 > sum(c.isalpha() for c in text):
+        return "ko"
+    if lang in _LATIN_SCRIPT_LANGS and len(_CYRILLIC.findall(text)) * 2 > sum(c.isalpha() for c in text):
+        return UNDETERMINED  # Cyrillic text is never a Latin-script language: let the caller see the doubt
+    return lang
+
+
+def detect_language(text: str) -> LanguageResult:
+    """The main language of `text` with its probability; "und" for text too short to tell."""
+    sample = _sample(text)
+    if sum(c.isalpha() for c in sample) < MIN_LETTERS:
+        return LanguageResult(UNDETERMINED, 0.0)
+    detector = _factory().create()
+    detector.append(sample)
+    try:
+        probabilities = detector.get_probabilities()
+    except LangDetectException:
+        return LanguageResult(UNDETERMINED, 0.0)
+    languages = [(p.lang, round(p.prob, 4)) for p in probabilities if p.prob >= 0.1]
+    best = probabilities[0]
+    return LanguageResult(_script_guard(best.lang, sample), round(best.prob, 4), languages)
