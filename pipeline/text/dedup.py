@@ -36,8 +36,8 @@ def dedup_paragraphs(text: str) -> tuple[str, list[str]]:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n"), removed
 
 
-def _shingles(text: str) -> set[bytes]:
-    words = normalize(text).split()
+def _shingles(normalized: str) -> set[bytes]:
+    words = normalized.split()
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[k : k + SHINGLE_WORDS]).encode() for k in range(len(words) - SHINGLE_WORDS + 1)}
@@ -54,21 +54,22 @@ class Duplicate:
 def find_duplicates(texts: Sequence[str], keys: Sequence[str]) -> list[Duplicate]:
     """Which documents are copies of another, and of which. `keys` order the copies (e.g. source paths).
 
-    In each group of copies the kept document is the longest text, ties broken by the smallest key:
+    In each group of copies the kept document is the longest (normalised) text, ties broken by the smallest key:
     the same input always keeps the same document.
     """
-    order = sorted(range(len(texts)), key=lambda i: (-len(texts[i]), keys[i]))
+    normalized = [normalize(t) for t in texts]
+    order = sorted(range(len(texts)), key=lambda i: (-len(normalized[i]), keys[i]))
     duplicates: list[Duplicate] = []
     exact: dict[bytes, int] = {}
     lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
     shingles: dict[int, set[bytes]] = {}
     for i in order:  # best copy first, so the first member of a group seen is the one kept
-        digest = hashlib.sha256(normalize(texts[i]).encode()).digest()
+        digest = hashlib.sha256(normalized[i].encode()).digest()
         if digest in exact:
             duplicates.append(Duplicate(i, exact[digest], "exact", 1.0))
             continue
         exact[digest] = i
-        sh = _shingles(texts[i])
+        sh = _shingles(normalized[i])
         m = MinHash(num_perm=NUM_PERM)
         m.update_batch(sh)
         best = None

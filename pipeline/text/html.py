@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, Tag
 
 # Never content: the page's machinery and its interface around the text.
 _DROP_TAGS = {
@@ -65,7 +65,7 @@ def html_to_text(markup: str) -> HtmlText:
     current: list[str] = []
 
     def flush() -> None:
-        line = re.sub(r"\s+", " ", "".join(current)).strip()
+        line = re.sub(r"\s+", " ", "".join(current)).strip().removesuffix(" |")
         if line:
             paragraphs.append(line)
         current.clear()
@@ -79,7 +79,7 @@ def html_to_text(markup: str) -> HtmlText:
             continue
         if isinstance(node, Comment):
             continue
-        if isinstance(node, NavigableString):
+        if isinstance(node, str):  # text, or a cell separator pushed below
             current.append(str(node))
             continue
         if not isinstance(node, Tag) or node.name in _DROP_TAGS or _hidden(node):

@@ -11,7 +11,9 @@ from langdetect.lang_detect_exception import LangDetectException
 
 UNDETERMINED = "und"
 # Below this many letters langdetect's answer is close to a coin toss: say "und" instead.
+# A CJK ideograph, kana or Hangul syllable carries about a word: it counts as CJK_WEIGHT letters.
 MIN_LETTERS = 20
+CJK_WEIGHT = 3
 # langdetect's cost grows with length, its answer settles within a few thousand characters:
 # long texts are judged on this many characters taken from evenly spaced slices.
 SAMPLE_CHARS = 3000
@@ -20,6 +22,7 @@ SEED = 0
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN_SCRIPT_LANGS = {
     "af", "ca", "cs", "cy", "da", "de", "en", "es", "et", "fi", "fr", "hr", "hu", "id", "it", "lt", "lv", "nl",
@@ -50,6 +53,10 @@ def _sample(text: str) -> str:
     return " ".join(text[k * step : k * step + width] for k in range(SAMPLE_SLICES))
 
 
+def _letters(text: str) -> int:
+    return sum(CJK_WEIGHT if _CJK.match(c) else 1 for c in text if c.isalpha())
+
+
 def _script_guard(lang: str, text: str) -> str:
     """Correct langdetect's known confusions by the script the text is written in."""
     if lang.startswith("zh") and _KANA.search(text):
@@ -64,7 +71,7 @@ def _script_guard(lang: str, text: str) -> str:
 def detect_language(text: str) -> LanguageResult:
     """The main language of `text` with its probability; "und" for text too short to tell."""
     sample = _sample(text)
-    if sum(c.isalpha() for c in sample) < MIN_LETTERS:
+    if _letters(sample) < MIN_LETTERS:
         return LanguageResult(UNDETERMINED, 0.0)
     detector = _factory().create()
     detector.append(sample)

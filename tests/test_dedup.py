@@ -1,0 +1,48 @@
+from pipeline.text import dedup_paragraphs, find_duplicates
+
+BASE = (
+    "Open models reduce duplicative costs of training, help the entire ecosystem monitor best practices, "
+    "and force business models that aren't reliant on simple race-to-the-bottom inference markets. Open model "
+    "submarkets are emerging for every corner of the AI ecosystem, such as video generation or robotic action "
+    "models, with a dramatic evolution from research ideas to mature, stable models in the last eighteen months."
+)
+OTHER = (
+    "The training of state-of-the-art models requires substantial computational power, often beyond the reach "
+    "of smaller entities. The cost of cloud services, custom hardware, and the energy bill for large-scale model "
+    "training acts as a significant barrier to entry for startups and academia alike, year after year."
+)
+
+
+def test_repeated_paragraphs_kept_once(samples):
+    raw = samples["forum-essay-no-moat.txt"].decode()
+    text, removed = dedup_paragraphs(raw)
+    assert len(removed) == 7
+    for paragraph in set(raw.split("\n")) - {""}:
+        assert text.count(paragraph) == 1
+
+
+def test_exact_copies_modulo_case_and_whitespace():
+    dups = find_duplicates([BASE, "  " + BASE.upper().replace(" ", "\n  "), OTHER], ["a", "b", "c"])
+    assert [(d.index, d.kept, d.kind) for d in dups] == [(1, 0, "exact")]
+
+
+def test_near_copy_with_a_few_words_edited(samples):
+    original = samples["lemmy-thread.txt"].decode()
+    edited = original.replace("philosophy", "outlook").replace("secret sauce", "special sauce")
+    dups = find_duplicates([edited, original, OTHER], ["x/edited", "y/original", "z/other"])
+    assert len(dups) == 1 and dups[0].kind == "near" and dups[0].similarity >= 0.8
+    assert (dups[0].index, dups[0].kept) == (0, 1)  # the longer original is kept, the shorter edit dropped
+
+
+def test_kept_copy_is_longest_then_smallest_key():
+    longer = BASE + " One more sentence."
+    dups = find_duplicates([BASE, longer], ["a", "b"])
+    assert [(d.index, d.kept) for d in dups] == [(0, 1)]
+    dups = find_duplicates([BASE, BASE], ["b", "a"])
+    assert [(d.index, d.kept) for d in dups] == [(0, 1)]
+
+
+def test_documents_sharing_one_paragraph_are_not_duplicates():
+    a = BASE + "\n" + OTHER
+    b = BASE + "\n" + "A completely different second half about gardening, tomatoes, soil acidity and watering schedules in dry summers."
+    assert find_duplicates([a, b], ["a", "b"]) == []

@@ -1,0 +1,41 @@
+from pipeline.text import html_to_text, looks_like_html
+
+PAGE = """<!DOCTYPE html><html lang="en-GB"><head><title>On moats</title><style>p{color:red}</style>
+<script>var x = "</p><p>leaked script text";</script></head>
+<body><header><nav><a href="/">Home</a> <a href="/about">About</a></nav></header>
+<div class="cookie-banner">We use cookies. Accept all</div>
+<main><h1>On moats</h1>
+<p>The first paragraph has <a href="#">a link</a>, some <code>code</code> and <em>emphasis</em> inside one sentence.</p>
+<ul><li>first item</li><li>second item</li></ul>
+<blockquote>A quoted paragraph.</blockquote>
+<pre>def f():
+    return 1</pre>
+<div hidden>hidden text</div><div style="display: none">invisible text</div>
+<aside class="related-posts">Related posts: something else</aside>
+<table><tr><th>Model</th><td>Size</td></tr></table>
+</main><footer>© 2024 Somebody · Privacy</footer></body></html>"""
+
+
+def test_main_content_kept_chrome_dropped():
+    page = html_to_text(PAGE)
+    paragraphs = page.text.split("\n")
+    assert "The first paragraph has a link, some code and emphasis inside one sentence." in paragraphs
+    assert {"first item", "second item", "A quoted paragraph.", "def f():", "    return 1"} <= set(paragraphs)
+    assert "Model | Size" in page.text
+    for gone in ["Home", "cookies", "leaked script text", "hidden text", "invisible text", "Related posts", "Privacy", "color:red"]:
+        assert gone not in page.text
+    assert (page.title, page.lang) == ("On moats", "en-GB")
+
+
+def test_broken_markup_and_absurd_nesting_survive():
+    broken = "<html><body><p>unclosed <b>bold <i>italic</p></div></span><p>next para<script>var s='</p>leak';</script>"
+    page = html_to_text(broken)
+    assert "unclosed bold italic" in page.text and "next para" in page.text and "leak" not in page.text
+    deep = "<html><body>" + "<div>" * 5000 + "deep text" + "</div>" * 5000 + "</body></html>"
+    assert "deep text" in html_to_text(deep).text
+
+
+def test_looks_like_html():
+    assert looks_like_html("<!doctype html><html>")
+    assert looks_like_html("plain words", "page.htm")
+    assert not looks_like_html("I wrote <b> in a sentence about tags.")

@@ -1,0 +1,38 @@
+import pytest
+
+from pipeline.text import detect_language
+from pipeline.text.language import SAMPLE_CHARS, _sample
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("This is an English sentence about the weather today and tomorrow.", "en"),
+        ("Ceci est une phrase en français sur le temps qu'il fait aujourd'hui.", "fr"),
+        ("Это предложение на русском языке о погоде сегодня и завтра.", "ru"),
+        ("これは日本語の文章です。東京に住んでいます。", "ja"),
+        ("한국어 문장입니다. 오늘 날씨가 좋습니다.", "ko"),
+    ],
+)
+def test_main_language(text, lang):
+    assert detect_language(text).language == lang
+
+
+def test_same_input_same_answer():
+    text = "Short mixed text, ein bisschen Deutsch, un peu de français."
+    assert len({repr(detect_language(text)) for _ in range(5)}) == 1
+
+
+def test_short_text_is_undetermined():
+    result = detect_language("OK 14 ·")
+    assert result.language == "und" and result.score == 0.0
+
+
+def test_kana_and_kanji_is_not_chinese():
+    assert detect_language("東京都の天気は晴れです").language == "ja"
+
+
+def test_long_text_is_judged_on_a_bounded_sample():
+    text = "word " * 100_000
+    assert len(_sample(text)) <= SAMPLE_CHARS + 10
+    assert detect_language("The quick brown fox jumps over the lazy dog. " * 2000).language == "en"

@@ -1,0 +1,177 @@
+"""End to end: materialize the asset graph on the samples plus bad files, read the Parquet back as a consumer."""
+
+import codecs
+import datetime as dt
+import hashlib
+import shutil
+
+import dagster as dg
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
+import pytest
+
+import pipeline.definitions
+from pipeline.defs import assets, checks
+from pipeline.defs.resources import CorpusPaths, StageTables, default_resources
+
+from .conftest import RAW
+from .test_chrome import LEMMY_CHROME
+from .test_mojibake import TWEET_EXPECTED
+
+ALL = [
+    assets.raw_documents, assets.decoded, assets.mojibake_fixed, assets.chrome_stripped, assets.language_tagged,
+    assets.deduplicated, assets.publish_corpus, checks.corpus_checks,
+]  # fmt: skip
+FRENCH = (
+    "Les élèves ont déjà réussi l’examen de français. C’était une très belle journée d’été à Paris, "
+    "où l’on mange des crêpes et où les enfants jouent près de la fontaine."
+)
+CHROME_ONLY = "• bob@lemmy.world\n    link\n    fedilink\n    arrow-up\n    3\n    ·\n    2 hours ago\n"
+
+
+def materialize(raw, curated):
+    resources = {
+        "paths": CorpusPaths(raw_dir=str(raw), curated_dir=str(curated)),
+        "io_manager": StageTables(work_dir=str(curated / ".work")),
+    }
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(ALL, resources=resources, instance=instance)
+        assert result.success
+        return result
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    raw = tmp_path_factory.mktemp("raw")
+    for path in RAW.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            shutil.copy(path, raw / path.name)
+    bad = raw / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    (bad / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (bad / "chrome-only.txt").write_text(CHROME_ONLY)
+    (raw / "legacy").mkdir()
+    (raw / "legacy" / "french-cp1252.txt").write_bytes(FRENCH.encode("cp1252"))
+    (raw / "legacy" / "english-utf16.txt").write_bytes(codecs.BOM_UTF16_LE + (FRENCH.replace("é", "e") + " " + "An English note follows here in UTF-16 text.").encode("utf-16-le"))
+    (raw / "zz-mirror").mkdir()
+    shutil.copy(RAW / "lemmy-thread.txt", raw / "zz-mirror" / "lemmy-thread.txt")
+    (raw / ".hidden-notes.txt").write_text("not part of the corpus")
+    curated = tmp_path_factory.mktemp("curated")
+    result = materialize(raw, curated)
+    corpus = ds.dataset(curated / "corpus", format="parquet").to_table()
+    rejected = ds.dataset(curated / "rejected", format="parquet").to_table()
+    return {
+        "raw": raw, "curated": curated, "result": result,
+        "corpus": {r["source_path"]: r for r in corpus.to_pylist()},
+        "rejected": {r["source_path"]: r for r in rejected.to_pylist()},
+    }  # fmt: skip
+
+
+def test_definitions_load_with_job_schedule_and_checks():
+    defs = pipeline.definitions.defs()
+    dg.Definitions.validate_loadable(defs)
+    assert defs.resolve_job_def("ingest")
+    assert defs.resolve_schedule_def("reingest_daily").cron_schedule == "0 3 * * *"
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {"raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged",
+                    "deduplicated", "corpus", "rejected"}  # fmt: skip
+
+
+def test_environment_variables_choose_the_folders(monkeypatch, tmp_path):
+    monkeypatch.setenv("PIPELINE_RAW_DIR", str(tmp_path / "in"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PIPELINE_CURATED_DIR", "out")
+    resources = default_resources()
+    assert resources["paths"].raw == tmp_path / "in"
+    assert resources["paths"].curated == tmp_path / "out"
+    assert resources["io_manager"].work_dir == str(tmp_path / "out" / ".work")
+
+
+def test_every_raw_file_is_in_exactly_one_table(run):
+    raw_files = {p.relative_to(run["raw"]).as_posix() for p in run["raw"].rglob("*") if p.is_file()}
+    raw_files.discard(".hidden-notes.txt")
+    assert set(run["corpus"]).isdisjoint(run["rejected"])
+    assert set(run["corpus"]) | set(run["rejected"]) == raw_files
+    checks = run["result"].get_asset_check_evaluations()
+    assert {c.check_name for c in checks if c.passed} == {
+        "doc_id_unique", "no_empty_text", "no_mojibake_left", "every_raw_file_accounted_for"}  # fmt: skip
+
+
+def test_bad_files_are_rejected_with_reasons(run):
+    rejected = run["rejected"]
+    assert (rejected["bad/empty.txt"]["stage"], rejected["bad/empty.txt"]["reason"]) == ("decode", "empty file")
+    assert rejected["bad/logo.png"]["reason"] == "binary file: a PNG image, not text"
+    assert rejected["bad/chrome-only.txt"]["stage"] == "chrome"
+    assert "nothing but page chrome" in rejected["bad/chrome-only.txt"]["reason"]
+    mirror = rejected["zz-mirror/lemmy-thread.txt"]
+    assert mirror["stage"] == "dedup" and mirror["duplicate_of"] == run["corpus"]["lemmy-thread.txt"]["doc_id"]
+    assert all(r["duplicate_of"] is None for p, r in rejected.items() if r["stage"] != "dedup")
+
+
+def test_provenance_columns(run):
+    for path, row in run["corpus"].items():
+        data = (run["raw"] / path).read_bytes()
+        assert row["source_sha256"] == hashlib.sha256(data).hexdigest()
+        assert row["source_bytes"] == len(data)
+        assert row["n_chars"] == len(row["text"]) > 0
+        assert row["run_id"] == run["result"].run_id
+        assert row["ingested_at"].tzinfo is not None and row["ingested_at"] <= dt.datetime.now(dt.UTC)
+        assert row["pipeline_version"] and row["source_encoding"]
+    assert run["corpus"]["legacy/french-cp1252.txt"]["source_encoding"] == "cp1252"
+    assert run["corpus"]["legacy/french-cp1252.txt"]["text"] == FRENCH
+    assert run["corpus"]["legacy/english-utf16.txt"]["source_encoding"] == "utf-16"
+    meta = pq.read_schema(run["curated"] / "corpus" / "corpus.parquet").metadata
+    assert {b"pipeline_version", b"schema_version", b"written_at", b"run_id"} <= set(meta)
+
+
+def test_doc_ids_are_stable_across_runs(run, tmp_path):
+    again = materialize(run["raw"], tmp_path)
+    corpus = pq.read_table(tmp_path / "corpus" / "corpus.parquet").to_pylist()
+    assert {r["source_path"]: r["doc_id"] for r in corpus} == {p: r["doc_id"] for p, r in run["corpus"].items()}
+    assert {r["text"] for r in corpus} == {r["text"] for r in run["corpus"].values()}
+    assert again.run_id != run["result"].run_id
+
+
+def test_samples_cleaned_as_specified(run):
+    corpus = run["corpus"]
+    tweet = corpus["tweet-thread-leaked-memo.txt"]
+    for expected in TWEET_EXPECTED:
+        assert expected in tweet["text"]
+    assert "ā€" not in tweet["text"] and "šŸ" not in tweet["text"]
+    assert tweet["mojibake"]["runs"] > 0 and tweet["mojibake"]["guessed"] > 0
+    assert "See All" not in tweet["text"].split("\n")
+
+    lemmy = corpus["lemmy-thread.txt"]
+    assert not {line.strip() for line in lemmy["text"].split("\n")} & LEMMY_CHROME
+    assert [p["score"] for p in lemmy["posts"]] == [14, 9, 7]
+    assert "11 days ago" in lemmy["chrome_removed"]
+
+    store = corpus["podcast-storefront-ja.txt"]
+    for chrome in ["のカバーアート", "無料で聴く", "ポッドキャストの詳細を見る", "このコンテンツについて", "まだレビューはありません"]:
+        assert chrome not in store["text"]
+    assert store["text"].count("On China's open source AI trajectory") == 1
+    assert store["page_language"] == "ja"
+
+    assert "No Comments" not in corpus["blog-uneven-landscape.txt"]["text"]
+
+    essay = corpus["forum-essay-no-moat.txt"]
+    raw_paragraphs = set((run["raw"] / "forum-essay-no-moat.txt").read_text().split("\n")) - {""}
+    assert all(essay["text"].count(p) == 1 for p in raw_paragraphs)
+    assert len(essay["paragraphs_removed"]) == 7
+
+    for name in ["tweet-thread-leaked-memo.txt", "lemmy-thread.txt", "podcast-storefront-ja.txt",
+                 "blog-uneven-landscape.txt", "forum-essay-no-moat.txt"]:  # fmt: skip
+        assert corpus[name]["language"] == "en" and corpus[name]["language_score"] > 0.9
+
+
+def test_assets_report_metadata(run):
+    result = run["result"]
+    mojibake = result.asset_materializations_for_node("mojibake_fixed")[0].metadata
+    assert mojibake["documents in"].value == 9 and mojibake["changes"].data["documents repaired"] == 1
+    assert "preview" in mojibake
+    materializations = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
+    by_key = {m.asset_key.to_user_string(): m.metadata for m in materializations}
+    assert by_key["corpus"]["dagster/row_count"].value == len(run["corpus"])
+    assert by_key["rejected"]["dagster/row_count"].value == len(run["rejected"])
+    assert by_key["corpus"]["languages"].data["en"] >= 5
