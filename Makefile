@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Dagster's instance is this folder: dagster.yaml here, its storage in .dagster/ (git-ignored).
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: run test ui text-tables clean
+.PHONY: run test ui eval text-tables ftfy-cases clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,15 @@ test: $(STAMP)
 
 ui: $(STAMP)
 	$(BIN)/dagster dev -h 127.0.0.1
+
+# Score the cleaning against the evaluation sets in eval/data/ (the figures the README quotes).
+eval: $(STAMP)
+	$(BIN)/python -m eval.score_mojibake
+
+# Rebuild ftfy's real-world test cases from its sdist (Apache-2.0).
+ftfy-cases: $(STAMP)
+	d=$$(mktemp -d) && $(BIN)/python -m pip download --quiet --no-binary :all: --no-deps -d $$d ftfy==6.3.1 \
+	  && tar -xzf $$d/ftfy-6.3.1.tar.gz -C $$d && cp $$d/ftfy-6.3.1/tests/test_cases.json eval/data/ftfy_test_cases.json
 
 # Rebuild the character tables fix_mojibake and decode_bytes rank by (from Debian's gettext catalogues).
 text-tables: $(STAMP)

@@ -70,3 +70,11 @@ def test_no_guessing_without_evidence_of_damage():
     # repair elsewhere in the text, nothing is guessed.
     text = "Viņš teica „labā“ un aizgāja."
     assert fix_mojibake(text) == text
+
+
+def test_every_ftfy_case_ftfy_repairs_we_repair_too():
+    from eval.score_mojibake import score
+
+    result = score()
+    assert result["regressions"] == []
+    assert result["rows"]["pass"][2] == result["rows"]["pass"][0] == 151

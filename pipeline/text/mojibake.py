@@ -2,12 +2,13 @@
 
 Two passes, each recorded:
 
-1. Readings ftfy does not know: UTF-8 read through a code page whose upper half is one ISO page and whose
+1. Readings ftfy does not model: UTF-8 read through a code page whose upper half is one ISO page and whose
    0x80-0x9F range is windows-1252 (what browsers do with a legacy label), with bytes lost on the way.
    Each character is mapped back to every byte that reading turns into it, and the bytes are decoded as
-   UTF-8 again. See `_choose` for the rule that picks among several possible characters.
-2. ftfy's `fix_encoding` for the classic cases (windows-1252, latin-1, cp1250/1251, Mac Roman, ...),
-   with everything that normalises instead of repairing turned off.
+   UTF-8 again. See `_evidence` for when a reading applies, `_choose` for the rule among candidates.
+2. ftfy's `fix_encoding` on the result, when ftfy's badness measure flags it, for the classic cases
+   (windows-1252, latin-1, cp1250/1251/1257, Mac Roman, ...), with everything that normalises turned off.
+The result of both is kept only when it leaves less damage than ftfy's pass alone (`_damage`).
 """
 
 from __future__ import annotations
@@ -239,10 +240,36 @@ def _scan(text: str, reading: Reading) -> list[_Repair]:
     return repairs
 
 
-def _evidence(repairs: list[_Repair]) -> bool:
-    """Is this reading really what happened to the text? Only complete, unambiguous sequences count."""
-    sure = [r for r in repairs if not r.guessed]
-    return any(len(r.text.encode()) >= 3 for r in sure) or len(sure) >= 2
+_HIGH_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
+def _sure(text: str, repairs: list[_Repair]) -> list[_Repair]:
+    """Repairs that are certain and that windows-1252 cannot explain: a complete, unambiguous sequence
+    whose run of non-ASCII characters is not valid UTF-8 when read back as windows-1252. Where it is,
+    the damage is ftfy's to judge (it declines "HÅØYA" and repairs "ÙŠØ¯" as cp1252 for good reasons)."""
+    sure = []
+    for r in repairs:
+        if r.guessed:
+            continue
+        run = _HIGH_RUN.search(text, r.start)
+        try:
+            run.group().encode("sloppy-windows-1252").decode("utf-8")
+        except UnicodeError:
+            sure.append(r)
+    return sure
+
+
+def _evidence(text: str, repairs: list[_Repair]) -> bool:
+    """Is this reading really what happened to the text?"""
+    sure = _sure(text, repairs)
+    if any(len(r.text.encode()) >= 3 for r in sure):
+        return True  # a whole 3- or 4-byte sequence is never a coincidence of real text
+    return len(sure) >= 2 and ftfy.badness.is_bad(text)  # two-byte ones are ("ÅØ" in Norwegian)
+
+
+def _damage(text: str) -> int:
+    """What is left to repair: ftfy's badness plus the certain sequences of our readings."""
+    return ftfy.badness.badness(text) + sum(len(_sure(text, _scan(text, r))) for r in READINGS)
 
 
 @dataclass
@@ -257,31 +284,42 @@ class MojibakeReport:
         return bool(self.kinds)
 
 
-# Characters that some reading maps to a UTF-8 lead byte: a text with none of them has no mojibake
-# of pass 1, and ftfy's own quick test (`ftfy.badness.is_bad`) covers pass 2.
+# Characters that some reading maps to a UTF-8 lead byte: a text with none of them has nothing for pass 2.
 _LEADS = "".join(sorted({ch for r in READINGS for ch, bs in r.bytes_of.items() if any(map(_lead_length, bs))}))
 _SUSPECT = re.compile("[" + re.escape(_LEADS) + "]")
 
 
 def repair_mojibake(text: str) -> tuple[str, MojibakeReport]:
     """Repair mojibake and say what was done. Correct text comes back unchanged."""
-    report = MojibakeReport()
     if text.isascii():
-        return text, report
+        return text, MojibakeReport()
+    by_ftfy = _ftfy_pass(text, MojibakeReport())
     if _SUSPECT.search(text):
+        report = MojibakeReport()
         for reading in READINGS:
             repairs = _scan(text, reading)
-            if not repairs or not _evidence(repairs):
-                continue
-            parts, last = [], 0
-            for r in repairs:
-                parts += [text[last : r.start], r.text]
-                last = r.end
-            text = "".join(parts) + text[last:]
-            report.kinds.append(reading.name)
-            report.runs += len(repairs)
-            report.guessed += sum(r.guessed for r in repairs)
-            report.unrecoverable += sum(r.text == REPLACEMENT for r in repairs)
+            if _evidence(text, repairs):
+                text = _apply(text, repairs, reading, report)
+        if report.changed:
+            ours = _ftfy_pass(text, report)
+            if _damage(ours[0]) < _damage(by_ftfy[0]):  # ties go to ftfy, the reference
+                return ours
+    return by_ftfy
+
+
+def _apply(text: str, repairs: list[_Repair], reading: Reading, report: MojibakeReport) -> str:
+    parts, last = [], 0
+    for r in repairs:
+        parts += [text[last : r.start], r.text]
+        last = r.end
+    report.kinds.append(reading.name)
+    report.runs += len(repairs)
+    report.guessed += sum(r.guessed for r in repairs)
+    report.unrecoverable += sum(r.text == REPLACEMENT for r in repairs)
+    return "".join(parts) + text[last:]
+
+
+def _ftfy_pass(text: str, report: MojibakeReport) -> tuple[str, MojibakeReport]:
     if ftfy.badness.is_bad(text):
         fixed, steps = ftfy.fix_encoding_and_explain(text, _FTFY_CONFIG)
         if fixed != text:
@@ -300,4 +338,4 @@ def has_mojibake(text: str) -> bool:
     """Does text still look like mojibake? Used by the corpus check."""
     if ftfy.badness.is_bad(text):
         return True
-    return any(_evidence(_scan(text, r)) for r in READINGS) if _SUSPECT.search(text) else False
+    return bool(_SUSPECT.search(text)) and any(_evidence(text, _scan(text, r)) for r in READINGS)
