@@ -129,10 +129,6 @@ def doc_id(source_path: str, sha256: str) -> str:
     return hashlib.sha256(f"{source_path}\0{sha256}".encode()).hexdigest()[:16]
 
 
-def empty_documents() -> pa.Table:
-    return DOCUMENTS.empty_table()
-
-
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -187,9 +186,3 @@ def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:
     rejected.sort(key=lambda r: r["source_path"])
     return pa.Table.from_pylist(kept, schema=CORPUS), pa.Table.from_pylist(rejected, schema=REJECTED)
 
-
-def relative_to_cwd(path: Path) -> str:
-    try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)

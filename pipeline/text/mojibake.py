@@ -180,7 +180,6 @@ class _Repair:
     end: int
     text: str
     guessed: bool  # a lost byte or an ambiguous byte was chosen by rule
-    lost: bool
 
 
 def _scan(text: str, reading: Reading) -> list[_Repair]:
@@ -229,13 +228,13 @@ def _scan(text: str, reading: Reading) -> list[_Repair]:
             candidates = []
         if not candidates:
             if missing:  # a broken sequence with nothing plausible: say so instead of leaving garbage
-                repairs.append(_Repair(i, j, REPLACEMENT, guessed=True, lost=True))
+                repairs.append(_Repair(i, j, REPLACEMENT, guessed=True))
                 i = j
             else:
                 i += 1
             continue
         choice = _choose(candidates, _repaired_line(text, i, repairs))
-        repairs.append(_Repair(i, j, choice, guessed=len(candidates) > 1 or missing > 0, lost=missing > 0))
+        repairs.append(_Repair(i, j, choice, guessed=len(candidates) > 1 or missing > 0))
         i = j
     return repairs
 
