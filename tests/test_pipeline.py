@@ -175,3 +175,23 @@ def test_assets_report_metadata(run):
     assert by_key["corpus"]["dagster/row_count"].value == len(run["corpus"])
     assert by_key["rejected"]["dagster/row_count"].value == len(run["rejected"])
     assert by_key["corpus"]["languages"].data["en"] >= 5
+
+
+def test_make_run_command_honours_the_folder_variables(tmp_path):
+    """The command `make run` uses, with PIPELINE_RAW_DIR and PIPELINE_CURATED_DIR pointing elsewhere."""
+    import os
+    import subprocess
+    import sys
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(RAW / "lemmy-thread.txt", raw / "thread.txt")
+    (raw / "empty.txt").write_bytes(b"")
+    env = {**os.environ, "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": "out", "DAGSTER_HOME": str(tmp_path)}
+    cli = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"]
+    subprocess.run(cli, cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300)
+    summary = subprocess.run([sys.executable, "-m", "pipeline"], cwd=tmp_path, env=env, check=True,
+                             capture_output=True, text=True, timeout=60).stdout  # fmt: skip
+    assert "out/corpus/corpus.parquet  1 documents" in summary
+    assert "decode: empty file" in summary
+    assert pq.read_table(tmp_path / "out" / "rejected" / "rejected.parquet").num_rows == 1
