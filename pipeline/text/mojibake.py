@@ -69,8 +69,7 @@ def _reading(upper: str, c1: str | None = None) -> Reading:
             bytes_of.setdefault(chr(b), []).append(b)  # kept as a C1 control by sloppy decoders
             continue
         bytes_of.setdefault(ch, []).append(b)
-    if c1:  # the mixed page may also have left C1 controls where windows-1252 has holes
-        lost = [b for b in lost if b < 0xC0]
+    lost = [b for b in lost if b < 0xC0]  # only a continuation byte can go missing inside a sequence
     name = f"utf-8 read as {upper}" + (f" with {c1} in 0x80-0x9F" if c1 else "")
     return Reading(name, {ch: tuple(bs) for ch, bs in bytes_of.items()}, tuple(lost))
 
@@ -103,7 +102,7 @@ def _emoji_usage() -> dict[str, int]:
 
 @functools.cache
 def _char_frequency() -> dict[str, int]:
-    """Counts of non-ASCII characters in real translated text (see eval/build_char_frequency.py)."""
+    """Counts of non-ASCII characters in real translated text (see eval/build_text_tables.py)."""
     data = importlib.resources.files("pipeline.text") / "data" / "char_frequency.tsv"
     with data.open(encoding="utf-8") as f:
         rows = csv.reader((line for line in f if not line.startswith("#")), delimiter="\t")
@@ -242,18 +241,27 @@ def _scan(text: str, reading: Reading) -> list[_Repair]:
 _HIGH_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
+def _cp1252_reads(chars: str) -> str | None:
+    """What `chars` decode to when read back as windows-1252 bytes, or None if that is not UTF-8."""
+    try:
+        return chars.encode("sloppy-windows-1252").decode("utf-8")
+    except UnicodeError:
+        return None
+
+
 def _sure(text: str, repairs: list[_Repair]) -> list[_Repair]:
     """Repairs that are certain and that windows-1252 cannot explain: a complete, unambiguous sequence
-    whose run of non-ASCII characters is not valid UTF-8 when read back as windows-1252. Where it is,
-    the damage is ftfy's to judge (it declines "HÅØYA" and repairs "ÙŠØ¯" as cp1252 for good reasons)."""
+    that windows-1252 would not repair the same way, in a run of non-ASCII characters that is not UTF-8
+    when read back as windows-1252. Where windows-1252 explains it, the damage is ftfy's to judge
+    ("MÄ£ÄM" and "HÅØYA" declined, "ÙŠØ¯" repaired as cp1252, each for good reasons)."""
     sure = []
     for r in repairs:
-        if r.guessed:
+        if r.guessed or _cp1252_reads(text[r.start : r.end]) == r.text:
             continue
-        run = _HIGH_RUN.search(text, r.start)
-        try:
-            run.group().encode("sloppy-windows-1252").decode("utf-8")
-        except UnicodeError:
+        start = r.start
+        while start and not text[start - 1].isascii():  # the whole run, not just its tail
+            start -= 1
+        if _cp1252_reads(_HIGH_RUN.match(text, start).group()) is None:
             sure.append(r)
     return sure
 
@@ -283,7 +291,7 @@ class MojibakeReport:
         return bool(self.kinds)
 
 
-# Characters that some reading maps to a UTF-8 lead byte: a text with none of them has nothing for pass 2.
+# Characters that some reading maps to a UTF-8 lead byte: a text with none of them has nothing for pass 1.
 _LEADS = "".join(sorted({ch for r in READINGS for ch, bs in r.bytes_of.items() if any(map(_lead_length, bs))}))
 _SUSPECT = re.compile("[" + re.escape(_LEADS) + "]")
 
