@@ -12,7 +12,7 @@ import pytest
 
 import pipeline.definitions
 from pipeline.defs import assets, checks
-from pipeline.defs.resources import CorpusPaths, StageTables, default_resources
+from pipeline.defs.resources import default_resources, resources_for
 
 from .conftest import RAW
 from .test_chrome import LEMMY_CHROME
@@ -30,12 +30,8 @@ CHROME_ONLY = "• bob@lemmy.world\n    link\n    fedilink\n    arrow-up\n    3\
 
 
 def materialize(raw, curated):
-    resources = {
-        "paths": CorpusPaths(raw_dir=str(raw), curated_dir=str(curated)),
-        "io_manager": StageTables(work_dir=str(curated / ".work")),
-    }
     with dg.instance_for_test() as instance:
-        result = dg.materialize(ALL, resources=resources, instance=instance)
+        result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
         assert result.success
         return result
 

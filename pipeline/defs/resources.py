@@ -41,7 +41,10 @@ class StageTables(dg.ConfigurableIOManager):
 
 
 def default_resources() -> dict:
-    raw, curated = raw_dir(), curated_dir()
+    return resources_for(raw_dir(), curated_dir())
+
+
+def resources_for(raw: Path, curated: Path) -> dict:
     return {
         "paths": CorpusPaths(raw_dir=str(raw), curated_dir=str(curated)),
         # Hidden inside curated/: readers of curated/corpus never see it, and tests get their own.
