@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Dagster's instance is this folder: dagster.yaml here, its storage in .dagster/ (git-ignored).
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: run test ui eval text-tables ftfy-cases clean
+.PHONY: run test ui eval bench mojibake-set text-tables ftfy-cases clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,15 @@ ui: $(STAMP)
 
 # Score the cleaning against the evaluation sets in eval/data/ (the figures the README quotes).
 eval: $(STAMP)
-	$(BIN)/python -m eval.score_mojibake
+	$(BIN)/python -m eval.score_mojibake --catalogues
+
+# Throughput beside ftfy on the same text, in one run; figures in eval/results/.
+bench: $(STAMP)
+	$(BIN)/python -m eval.bench_mojibake
+
+# Rebuild the multilingual mojibake set from Debian's gettext catalogues.
+mojibake-set: $(STAMP)
+	$(BIN)/python eval/build_mojibake_set.py
 
 # Rebuild ftfy's real-world test cases from its sdist (Apache-2.0).
 ftfy-cases: $(STAMP)

@@ -1,9 +1,15 @@
-"""Score fix_mojibake against ftfy.fix_encoding on ftfy's own real-world test cases. Run: `make eval`.
+"""Score fix_mojibake beside ftfy.fix_encoding on two sets. Run: `make eval`.
 
-A case counts as repaired when the output equals its `fixed-encoding` expectation (else `fixed`): what
-an encoding-only repair should give. ftfy marks some cases as ones it fails; both tools are scored on all.
+1. ftfy's own real-world test cases: a case is repaired when the output equals its `fixed-encoding`
+   expectation (else `fixed`), what an encoding-only repair should give, or, where that expectation
+   keeps a U+FFFD for a lost byte, the text as written (ftfy_lost_byte_truths.json, checked by hand:
+   "Ру��кий" is "Русский"). ftfy marks some cases as ones it fails; both tools are scored on all.
+2. Real translated sentences in 22 languages (mojibake_originals.jsonl), each damaged in every way below:
+   a damaged text is restored when the output equals the original exactly; a clean one when it comes back
+   unchanged. Damage that does not change a sentence is not counted for it.
 """
 
+import collections
 import json
 import pathlib
 import sys
@@ -13,40 +19,144 @@ import ftfy
 from pipeline.text import fix_mojibake
 
 HERE = pathlib.Path(__file__).resolve().parent
-CASES = HERE / "data" / "ftfy_test_cases.json"
+FTFY_CASES = HERE / "data" / "ftfy_test_cases.json"
+FTFY_TRUTHS = HERE / "data" / "ftfy_lost_byte_truths.json"  # where ftfy expects U+FFFD, the text, by hand
+ORIGINALS = HERE / "data" / "mojibake_originals.jsonl"
+LOST = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D])  # the bytes windows-1252 leaves undefined
 
 
-def expected(case: dict) -> str:
-    return case.get("fixed-encoding", case["fixed"])
+def read_as(upper: str, c1: str | None = None, lost: str | None = None):
+    """UTF-8 decoded by a single-byte code page (`c1` for 0x80-0x9F if given). A byte the page does not
+    define is kept as the C1 control of the same number (what browsers and sloppy decoders do), or, with
+    `lost`, replaced by it ("" drops it)."""
+    table = {}
+    for b in range(0x80, 0x100):
+        try:
+            table[b] = bytes([b]).decode(c1 if c1 and b < 0xA0 else upper)
+        except UnicodeDecodeError:
+            table[b] = chr(b) if lost is None else lost
+    return lambda text: "".join(table.get(b, chr(b)) for b in text.encode("utf-8"))
 
 
-def score() -> dict:
-    cases = json.loads(CASES.read_text(encoding="utf-8"))
+cp1252 = read_as("cp1252")
+DAMAGES = {
+    "windows-1252": cp1252,
+    "windows-1252 twice": lambda text: cp1252(cp1252(text)),
+    "latin-1": read_as("latin-1"),
+    "windows-1250": read_as("cp1250"),
+    "iso-8859-2": read_as("iso8859_2"),
+    "windows-1251": read_as("cp1251"),
+    "windows-1257": read_as("cp1257"),
+    "iso-8859-13 with windows-1252 in 0x80-0x9F": read_as("iso8859_13", c1="cp1252"),
+    "mac-roman": read_as("mac_roman"),
+    "cp437": read_as("cp437"),
+}
+LOSSY = {  # only sentences whose UTF-8 holds a byte in LOST: for the others these equal the lossless kinds
+    "windows-1252, undefined bytes dropped": read_as("cp1252", lost=""),
+    "windows-1252, undefined bytes as ?": read_as("cp1252", lost="?"),
+    "windows-1252, undefined bytes as U+FFFD": read_as("cp1252", lost="\ufffd"),
+    "iso-8859-13 + windows-1252, undefined bytes dropped": read_as("iso8859_13", c1="cp1252", lost=""),
+}
+MIXED = "one line clean, the next windows-1252"
+
+
+def damaged_cases() -> list[tuple[str, str, str]]:
+    """(kind, damaged, original) for every original and damage that changes it."""
+    originals = [json.loads(line) for line in ORIGINALS.read_text(encoding="utf-8").splitlines()]
+    cases = [("clean", o["text"], o["text"]) for o in originals]
+    for o, after in zip(originals, originals[1:] + originals[:1]):
+        text = o["text"]
+        for kind, damage in DAMAGES.items():
+            cases.append((kind, damage(text), text))
+        if any(b in LOST for b in text.encode("utf-8")):
+            cases += [(kind, damage(text), text) for kind, damage in LOSSY.items()]
+        both = f"{text}\n{after['text']}"
+        cases.append((MIXED, f"{text}\n{cp1252(after['text'])}", both))
+    return [(kind, damaged, original) for kind, damaged, original in cases if kind == "clean" or damaged != original]
+
+
+def score_multilingual(show_failures: bool = False) -> dict[str, list[int]]:
+    rows: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])  # cases, ftfy right, ours right
+    for kind, damaged, original in damaged_cases():
+        ours = fix_mojibake(damaged)
+        row = rows[kind]
+        row[0] += 1
+        row[1] += ftfy.fix_encoding(damaged) == original
+        row[2] += ours == original
+        if show_failures and ours != original:
+            print(f"[{kind}] {damaged!r}\n  got  {ours!r}\n  want {original!r}", file=sys.stderr)
+    return dict(rows)
+
+
+def score_ftfy_cases() -> dict:
+    cases = json.loads(FTFY_CASES.read_text(encoding="utf-8"))
+    truths = {t["original"]: t["truth"] for t in json.loads(FTFY_TRUTHS.read_text(encoding="utf-8"))}
     rows = {"pass": [0, 0, 0], "fail": [0, 0, 0]}  # cases, ftfy right, ours right
-    regressions = []
+    regressions, restored = [], []
     for case in cases:
-        want = expected(case)
+        want = case.get("fixed-encoding", case["fixed"])
         ftfy_ok = ftfy.fix_encoding(case["original"]) == want
-        ours_ok = fix_mojibake(case["original"]) == want
+        ours = fix_mojibake(case["original"])
+        if ours != want and ours == truths.get(case["original"]):
+            restored.append(case["label"])
+        ours_ok = ours == want or ours == truths.get(case["original"])
         row = rows[case["expect"]]
         row[0] += 1
         row[1] += ftfy_ok
         row[2] += ours_ok
         if ftfy_ok and not ours_ok:
             regressions.append(case["label"])
-    return {"rows": rows, "regressions": regressions}
+    return {"rows": rows, "regressions": regressions, "restored": restored}
 
 
-def main() -> int:
-    result = score()
-    print("| ftfy test cases | cases | ftfy.fix_encoding | pipeline fix_mojibake |")
+def scan_catalogues(root: str = "/usr/share/locale") -> list[tuple[str, str]]:
+    """fix_mojibake on every non-ASCII translation in Debian's catalogues: what it changes, to read by eye.
+    People wrote these, so a change is either mojibake in the catalogue or a false repair."""
+    import gettext
+
+    texts = set()
+    for path in sorted(pathlib.Path(root).rglob("*.mo")):
+        try:
+            with path.open("rb") as f:
+                texts.update(v for v in gettext.GNUTranslations(f)._catalog.values() if not v.isascii())
+        except Exception:  # a damaged or foreign-format catalogue
+            continue
+    changed = [(t, fixed) for t in sorted(texts) if (fixed := fix_mojibake(t)) != t]
+    print(f"\n{len(texts)} non-ASCII translations under {root}: fix_mojibake changes {len(changed)}")
+    for t, fixed in changed:
+        print(f"- {t[:80]!r} -> {fixed[:80]!r}")
+    return changed
+
+
+def _row(name: str, n: int, f: int, o: int) -> str:
+    return f"| {name} | {n} | {f} ({f / n:.1%}) | {o} ({o / n:.1%}) |"
+
+
+def main(argv: list[str]) -> int:
+    ftfy_cases = score_ftfy_cases()
+    print("| ftfy's real-world test cases | cases | ftfy.fix_encoding | pipeline fix_mojibake |")
     print("|---|---|---|---|")
-    for kind, (n, f, o) in result["rows"].items():
-        print(f"| marked `{kind}` by ftfy | {n} | {f} ({f / n:.0%}) | {o} ({o / n:.0%}) |")
-    if result["regressions"]:
-        print("\ncases ftfy repairs and we do not:", *result["regressions"], sep="\n- ")
-    return 1 if result["regressions"] else 0
+    for kind, (n, f, o) in ftfy_cases["rows"].items():
+        print(_row(f"marked `{kind}` by ftfy", n, f, o))
+    if ftfy_cases["restored"]:
+        print(f"\nof ours, {len(ftfy_cases['restored'])} restore a lost byte where ftfy's expectation keeps U+FFFD:",
+              *ftfy_cases["restored"], sep="\n- ")
+    if ftfy_cases["regressions"]:
+        print("\ncases ftfy repairs and we do not:", *ftfy_cases["regressions"], sep="\n- ")
+
+    rows = score_multilingual(show_failures="--failures" in argv)
+    print("\n| 22 languages, damaged as | cases | ftfy.fix_encoding | pipeline fix_mojibake |")
+    print("|---|---|---|---|")
+    print(_row("clean: returned unchanged", *rows.pop("clean")))
+    for kind, row in rows.items():
+        print(_row(kind, *row))
+    print(_row("**all damaged: restored exactly**", *(sum(col) for col in zip(*rows.values()))))
+    lossless = [row for kind, row in rows.items() if "undefined bytes" not in kind]
+    print(_row("damaged, no byte lost", *(sum(col) for col in zip(*lossless))))
+    if "--catalogues" in argv:
+        scan_catalogues()
+    return 1 if ftfy_cases["regressions"] else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -17,13 +17,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 PIPELINE_VERSION = version("pipeline")
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: mojibake.lost_bytes
 
 MOJIBAKE = pa.struct(
     [
         pa.field("kinds", pa.list_(pa.string())),  # readings / ftfy steps undone; empty when none
         pa.field("runs", pa.int32()),  # damaged sequences repaired
         pa.field("guessed", pa.int32()),  # of those, chosen by rule among several candidates or a lost byte
+        pa.field("lost_bytes", pa.int32()),  # of those, a byte dropped or written as ? or U+FFFD was inferred
         pa.field("unrecoverable", pa.int32()),  # written as U+FFFD
     ]
 )
@@ -95,7 +96,7 @@ COLUMN_DOCS = {
     "text": "the cleaned text; paragraphs separated by newlines",
     "source_encoding": "encoding the bytes were decoded with (Python codec name)",
     "decode_method": "how it was found: bom, utf-8, meta or detected",
-    "mojibake": "what the mojibake repair did: kinds, runs, guessed, unrecoverable",
+    "mojibake": "what the mojibake repair did: kinds (code pages undone), runs, guessed, lost_bytes, unrecoverable",
     "is_html": "the source was HTML",
     "page_title": "the HTML <title>",
     "page_language": "language of the page around the text (HTML lang, or the removed chrome's language)",

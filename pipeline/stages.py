@@ -104,9 +104,12 @@ def fix_mojibake(table: pa.Table) -> tuple[pa.Table, Stats]:
             stats["documents repaired"] += 1
             stats["sequences repaired"] += report.runs
             stats["lost-byte or ambiguous guesses"] += report.guessed
+            stats["lost bytes inferred"] += report.lost_bytes
             stats["unrecoverable (U+FFFD)"] += report.unrecoverable
+            for kind in report.kinds:
+                stats[f"documents repaired as {kind}"] += 1
         mojibake = {"kinds": report.kinds, "runs": report.runs, "guessed": report.guessed,
-                    "unrecoverable": report.unrecoverable}  # fmt: skip
+                    "lost_bytes": report.lost_bytes, "unrecoverable": report.unrecoverable}  # fmt: skip
         return {"text": text, "mojibake": mojibake}
 
     return _apply(table, "mojibake", fn)
