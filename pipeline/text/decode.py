@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import collections
 import functools
 import importlib.resources
 import re
@@ -118,7 +119,7 @@ def _alphabets() -> tuple[frozenset[str], ...]:
 
 def _coherence(text: str) -> float:
     """Share of the non-ASCII letters in `text` that the best-fitting language's alphabet accounts for."""
-    letters = [ch for ch in text if ord(ch) > 0x7F and unicodedata.category(ch)[0] == "L"]
+    letters = collections.Counter(ch for ch in text if ord(ch) > 0x7F and unicodedata.category(ch)[0] == "L")
     if not letters:
         return 1.0
-    return max(sum(ch in alphabet for ch in letters) for alphabet in _alphabets()) / len(letters)
+    return max(sum(n for ch, n in letters.items() if ch in alphabet) for alphabet in _alphabets()) / letters.total()
