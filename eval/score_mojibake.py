@@ -12,6 +12,7 @@
 import collections
 import json
 import pathlib
+import re
 import sys
 
 import ftfy
@@ -92,7 +93,7 @@ def score_ftfy_cases() -> dict:
     cases = json.loads(FTFY_CASES.read_text(encoding="utf-8"))
     truths = {t["original"]: t["truth"] for t in json.loads(FTFY_TRUTHS.read_text(encoding="utf-8"))}
     rows = {"pass": [0, 0, 0], "fail": [0, 0, 0]}  # cases, ftfy right, ours right
-    regressions, restored = [], []
+    regressions, restored, guessed = [], [], []
     for case in cases:
         want = case.get("fixed-encoding", case["fixed"])
         ftfy_ok = ftfy.fix_encoding(case["original"]) == want
@@ -105,8 +106,14 @@ def score_ftfy_cases() -> dict:
         row[1] += ftfy_ok
         row[2] += ours_ok
         if ftfy_ok and not ours_ok:
-            regressions.append(case["label"])
-    return {"rows": rows, "regressions": regressions, "restored": restored}
+            (guessed if _guessed_where_ftfy_gives_up(ours, want) else regressions).append(case["label"])
+    return {"rows": rows, "regressions": regressions, "restored": restored, "guessed": guessed}
+
+
+def _guessed_where_ftfy_gives_up(ours: str, want: str) -> bool:
+    """Is `ours` the expectation with a character where it has U+FFFD (a lost byte chosen by rule)?"""
+    pattern = "".join("." if ch == "\ufffd" else re.escape(ch) for ch in want)
+    return "\ufffd" in want and re.fullmatch(pattern, ours, re.DOTALL) is not None
 
 
 def scan_catalogues(root: str = "/usr/share/locale") -> list[tuple[str, str]]:
@@ -141,6 +148,9 @@ def main(argv: list[str]) -> int:
     if ftfy_cases["restored"]:
         print(f"\nof ours, {len(ftfy_cases['restored'])} restore a lost byte where ftfy's expectation keeps U+FFFD:",
               *ftfy_cases["restored"], sep="\n- ")
+    if ftfy_cases["guessed"]:
+        print(f"\nof ours, {len(ftfy_cases['guessed'])} choose a lost byte by rule where ftfy's expectation keeps "
+              "U+FFFD, the text as written unknown:", *ftfy_cases["guessed"], sep="\n- ")
     if ftfy_cases["regressions"]:
         print("\ncases ftfy repairs and we do not:", *ftfy_cases["regressions"], sep="\n- ")
 

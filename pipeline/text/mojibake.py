@@ -7,7 +7,8 @@ Three steps, each recorded:
    a C1 control, or a stray surrogate. Text without one is returned at once; that is most text.
 2. Our readings (`READINGS`), line by line: each character is mapped back to every byte the reading turns
    into it and the bytes are decoded as UTF-8 again, with bytes the code page does not define inferred
-   where they were dropped or written as `?` or U+FFFD. A line is repaired under a reading when every
+   where they were dropped or written as `?` or U+FFFD (chosen by their neighbours, `_rechoose`, in the
+   way the document shows it lost bytes). A line is repaired under a reading when every
    non-ASCII character in it belongs to a sequence that decodes (`_accept`), and the result is more
    likely text than the original (`_cost`, from character frequencies in real text). Repeated, for text
    damaged twice. A line damaged all through is read back whole at C speed (`Reading.whole_line`);
@@ -20,8 +21,10 @@ Three steps, each recorded:
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import functools
+import gzip
 import importlib.resources
 import itertools
 import math
@@ -60,6 +63,8 @@ MAX_LOST_BYTES = 1
 REPLACEMENT = "\ufffd"
 PLACEHOLDERS = "?" + REPLACEMENT  # what a decoder writes for a byte it cannot show
 MIN_COUNT = 100  # how often a repaired 2-byte character must occur in real text (char_frequency.tsv)
+BIGRAM_SMOOTHING = 0.001
+CONTEXT_MARGIN = 1.4  # nats: below it, the context does not overrule the character's own frequency
 MAX_ROUNDS = 3  # text damaged three times over is repaired; more is noise
 
 
@@ -318,7 +323,7 @@ def _latin1_control(ch: str) -> bool:
     return "\x80" <= ch <= "\x9f" or ch == "\xad"
 
 
-_OPEN_CLOSE = {"“": "”", "‘": "’", "„": "”", "«": "»", "‹": "›"}
+_OPEN_CLOSE = {"“": "”", "‘": "’", "„": "”", "«": "»", "‹": "›", "「": "」", "『": "』"}
 
 
 def _choose(candidates: list[str], line: str) -> str:
@@ -338,10 +343,13 @@ def _choose(candidates: list[str], line: str) -> str:
     return max(candidates, key=key)
 
 
+_QUOTES = re.compile(_char_class({*_OPEN_CLOSE, *_OPEN_CLOSE.values()}))
+
+
 def _closing_quotes(line: str) -> set[str]:
     """The closing quotes of the quotes still open in `line`."""
     open_quotes: list[str] = []
-    for c in line:
+    for c in _QUOTES.findall(line):
         if c in _OPEN_CLOSE:
             open_quotes.append(c)
         elif c in _OPEN_CLOSE.values():
@@ -357,7 +365,7 @@ def _decode_one(bs: tuple[int, ...]) -> str | None:
         s = bytes(bs).decode("utf-8")
     except UnicodeDecodeError:
         return None
-    return s if len(s) == 1 and (_visible(s) or _latin1_control(s)) else None
+    return s if len(s) == 1 and (_visible(s) or _latin1_control(s) or unicodedata.category(s) == "Zs") else None
 
 
 @dataclass
@@ -368,6 +376,18 @@ class _Repair:
     ambiguous: bool  # several characters fit; one was chosen by rule
     lost: bool  # a byte was missing and inferred
     dropped: bool = False  # that byte left no trace (no "?", no U+FFFD)
+    candidates: tuple[str, ...] = ()  # where several characters fit
+    spaced: frozenset[str] = frozenset()  # those that take a following space as their byte 0xA0
+    marked: bool = False  # a lost byte was written as "?" or U+FFFD
+
+    def evidence(self, line: str) -> str:
+        """What this repair shows of how the document's decoder lost bytes (see MojibakeReport.evidence)."""
+        if self.marked:
+            mark = self.end - 1
+            return "marks?" if line[mark] == "?" and _ends_sentence(line, mark, True) else "marks"
+        if self.dropped:
+            return "drops?" if self.spaced else "drops"
+        return ""
 
     @property
     def certain(self) -> bool:
@@ -382,14 +402,19 @@ def _repaired_prefix(line: str, i: int, repairs: list[_Repair]) -> str:
     return "".join(parts) + line[last:i]
 
 
-def _candidates(leads: tuple[int, ...], conts: list[tuple[int, ...]], length: int, reading: Reading) -> list[str]:
+def _candidates(leads: tuple[int, ...], conts: list[tuple[int, ...]], length: int, reading: Reading) -> tuple[str, ...]:
     """Every visible character the lead byte and continuation bytes can form, the lost ones anywhere."""
+    return _forms(leads, tuple(conts), length, reading.lost)
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(leads: tuple[int, ...], conts: tuple[tuple[int, ...], ...], length: int, lost: tuple[int, ...]) -> tuple[str, ...]:
     missing = length - 1 - len(conts)
     slot_sets = []
     for where in itertools.combinations(range(length - 1), missing):
         it = iter(conts)
-        slot_sets.append([reading.lost if k in where else next(it) for k in range(length - 1)])
-    return sorted(
+        slot_sets.append([lost if k in where else next(it) for k in range(length - 1)])
+    return tuple(sorted(
         {
             ch
             for slots in slot_sets
@@ -397,25 +422,35 @@ def _candidates(leads: tuple[int, ...], conts: list[tuple[int, ...]], length: in
             for combo in itertools.product(*slots)
             if (ch := _decode_one((lead, *combo)))
         }
-    )
+    ))
 
 
-def _scan(line: str, reading: Reading, drops: bool = False) -> list[_Repair]:
-    """Every UTF-8 sequence hidden in `line` under `reading`, and what it decodes to. `drops`: the
-    document shows bytes dropped, so a "?" that ends a sentence is a question mark, not a byte.
+def _scan(line: str, reading: Reading, mode: str = "unknown") -> list[_Repair]:
+    """Every UTF-8 sequence hidden in `line` under `reading`, and what it decodes to. `mode`: what the
+    document shows of the bytes its decoder could not show: "drops" (gone without a trace, so a "?" that
+    ends a sentence is a question mark), "marks" (written as "?" or U+FFFD, so a space after a lead is the
+    byte 0xA0 of a no-break space), or "unknown".
     Sequences start at a lead character followed by a continuation, a placeholder or a space; a lead
     standing alone (its only continuation byte dropped) is looked at only where the others cover at
     least half the line, which correct Cyrillic text under windows-1251 never does."""
     non_ascii = _non_ascii(line)
     if 4 * len(reading.starts.findall(line)) < non_ascii:  # too few to cover the line: only whole runs
-        return _scan_from(line, reading, drops, reading.run_starts)
-    repairs = _scan_from(line, reading, drops, reading.starts)
+        return _scan_from(line, reading, mode, reading.run_starts)
+    repairs = _scan_from(line, reading, mode, reading.starts)
     if reading.lost and repairs and 2 * sum(r.end - r.start for r in repairs) >= non_ascii:
-        repairs = _scan_from(line, reading, drops, reading.leads)
-    return repairs
+        repairs = _scan_from(line, reading, mode, reading.leads)
+    # Choosing again by context matters only where the repairs may be taken: where they cover the line.
+    return _rechoose(line, repairs, mode) if _covers(line, repairs) else repairs
 
 
-def _scan_from(line: str, reading: Reading, drops: bool, starts: re.Pattern) -> list[_Repair]:
+def _covers(line: str, repairs: list[_Repair]) -> bool:
+    """Do the repairs account for every non-ASCII character of the line (and the "?" and spaces they
+    took as bytes)?"""
+    taken = sum(line[r.start : r.end].count("?") + line[r.start : r.end].count(" ") for r in repairs)
+    return sum(r.end - r.start for r in repairs) == _non_ascii(line) + taken
+
+
+def _scan_from(line: str, reading: Reading, mode: str, starts: re.Pattern) -> list[_Repair]:
     lead_of, cont_of, placeholders = reading.lead_of, reading.cont_of, PLACEHOLDERS if reading.lost else ""
     nbsp_is_a0 = 0xA0 in reading.bytes_of.get("\xa0", ())
     repairs: list[_Repair] = []
@@ -426,12 +461,12 @@ def _scan_from(line: str, reading: Reading, drops: bool, starts: re.Pattern) -> 
         i = m.start()
         length, leads = lead_of[line[i]]
         conts: list[tuple[int, ...]] = []
-        guessed_byte = False
+        guessed_byte = marked = False
         j = i + 1
         while j < n and len(conts) < length - 1:
             opts = cont_of.get(line[j], ())
-            if not opts and line[j] in placeholders and not (drops and _ends_sentence(line, j, len(conts) == length - 2)):
-                opts, guessed_byte = reading.lost, True
+            if not opts and line[j] in placeholders and not (mode == "drops" and _ends_sentence(line, j, len(conts) == length - 2)):
+                opts, guessed_byte, marked = reading.lost, True, True
             elif not opts and line[j] == " " and nbsp_is_a0:  # a no-break space that became a space
                 opts, guessed_byte = (0xA0,), True
             if not opts:
@@ -445,32 +480,105 @@ def _scan_from(line: str, reading: Reading, drops: bool, starts: re.Pattern) -> 
                 i = j
             continue
         candidates = _candidates(leads, conts, length, reading)
-        if line[j - 1] == " " and reading.lost and len(conts) > 1:
-            # The space may also be a real space after a dropped byte: it is where the document drops
-            # bytes ("farms šŸ„ and"), or where that closes a quote ("ā€œtinkerersā€ are").
-            dropped = _candidates(leads, conts[:-1], length, reading)
-            if not (drops and any(map(_common, dropped))):
-                closing = _closing_quotes(_repaired_prefix(line, i, repairs))
-                dropped = [ch for ch in dropped if ch in closing]
-            candidates = dropped or candidates
+        spaced: frozenset[str] = frozenset()
+        if line[j - 1] == " " and conts[-1] == (0xA0,):
+            # The space was the byte 0xA0 of a no-break space (ftfy's reading), or it is a real space after
+            # a dropped byte: "שם " is "×©× " with 0x9D dropped. Both stay candidates; the context decides.
+            spaced = frozenset(candidates)
+            if reading.lost:
+                candidates = sorted(spaced | set(_candidates(leads, conts[:-1], length, reading)))
         if not candidates:
             continue
+        repair = _Repair(i, j, REPLACEMENT, len(candidates) > 1, bool(missing) or guessed_byte, bool(missing),
+                         tuple(candidates), spaced, marked)  # fmt: skip
         if len(candidates) == 1:
-            choice = candidates[0]
-        elif any(_common(ch) for ch in candidates):
-            choice = _choose(candidates, _repaired_prefix(line, i, repairs))
-        else:  # several candidates, none of them a character people write: say so
-            choice = REPLACEMENT
-        dropped = bool(missing)
-        if line[j - 1] == " " and len(conts) > 1 and choice not in _candidates(leads, conts, length, reading):
-            j, dropped = j - 1, True  # the space is a space; the byte before it was dropped
-        elif line[j - 1] == " " and choice == "à" and not _A_GRAVE_JOINS.match(line, j):
-            j -= 1  # "Ã perturber": the space was both the byte of "à" and the space after it (ftfy's rule)
-        repairs.append(
-            _Repair(i, j, choice, ambiguous=len(candidates) > 1, lost=dropped or guessed_byte, dropped=dropped)
-        )
-        i = j
+            repair.text = candidates[0]
+        else:  # the line so far, and its open quotes, only where a choice is to be made
+            prefix = _repaired_prefix(line, i, repairs)
+            closing = _closing_quotes(prefix)
+            allowed = _allowed(repair, mode, closing)
+            if spaced and mode != "drops":  # first guess ftfy's reading; the context may overrule it
+                allowed = [ch for ch in allowed if ch in spaced or ch in closing]
+            if len(allowed) == 1:
+                repair.text = allowed[0]
+            elif any(_common(ch) for ch in allowed):
+                repair.text = _choose(allowed, prefix)
+            # else several candidates, none of them a character people write: U+FFFD says so
+        repairs.append(_settle_space(line, repair))
+        i = repair.end
     return repairs
+
+
+def _allowed(r: _Repair, mode: str, closing: set[str]) -> list[str]:
+    """The candidates a repair may take. Where a space may be the byte 0xA0 or a real space after a
+    dropped byte: in a document that marks lost bytes, those taking the space (ftfy's reading), unless a
+    dropped byte gives a quote that closes one still open ("ā€œtinkerersā€ are"); otherwise also the
+    common characters a dropped byte gives ("שם " from "×©× "), and the context decides."""
+    if not r.spaced:
+        return list(r.candidates)
+    spaced = [ch for ch in r.candidates if ch in r.spaced]
+    dropped = [ch for ch in r.candidates if ch not in r.spaced and (ch in closing if mode == "marks" else _common(ch))]
+    return spaced + dropped
+
+
+def _settle_space(line: str, r: _Repair) -> _Repair:
+    """Where the repair's last character is a space: does the chosen character take it as its byte 0xA0?
+    If not, the space stays and the byte before it was dropped."""
+    if not r.spaced:
+        return r
+    space = r.start + len(line[r.start : r.end].rstrip(" "))  # the space the sequence may end with
+    if r.text in r.spaced:
+        r.end, r.dropped = space + 1, False
+        if r.text == "à" and not _A_GRAVE_JOINS.match(line, r.end):
+            r.end = space  # "Ã perturber": the space was both the byte of "à" and the space after it (ftfy's rule)
+    else:
+        r.end, r.dropped, r.lost = space, True, True
+    return r
+
+
+def _rechoose(line: str, repairs: list[_Repair], mode: str) -> list[_Repair]:
+    """Choose again where several characters fit, now that the characters on both sides are repaired:
+    the one most often written between those two neighbours in real text ("ορισμού", not "ορισμορ").
+    A closing quote for a quote still open, and an emoji, keep the rule of `_choose`."""
+    for k, r in enumerate(repairs):
+        if len(r.candidates) < 2 or r.text == REPLACEMENT or r.text in _emoji():
+            continue
+        before = repairs[k - 1].text[-1:] if k and repairs[k - 1].end == r.start else line[r.start - 1 : r.start]
+        space = r.start + len(line[r.start : r.end].rstrip(" ")) if r.spaced else r.end
+        nxt = repairs[k + 1] if k + 1 < len(repairs) else None
+
+        def after(ch: str) -> str:
+            end = space + 1 if ch in r.spaced else space
+            if nxt and nxt.start == end:
+                return nxt.text[:1]
+            return line[end : end + 1]
+
+        closing = _closing_quotes(_repaired_prefix(line, r.start, repairs[:k]))
+        allowed = _allowed(r, mode, closing)
+        ranked = sorted(allowed, key=lambda ch: (ch in closing, _in_context_score(before or "\n", ch, after(ch) or "\n"), -ord(ch)), reverse=True)
+        margin = _in_context_score(before or "\n", ranked[0], after(ranked[0]) or "\n") - _in_context_score(before or "\n", ranked[1], after(ranked[1]) or "\n") if len(ranked) > 1 else 99
+        if ranked[0] in closing or margin >= CONTEXT_MARGIN or r.text not in allowed:
+            r.text = ranked[0]
+        _settle_space(line, r)
+    return repairs
+
+
+def _in_context_score(before: str, ch: str, after: str) -> float:
+    """log P(ch | before, after), from bigram counts smoothed towards the character's own frequency."""
+    bigrams, count = _bigrams(), _char_frequency().get(ch, 0) + 1
+    smooth = BIGRAM_SMOOTHING * count
+    return math.log(bigrams.get(before + ch, 0) + smooth) + math.log(bigrams.get(ch + after, 0) + smooth) - math.log(count)
+
+
+@functools.cache
+def _bigrams() -> dict[str, int]:
+    """Counts of adjacent character pairs in real text, where one is a character a lost byte can leave in
+    doubt; a line's start and end are "\\n" (see eval/build_text_tables.py)."""
+    data = importlib.resources.files("pipeline.text") / "data" / "bigram_frequency.tsv.gz"
+    with data.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as f:
+        rows = csv.reader((line for line in f if not line.startswith("#")), delimiter="\t")
+        next(rows)
+        return {chr(int(a, 16)) + chr(int(b, 16)): int(n) for a, b, n in rows}
 
 
 def _ends_sentence(line: str, j: int, last: bool) -> bool:
@@ -528,21 +636,17 @@ def _in_context(line: str, r: _Repair) -> bool:
 
 def _accept(line: str, repairs: list[_Repair], reading: Reading, trusted: bool = False) -> list[_Repair]:
     """The repairs to make in `line`: all of them when they account for every non-ASCII character in it,
-    as many are certain (complete and unambiguous) as guessed, or the reading is `trusted` (certain
-    elsewhere in the document), each is plausible and the line becomes more likely;
+    one is certain (complete and unambiguous) and half as many are complete as miss a byte, or the reading is
+    `trusted` (certain elsewhere in the document), each is plausible and the line becomes more likely;
     otherwise only whole 3- and 4-byte sequences that are certain, common and more likely, which real text
     hardly forms by chance (some runs of a line damaged, others fine)."""
-    certain = sum(r.certain for r in repairs)
-    if not trusted and (not certain or certain < len(repairs) - certain):
-        return []  # guesses need certain repairs beside them
-    covered = sum(r.end - r.start for r in repairs)
-    non_ascii = _non_ascii(line) + sum(
-        line[r.start : r.end].count("?") + line[r.start : r.end].count(" ") for r in repairs
-    )
+    lost = sum(r.lost for r in repairs)
+    if not trusted and (not any(r.certain for r in repairs) or lost > 2 * (len(repairs) - lost)):
+        return []  # guesses need certain repairs beside them, and lost bytes half as many whole sequences
     found = [r for r in repairs if r.text != REPLACEMENT]
     alone = len(found) == 1
     if (
-        covered == non_ascii
+        _covers(line, repairs)
         and all(_plausible(r, alone, reading) for r in repairs)
         and _gain(line, repairs) > 0
         and not (alone and len(found[0].text.encode()) == 2 and not _in_context(line, found[0]))
@@ -567,7 +671,9 @@ class MojibakeReport:
     runs: int = 0  # damaged sequences repaired
     guessed: int = 0  # of those, a lost byte inferred or one of several candidates chosen by rule
     lost_bytes: int = 0  # of those, a byte that was dropped or written as ? or U+FFFD inferred
-    dropped: int = 0  # of those, a byte that was dropped
+    # What the repairs showed of lost bytes: "marks" (a U+FFFD, a "?" inside a word), "drops" (none where
+    # one is missing), and the weaker "marks?" (a "?" ending a sentence) and "drops?" (a space after it).
+    evidence: collections.Counter = field(default_factory=collections.Counter, repr=False)
     unrecoverable: int = 0  # written as U+FFFD
 
     @property
@@ -577,7 +683,7 @@ class MojibakeReport:
 
 def _repair_line(
     line: str, report: MojibakeReport, gate: tuple[re.Pattern, ...], trusted: frozenset[str] = frozenset(),
-    drops: bool = False,
+    mode: str = "unknown",
 ) -> tuple[str, tuple[re.Pattern, ...]]:
     """Repair under the reading that makes the line most likely; where readings repair the same runs
     differently, under the one whose letters fit one language's alphabet ("jābūt", not "jābōt").
@@ -593,7 +699,7 @@ def _repair_line(
             readings = [r for r in readings if r.ambiguous and r.ambiguous.search(line) and r.covers(line)]
         options = [(gain, name, None, repaired) for repaired, gain, name in whole]
         for reading in readings:
-            if repairs := _accept(line, _scan(line, reading, drops), reading, reading.name in trusted):
+            if repairs := _accept(line, _scan(line, reading, mode), reading, reading.name in trusted):
                 options.append((_gain(line, repairs), reading.name, repairs, _repaired_prefix(line, len(line), repairs)))
         if not options:
             break
@@ -639,21 +745,24 @@ def _whole_line_options(line: str, readings: list[Reading]) -> list[tuple[str, f
 
 
 def _repair_lines(
-    lines: list[str], gates: list[tuple], report: MojibakeReport, drops: bool = False
+    lines: list[str], gates: list[tuple], report: MojibakeReport, mode: str = "unknown"
 ) -> tuple[list[str], list[tuple]]:
     """Each line on its own (damage is often mixed), then the lines left with only guesses, under the
     readings that repaired other lines for certain ("farms šŸ„" in a thread of broken quotes).
     `gates`: the gate patterns each line holds; returned with the lines."""
-    fixed = [_repair_line(line, report, g, drops=drops) if g else (line, g) for line, g in zip(lines, gates)]
+    fixed = [_repair_line(line, report, g, mode=mode) if g else (line, g) for line, g in zip(lines, gates)]
     if report.kinds:
         trusted = frozenset(report.kinds)
         fixed = [
-            _repair_line(line, report, g, trusted, drops) if g and line is before else (line, g)
+            _repair_line(line, report, g, trusted, mode) if g and line is before else (line, g)
             for (line, g), before in zip(fixed, lines)
         ]
-    if report.dropped and not drops:  # a decoder that drops bytes writes no "?" for them: "join ‘m”?"
+    seen = next((e for e in ("marks", "drops", "drops?", "marks?") if report.evidence[e]), None)
+    if mode == "unknown" and seen:
+        # Once the document shows what its decoder did with lost bytes, repair it all that way: a decoder
+        # that drops bytes writes no "?" for them ("join ‘m”?"); one that writes them keeps the spaces.
         report.__init__()
-        return _repair_lines(lines, gates, report, drops=True)
+        return _repair_lines(lines, gates, report, seen.rstrip("?"))
     return [line for line, _ in fixed], [g for _, g in fixed]
 
 
@@ -661,7 +770,7 @@ def _apply(line: str, repairs: list[_Repair], kind: str, report: MojibakeReport)
     _count(report, kind, len(repairs))
     report.guessed += sum(not r.certain for r in repairs)
     report.lost_bytes += sum(r.lost for r in repairs)
-    report.dropped += sum(r.dropped for r in repairs)
+    report.evidence.update(r.evidence(line) for r in repairs if r.lost)
     report.unrecoverable += sum(r.text == REPLACEMENT for r in repairs)
     return _repaired_prefix(line, len(line), repairs)
 
