@@ -123,7 +123,7 @@ def strip_chrome(table: pa.Table) -> tuple[pa.Table, Stats]:
             text = page.text
             update.update(is_html=True, page_title=page.title, page_language=page.lang)
             stats["html pages"] += 1
-        result = tx.strip_chrome(text)
+        result = tx.strip_chrome(text, from_html=update["is_html"])
         if result.removed:
             stats["documents with chrome"] += 1
             stats["chrome lines removed"] += len(result.removed)

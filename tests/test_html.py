@@ -39,3 +39,12 @@ def test_looks_like_html():
     assert looks_like_html("<!doctype html><html>")
     assert looks_like_html("plain words", "page.htm")
     assert not looks_like_html("I wrote <b> in a sentence about tags.")
+
+
+def test_link_lists_dropped_on_pages_without_main_but_trusted_inside_main():
+    items = "".join(f"<li><a href='/s{i}'>Another story number {i} on this site</a></li>" for i in range(6))
+    text = "Article text that a person wrote, long enough to be a paragraph of the story itself."
+    bare = html_to_text(f"<html><body><p>{text}</p><ul>{items}</ul></body></html>").text
+    assert text in bare and "Another story" not in bare
+    marked = html_to_text(f"<html><body><main><h1><a class='header' href='#r'>References</a></h1><ul>{items}</ul></main></body></html>").text
+    assert "References" in marked and "Another story number 3" in marked

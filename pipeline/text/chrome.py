@@ -24,7 +24,8 @@ _ACTIONS = (
     "see all|see more|show more|show less|load more|load more comments|view more|view all|read more|more|"
     "view replies|hide replies|show replies|show thread|sort by|sort|best|top|new|old|controversial|"
     "next|previous|prev|back to top|log in|login|sign in|sign up|register|subscribe|unsubscribe|"
-    "expand|collapse|cancel|submit|send|post|comment|comments|add a comment|leave a comment|"
+    "expand|collapse|cancel|submit|send|post|comment|comments|add a comment|leave a comment|by|"
+    "home|about|archive|help|faq|search|categories|communities|log out|logout|skip to content|"
     # German, French, Spanish, Italian, Portuguese, Dutch
     "antworten|teilen|melden|speichern|bearbeiten|zitieren|mehr anzeigen|alle anzeigen|"
     "répondre|partager|signaler|enregistrer|modifier|citer|voir plus|voir tout|"
@@ -56,6 +57,37 @@ _STRONG = re.compile(
     rf"^({_ACTIONS}|{_RELATIVE_TIME}|{_ABSOLUTE_TIME}|{_COUNTED}|[·•|–—\-*/]+)$",
     re.I,
 )
+# Short lines that start with a verb of the interface: "Show more replies", "Improve this answer".
+_ACTION_START = re.compile(
+    r"^(show|view|load|see|sign|log|ask|give|improve|post|jump|return|back|skip|discover|create|add|leave|sort|"
+    r"display|join|follow|share|reply|report|subscribe|download|buy|zeige|alle|mehr|zur|"
+    r"voir|afficher|ver|mostrar|mostra|показать|もっと|すべて)\b",
+    re.I,
+)
+# Footers and legal links, in any site's words: what a site says about itself, never what a post says.
+_FOOTER = re.compile(
+    r"powered by|©|\(c\) \d{4}|copyright|all rights reserved|terms of (service|use)|privacy( policy)?|cookie|"
+    r"accessibility|ads info|impressum|datenschutz|\bagb\b|mentions légales|aviso legal|"
+    r"your email address will not be published|required fields are marked|users browsing this|who is online|"
+    r"利用規約|プライバシー|隐私|개인정보",
+    re.I,
+)
+_MENU = re.compile(r"\s[|•›‹»«]\s.*\s[|•›‹»«]\s|^[|•›‹»«·]\s|\s[|•›‹»«·]$")  # a bar of links or a breadcrumb
+_PAGING = re.compile(r"\b(page|seite|página|pagina|страница)\s+\d+\s+(of|von|de|di|sur|из)\s+\d+", re.I)
+_RATING = re.compile(r"^[\d.,]+\s*(out of|of|von|de|sur|su|из|/)\s*\d+(\s+\S+){0,2}$|つ星のうち", re.I)
+_REPLY_TITLE = re.compile(r"^(re|aw|sv|vs|odp|ответ)\s*:\s*", re.I)
+# A number with a word of what it counts: "312 Bewertungen", "Viewed 12k times", "24,99 €", "¥1,980".
+_COUNT = re.compile(
+    r"^[\d.,]+\s*[kmKM]?(\s+[^\W\d]\S*){1,2}$|^[^\W\d]\w*\s+[\d.,]+\s*[kmKM]?\s+[^\W\d]\S*$|"
+    r"^[¥$€£]\s?[\d.,]+$|^[\d.,]+\s*[¥$€£]$"
+)
+# Dates and times inside a line; relative times only with a number ("3h", "5 hours ago"), never "an d" in "and".
+_TIME_ANYWHERE = re.compile(
+    rf"{_ABSOLUTE_TIME}|\b\d+\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mo|months?|"
+    r"y|yrs?|years?)\b(\s+ago)?|\b\d{1,2}:\d{2}\s*([ap]\.?m\.?)?(?!\w)",
+    re.I,
+)
+
 _HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}")
 _SCORE = re.compile(r"^[+\-−]?\d[\d,.]*\s*[km]?$", re.I)
 _LANGUAGE_LABELS = {
@@ -92,7 +124,17 @@ def _scripts(line: str) -> dict[str, int]:
 
 
 def _is_prose(line: str) -> bool:
-    return len(line.split()) >= 8 or len(line) >= 60
+    return (len(line.split()) >= 8 or len(line) >= 60) and not _MENU.search(line)
+
+
+def _beside_short(lines: list[str], k: int) -> bool:
+    """Is a neighbour of line k also a short line that is not a sentence (a menu, not a lone heading)?"""
+    return any(0 <= m < len(lines) and lines[m] and _short(lines[m]) and not _written(lines[m]) for m in (k - 1, k + 1))
+
+
+def _written(line: str) -> bool:
+    """Prose, or a short sentence: what bounds the body of a document."""
+    return _is_prose(line) or (len(line.split()) >= 3 and line[-1] in ".!?。！？")
 
 
 def _short(line: str) -> bool:
@@ -100,27 +142,57 @@ def _short(line: str) -> bool:
 
 
 def _strong(line: str) -> bool:
-    return bool(_STRONG.match(line)) or (_short(line) and bool(_HANDLE.search(line)))
+    if _STRONG.match(line):
+        return True
+    if len(line) > 100 or _is_sentence(line):
+        return False
+    words = len(line.split())
+    return bool(
+        (_short(line) and _HANDLE.search(line))
+        or _MENU.search(line)
+        or (words <= 10 and _FOOTER.search(line))
+        or (words <= 6 and _ACTION_START.match(line))
+        or (words <= 4 and _COUNT.match(line))
+        or _PAGING.search(line)
+        or (words <= 6 and _RATING.search(line))
+        or (words <= 9 and _dated(line))
+    )
+
+
+def _dated(line: str) -> bool:
+    """A date or time with at most two other words (not counting "on", "by", "at"): "asked Sep 12, 2021 at
+    14:02", "Posted on March 3, 2024 by Lena"; not "Additional thoughts after 24h:"."""
+    rest = _TIME_ANYWHERE.sub(" ", line)
+    return rest != line and len(re.findall(r"\w{3,}", rest)) <= 2
+
+
+def _is_sentence(line: str) -> bool:
+    """Ends like a sentence a person wrote, and is long enough to be one."""
+    return len(line.split()) >= 6 and line.rstrip()[-1:] in ".!?。！？…\"”"
 
 
 def _weak(line: str) -> bool:
-    return bool(_SCORE.match(line)) or line.lower() in _LANGUAGE_LABELS or len(line.split()) == 1
+    return bool(_SCORE.match(line)) or line.lower() in _LANGUAGE_LABELS or len(line.split()) <= 2
 
 
-def strip_chrome(text: str) -> ChromeResult:
-    """Remove interface lines from a text export; keep what people wrote, in order, and the posts' metadata."""
+def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
+    """Remove interface lines from a text export; keep what people wrote, in order, and the posts' metadata.
+    `from_html`: the text is a page's main content, whose short lines at the edges are its headings."""
     raw_lines = text.split("\n")
     lines = [line.strip() for line in raw_lines]
     drop = [False] * len(lines)
 
+    def runlike(line: str) -> bool:
+        return bool(line) and (_short(line) or (_strong(line) and not _is_prose(line)))
+
     # Runs of consecutive short lines: a post's header or footer when two of them are surely chrome.
     i = 0
     while i < len(lines):
-        if not lines[i] or not _short(lines[i]):
+        if not runlike(lines[i]):
             i += 1
             continue
         j = i
-        while j < len(lines) and lines[j] and _short(lines[j]):
+        while j < len(lines) and runlike(lines[j]):
             j += 1
         run = range(i, j)
         strong = [k for k in run if _strong(lines[k])]
@@ -132,8 +204,17 @@ def strip_chrome(text: str) -> ChromeResult:
                 drop[k] = not _HANDLE.search(lines[k]) or bool(_STRONG.match(lines[k]))
         i = j
 
-    # Foreign edge lines: short lines before the first or after the last line of prose, in another script.
-    prose = [k for k, line in enumerate(lines) if line and not drop[k] and _is_prose(line)]
+    # A reply's title repeats the topic's: "Re: Mirror keeps failing during install".
+    seen: set[str] = set()
+    for k, line in enumerate(lines):
+        if _REPLY_TITLE.match(line) and _REPLY_TITLE.sub("", line) in seen:
+            drop[k] = True
+        seen.add(line)
+
+    # Edges: before the first and after the last line of prose, a site's own lines stand: its navigation,
+    # footer and legal sentences, and lines in a script the body does not use (a Japanese storefront's
+    # buttons around an English essay).
+    prose = [k for k, line in enumerate(lines) if line and not drop[k] and _written(line) and not _FOOTER.search(line)]
     if prose:
         body: dict[str, int] = {}
         for k in prose:
@@ -141,9 +222,15 @@ def strip_chrome(text: str) -> ChromeResult:
                 body[script] = body.get(script, 0) + n
         total = sum(body.values()) or 1
         for k, line in enumerate(lines):
-            if line and not drop[k] and (k < prose[0] or k > prose[-1]) and not _is_prose(line):
+            if not line or drop[k] or prose[0] <= k <= prose[-1]:
+                continue
+            words = len(line.split())
+            if words <= 25 and (_FOOTER.search(line) or (words <= 10 and _ACTION_START.match(line))):
+                drop[k] = True
+            elif not _is_prose(line):
                 foreign = sum(n for s, n in _scripts(line).items() if body.get(s, 0) / total < 0.01)
-                drop[k] = foreign >= 2
+                menu_word = words <= 2 and not line.endswith((".", "!", "?")) and _beside_short(lines, k)
+                drop[k] = foreign >= 2 or (not from_html and menu_word)
 
     posts = _posts(raw_lines, lines, drop)
     kept = [raw_lines[k].strip() for k in range(len(lines)) if not drop[k]]

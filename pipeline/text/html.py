@@ -24,6 +24,8 @@ _BLOCK_TAGS = {
     "body", "html", "center",
 }  # fmt: skip
 _CELL_TAGS = {"td", "th"}
+# Class and id names judge containers; inside a sentence or a heading they name styles, not chrome.
+_NAMED_NOT_DROPPED = {"a", "span", "em", "strong", "b", "i", "code", "small", "h1", "h2", "h3", "h4", "h5", "h6", "p"}
 _HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|div|p)\b", re.I | re.S)
 
 
@@ -47,8 +49,47 @@ def _hidden(tag: Tag) -> bool:
         return True
     if attrs.get("role") in _DROP_ROLES:
         return True
+    if tag.name in _NAMED_NOT_DROPPED:  # a heading's anchor may be class="header": it is still the heading
+        return False
     names = " ".join([*(attrs.get("class") or []), str(attrs.get("id", ""))])
     return bool(names and _DROP_NAMES.search(names))
+
+
+# Blocks judged by how much of their text is links (a menu or a list of headlines, wherever it stands).
+_LIST_TAGS = {"ul", "ol", "div", "section", "table", "dl", "p", "td"}
+MAX_LINK_SHARE = 0.6  # of a block's characters; prose with links stays far below it
+MIN_LINKS = 3
+MAX_UNLINKED = 300  # characters of text outside links: more, and the block holds writing (keep it)
+
+
+def _mostly_links(text: int, linked: int, count: int) -> bool:
+    return count >= MIN_LINKS and linked > MAX_LINK_SHARE * text and text - linked < MAX_UNLINKED
+
+
+def _link_density(root: Tag) -> dict[int, tuple[int, int, int]]:
+    """For every element under `root`: its visible characters, those inside links, and its links. One pass
+    from the leaves up, without recursion (pages nest thousands deep)."""
+    totals: dict[int, tuple[int, int, int]] = {}
+    order: list[Tag] = []
+    stack: list[Tag] = [root]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(child for child in node.children if isinstance(child, Tag) and child.name not in _DROP_TAGS)
+    for node in reversed(order):  # children before parents
+        text = linked = count = 0
+        for child in node.children:
+            if isinstance(child, Comment):
+                continue
+            if isinstance(child, str):
+                text += len(child.strip())
+            elif isinstance(child, Tag) and id(child) in totals:
+                t, l, c = totals[id(child)]
+                text, linked, count = text + t, linked + l, count + c
+        if node.name == "a":
+            linked, count = text, count + 1
+        totals[id(node)] = (text, linked, count)
+    return totals
 
 
 def html_to_text(markup: str) -> HtmlText:
@@ -60,7 +101,11 @@ def html_to_text(markup: str) -> HtmlText:
     title = soup.title.get_text(" ", strip=True) if soup.title else None
     html_tag = soup.find("html")
     lang = html_tag.get("lang") if isinstance(html_tag, Tag) else None
-    root = soup.find("main") or soup.find("article") or soup.body or soup
+    main = soup.find("main") or soup.find("article")
+    root = main or soup.body or soup
+    # A page that marks its content is trusted with it (a list of links may be the content); on one that
+    # does not, blocks of links are menus and lists of other stories.
+    links = {} if main else _link_density(root)
     paragraphs: list[str] = []
     current: list[str] = []
 
@@ -84,6 +129,8 @@ def html_to_text(markup: str) -> HtmlText:
             continue
         if not isinstance(node, Tag) or node.name in _DROP_TAGS or _hidden(node):
             continue
+        if node.name in _LIST_TAGS and _mostly_links(*links.get(id(node), (0, 0, 0))):
+            continue  # a menu, a list of related stories, a tag cloud: links, not text
         if node.name == "pre":  # keep code's own line breaks
             flush()
             paragraphs.extend(line for line in node.get_text().splitlines() if line.strip())
