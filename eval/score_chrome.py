@@ -1,6 +1,7 @@
 """Score chrome stripping on eval/data/chrome/labels.jsonl, line by line. Run: `make eval`.
 
-Each document goes through what the pipeline's chrome stage does (html_to_text for a page, then strip_chrome).
+Each document goes through what the pipeline's chrome stage does (html_to_text for a page, then strip_chrome,
+then the lines repeated across the set's documents removed).
 A text export's line is kept when the output holds it (each output line used once). A page's line is kept
 when its text, whitespace collapsed, is part of the output: a chrome line that happens to be a phrase of the
 article counts as kept, so chrome removal on pages is if anything understated.
@@ -11,7 +12,7 @@ import json
 import pathlib
 import sys
 
-from pipeline.text import html_to_text, strip_chrome
+from pipeline.text import html_to_text, repeated_lines, strip_chrome
 
 HERE = pathlib.Path(__file__).resolve().parent / "data" / "chrome"
 
@@ -22,9 +23,8 @@ def clean(row: dict) -> str:
     return strip_chrome("\n".join(text for _, text in row["lines"])).text
 
 
-def judge(row: dict) -> list[tuple[str, str, bool]]:
-    """(label, line, kept) for every labelled line of the document."""
-    out = clean(row)
+def judge(row: dict, out: str) -> list[tuple[str, str, bool]]:
+    """(label, line, kept) for every labelled line of the document, `out` its cleaned text."""
     if row["format"] == "html":
         flat = " ".join(out.split())
         return [(label, line, " ".join(line.split()) in flat) for label, line in row["lines"]]
@@ -40,9 +40,12 @@ def judge(row: dict) -> list[tuple[str, str, bool]]:
 def score(show: bool = False) -> dict[str, list[int]]:
     rows = [json.loads(line) for line in (HERE / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
     table: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0, 0])  # content, kept, chrome, removed
-    for row in rows:
+    outs = [clean(row) for row in rows]
+    repeated = repeated_lines(outs)  # the stage's second look, across the whole set as its corpus
+    outs = ["\n".join(line for line in out.split("\n") if line.strip() not in repeated) for out in outs]
+    for row, out in zip(rows, outs):
         t = table[row["kind"]]
-        for label, line, kept in judge(row):
+        for label, line, kept in judge(row, out):
             if label == "content":
                 t[0], t[1] = t[0] + 1, t[1] + kept
             else:

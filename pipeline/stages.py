@@ -133,7 +133,26 @@ def strip_chrome(table: pa.Table) -> tuple[pa.Table, Stats]:
         posts = [vars(p) for p in result.posts]
         return {**update, "text": result.text, "chrome_removed": result.removed, "posts": posts}
 
-    return _apply(table, "chrome", fn)
+    table, stats = _apply(table, "chrome", fn)
+    return _strip_repeated(table, stats), stats
+
+
+def _strip_repeated(table: pa.Table, stats: Stats) -> pa.Table:
+    """Second look, across the corpus: short lines that stand in many documents are the sites' own."""
+    rows = table.to_pylist()
+    live = [row for row in rows if not row["reject_stage"]]
+    repeated = tx.repeated_lines([row["text"] for row in live])
+    if not repeated:
+        return table
+    for row in live:
+        lines = row["text"].split("\n")
+        gone = [line.strip() for line in lines if line.strip() in repeated]
+        if gone:
+            row["text"] = "\n".join(line for line in lines if line.strip() not in repeated).strip("\n")
+            row["chrome_removed"] = [*row["chrome_removed"], *gone]
+            stats["chrome lines removed"] += len(gone)
+            stats["lines repeated across documents"] += len(gone)
+    return pa.Table.from_pylist(rows, schema=DOCUMENTS)
 
 
 def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:

@@ -76,7 +76,10 @@ def mojibake_fixed(decoded: pa.Table) -> dg.Output:
 
 @_stage("chrome_stripped", "HTML reduced to its main content; interface lines removed; forum posts' metadata kept.")
 def chrome_stripped(mojibake_fixed: pa.Table) -> dg.Output:
-    return _stage_output(*stages.strip_chrome(mojibake_fixed))
+    output = _stage_output(*stages.strip_chrome(mojibake_fixed))
+    removed = collections.Counter(line for lines in output.value.column("chrome_removed").to_pylist() for line in lines or ())
+    sample = "\n".join(f"- `{line[:80]}` × {n}" for line, n in removed.most_common(20))
+    return output.with_metadata({**output.metadata, "removed lines (most frequent)": dg.MetadataValue.md(sample or "_none_")})
 
 
 @_stage("language_tagged", "Main language with its score and shares (langdetect, seeded); the page's own language.")

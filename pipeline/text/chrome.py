@@ -6,12 +6,14 @@ A line is judged by what it is, never by a list of known pages:
 - *chrome in company*: a bare number (a vote count), a language label, a one-word line: removed only inside
   a run of short lines that holds at least two lines of the first kind (a post's header or footer);
 - *foreign edge lines*: a short line at the top or bottom of the document, written partly in a script the
-  body does not use (a Japanese storefront's buttons around an English essay).
+  body does not use (a Japanese storefront's buttons around an English essay);
+- *repeated lines* (`repeated_lines`): a short line that stands in many documents of the corpus.
 Every sentence a person wrote stays: a line of prose is never removed, whatever it contains.
 """
 
 from __future__ import annotations
 
+import collections
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -261,3 +263,15 @@ def _posts(raw_lines: list[str], lines: list[str], drop: list[bool]) -> list[Pos
     for indent, post in posts:
         post.depth = levels.index(indent)
     return [post for _, post in posts]
+
+
+def repeated_lines(texts: list[str], min_docs: int = 3, min_share: float = 0.02) -> set[str]:
+    """Short lines (not prose, not sentences) that stand in at least `min_docs` documents and `min_share`
+    of them: a site's own lines ("Share this:", "Hot Network Questions"), which no person writes in every
+    post. The corpus is the evidence; a single document never is."""
+    docs: collections.Counter[str] = collections.Counter()
+    for text in texts:
+        docs.update({line.strip() for line in text.split("\n") if line.strip() and not _written(line.strip())
+                     and len(line.split()) <= 8})  # fmt: skip
+    floor = max(min_docs, min_share * len(texts))
+    return {line for line, n in docs.items() if n >= floor}
