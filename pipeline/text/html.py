@@ -103,9 +103,10 @@ def html_to_text(markup: str) -> HtmlText:
     lang = html_tag.get("lang") if isinstance(html_tag, Tag) else None
     main = soup.find("main") or soup.find("article")
     root = main or soup.body or soup
-    # A page that marks its content is trusted with it (a list of links may be the content); on one that
-    # does not, blocks of links are menus and lists of other stories.
-    links = {} if main else _link_density(root)
+    # Blocks of links are menus and lists of other stories; but inside a page's marked content a list of
+    # links may be the content (a page of references), so there only lists are trusted.
+    links = _link_density(root)
+    judged = _LIST_TAGS - {"ul", "ol", "dl"} if main else _LIST_TAGS
     paragraphs: list[str] = []
     current: list[str] = []
 
@@ -129,7 +130,7 @@ def html_to_text(markup: str) -> HtmlText:
             continue
         if not isinstance(node, Tag) or node.name in _DROP_TAGS or _hidden(node):
             continue
-        if node.name in _LIST_TAGS and _mostly_links(*links.get(id(node), (0, 0, 0))):
+        if node.name in judged and _mostly_links(*links.get(id(node), (0, 0, 0))):
             continue  # a menu, a list of related stories, a tag cloud: links, not text
         if node.name == "pre":  # keep code's own line breaks
             flush()
