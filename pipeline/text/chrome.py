@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from pipeline.text.language import detect_language
+
 _ACTIONS = (
     # English
     "link|fedilink|permalink|reply|replies|share|report|save|saved|hide|unhide|edit|edited|delete|quote|"
@@ -62,7 +64,7 @@ _STRONG = re.compile(
 # Short lines that start with a verb of the interface: "Show more replies", "Improve this answer".
 _ACTION_START = re.compile(
     r"^(show|view|load|see|sign|log|ask|give|improve|post|jump|return|back|skip|discover|create|add|leave|sort|"
-    r"display|join|follow|share|reply|report|subscribe|download|buy|zeige|alle|mehr|zur|"
+    r"display|join|follow|share|reply|report|subscribe|download|buy|search|zeige|alle|mehr|zur|"
     r"voir|afficher|ver|mostrar|mostra|показать|もっと|すべて)\b",
     re.I,
 )
@@ -74,9 +76,16 @@ _FOOTER = re.compile(
     r"利用規約|プライバシー|隐私|개인정보",
     re.I,
 )
+# Interface words of CJK news and shop pages, inside short lines (no spaces to split words by).
+_CJK_INTERFACE = re.compile(
+    r"シェア|一覧へ|あわせて読みたい|関連記事|次の記事|前の記事|カートに入れる|阅读下一篇|上一篇|下一篇|责任编辑|纠错|"
+    r"相关阅读|分享到|관련\s?기사|공유하기|이전 기사|다음 기사"
+)
 _MENU = re.compile(r"\s[|•›‹»«]\s.*\s[|•›‹»«]\s|^[|•›‹»«·]\s|\s[|•›‹»«·]$")  # a bar of links or a breadcrumb
 _PAGING = re.compile(r"\b(page|seite|página|pagina|страница)\s+\d+\s+(of|von|de|di|sur|из)\s+\d+", re.I)
 _RATING = re.compile(r"^[\d.,]+\s*(out of|of|von|de|sur|su|из|/)\s*\d+(\s+\S+){0,2}$|つ星のうち", re.I)
+# A short label in square brackets: "[–]", "[edit]", "【纠错】" (not parentheses: "(we are hiring)" is a post's).
+_BRACKETED = re.compile(r"^[\[【［][^\]】］]{0,24}[\]】］]?$")
 _REPLY_TITLE = re.compile(r"^(re|aw|sv|vs|odp|ответ)\s*:\s*", re.I)
 # A number with a word of what it counts: "312 Bewertungen", "Viewed 12k times", "24,99 €", "¥1,980".
 _COUNT = re.compile(
@@ -90,7 +99,7 @@ _TIME_ANYWHERE = re.compile(
     re.I,
 )
 
-_HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}")
+_HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)(@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}|[ur]/[\w-]{3,}$)")
 _SCORE = re.compile(r"^[+\-−]?\d[\d,.]*\s*[km]?$", re.I)
 _LANGUAGE_LABELS = {
     "english", "deutsch", "français", "español", "italiano", "português", "nederlands", "русский", "polski",
@@ -98,6 +107,7 @@ _LANGUAGE_LABELS = {
     "українська", "ελληνικά", "עברית", "हिन्दी", "tiếng việt", "bahasa indonesia", "català", "română", "undetermined",
 }  # fmt: skip
 _BULLETS = "•·*-–— "
+FOREIGN_SURE = 0.9  # how sure langdetect must be that a short edge line is not in the body's language
 
 
 @dataclass
@@ -126,7 +136,26 @@ def _scripts(line: str) -> dict[str, int]:
 
 
 def _is_prose(line: str) -> bool:
-    return (len(line.split()) >= 8 or len(line) >= 60) and not _MENU.search(line)
+    """Long enough to be what a person wrote, and not a bar of links or a line of dates."""
+    return (len(line.split()) >= 8 or len(line) >= 60) and not _MENU.search(line) and not _dated(line)
+
+
+def _foreign_words(line: str, vocabulary: set[str], language: str) -> bool:
+    """Is a short edge line in another language than the body, though in the same script (a German shop's
+    "In den Warenkorb" around an English text)? Most of its words are not the body's, and langdetect, asked
+    about the line alone, gives the body's language at most 1 - FOREIGN_SURE."""
+    words = [w for w in re.findall(r"[^\W\d_]+", line.lower())]
+    if not words or len(line.split()) > 6 or language == "und" or line.endswith((".", "!", "?")):
+        return False
+    if sum(w not in vocabulary for w in words) * 2 < len(words) + 1:
+        return False
+    guess = detect_language(line, min_letters=8)
+    return guess.language != "und" and dict(guess.languages).get(language, 0.0) <= 1 - FOREIGN_SURE
+
+
+def _site_line(line: str) -> bool:
+    """What a site says to its reader, even as a sentence: footers, legal lines, calls to act."""
+    return bool(_FOOTER.search(line) or (len(line.split()) <= 10 and _ACTION_START.match(line)))
 
 
 def _beside_short(lines: list[str], k: int) -> bool:
@@ -157,7 +186,9 @@ def _strong(line: str) -> bool:
         or (words <= 4 and _COUNT.match(line))
         or _PAGING.search(line)
         or (words <= 6 and _RATING.search(line))
-        or (words <= 9 and _dated(line))
+        or _dated(line)
+        or _BRACKETED.match(line)
+        or (len(line) <= 30 and _CJK_INTERFACE.search(line))
     )
 
 
@@ -216,23 +247,26 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     # Edges: before the first and after the last line of prose, a site's own lines stand: its navigation,
     # footer and legal sentences, and lines in a script the body does not use (a Japanese storefront's
     # buttons around an English essay).
-    prose = [k for k, line in enumerate(lines) if line and not drop[k] and _written(line) and not _FOOTER.search(line)]
+    prose = [k for k, line in enumerate(lines) if line and not drop[k] and _written(line) and not _site_line(line)]
     if prose:
         body: dict[str, int] = {}
         for k in prose:
             for script, n in _scripts(lines[k]).items():
                 body[script] = body.get(script, 0) + n
         total = sum(body.values()) or 1
+        body_text = "\n".join(lines[k] for k in prose)
+        vocabulary = set(re.findall(r"\w+", body_text.lower()))
+        language = detect_language(body_text).language
         for k, line in enumerate(lines):
             if not line or drop[k] or prose[0] <= k <= prose[-1]:
                 continue
             words = len(line.split())
-            if words <= 25 and (_FOOTER.search(line) or (words <= 10 and _ACTION_START.match(line))):
+            if words <= 25 and _site_line(line):
                 drop[k] = True
             elif not _is_prose(line):
                 foreign = sum(n for s, n in _scripts(line).items() if body.get(s, 0) / total < 0.01)
                 menu_word = words <= 2 and not line.endswith((".", "!", "?")) and _beside_short(lines, k)
-                drop[k] = foreign >= 2 or (not from_html and menu_word)
+                drop[k] = foreign >= 2 or (not from_html and menu_word) or _foreign_words(line, vocabulary, language)
 
     posts = _posts(raw_lines, lines, drop)
     kept = [raw_lines[k].strip() for k in range(len(lines)) if not drop[k]]

@@ -68,10 +68,11 @@ def _script_guard(lang: str, text: str) -> str:
     return lang
 
 
-def detect_language(text: str) -> LanguageResult:
-    """The main language of `text` with its probability; "und" for text too short to tell."""
+def detect_language(text: str, min_letters: int = MIN_LETTERS) -> LanguageResult:
+    """The main language of `text` with its probability; "und" for text with fewer than `min_letters`
+    letters (a caller that weighs the answer itself may ask about shorter text)."""
     sample = _sample(text)
-    if _letters(sample) < MIN_LETTERS:
+    if _letters(sample) < min_letters:
         return LanguageResult(UNDETERMINED, 0.0)
     detector = _factory().create()
     detector.append(sample)
