@@ -70,7 +70,7 @@ MAX_ROUNDS = 3  # text damaged three times over is repaired; more is noise
 
 @dataclass(frozen=True)
 class Reading:
-    """How one or more single-byte code pages turned each byte 0x80-0xFF into a character."""
+    """How a single-byte decoder turned each byte 0x80-0xFF into a character."""
 
     name: str
     bytes_of: dict[str, tuple[int, ...]]  # character -> every byte this reading decodes to it
@@ -200,13 +200,14 @@ READINGS = (
 # The gate: a whole UTF-8 sequence under one of the readings or of ftfy's code pages (ftfy can repair only
 # what one of them explains). Searched one pattern at a time: `re` scans each far faster than their union.
 _BY_NAME = {r.name: r for r in READINGS}
+_EXTRA = [_reading(f"windows-{n}", f"cp{n}") for n in (1253, 1254)]  # ftfy's pages that are not our readings
 _FTFY_PAIRS = {  # ftfy's code pages: the pattern a text they explain must hold
     "latin-1": _BY_NAME["latin-1"].gate,
     "sloppy-windows-1252": _BY_NAME["windows-1252"].gate,
     "sloppy-windows-1251": _BY_NAME["windows-1251"].gate,
     "sloppy-windows-1250": _BY_NAME["windows-1250"].gate,
-    "sloppy-windows-1253": _reading("windows-1253", "cp1253").gate,  # the same patterns as _EXTRA's (re caches)
-    "sloppy-windows-1254": _reading("windows-1254", "cp1254").gate,
+    "sloppy-windows-1253": _EXTRA[0].gate,
+    "sloppy-windows-1254": _EXTRA[1].gate,
     "sloppy-windows-1257": _BY_NAME["windows-1257"].gate,
     "iso-8859-2": _BY_NAME["iso-8859-2"].gate,
     "macroman": _BY_NAME["mac-roman"].gate,
@@ -216,7 +217,6 @@ _C1_OR_SURROGATE = re.compile("[\x80-\x9f\ud800-\udfff]")
 _NBSP_AS_SPACE = re.compile("[\u00c2-\u00df][ ]")
 _GATE_PATTERNS = tuple(dict.fromkeys([*(r.gate for r in READINGS), *_FTFY_PAIRS.values(), _C1_OR_SURROGATE, _NBSP_AS_SPACE]))
 # A gate pattern is an alternation, slow to scan; a pair of character classes found first is fast.
-_EXTRA = [_reading(f"windows-{n}", f"cp{n}") for n in (1253, 1254)]
 _QUICK = {r.gate: r.pair for r in (*READINGS, *_EXTRA)}
 
 
@@ -238,8 +238,6 @@ _FIRST_LOOK = (
 
 # Lines end at "\n" only: str.splitlines would also split at U+0085, a C1 control damaged text is full of.
 _LINES = re.compile(r"[^\n]*\n|[^\n]+")
-
-
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
@@ -333,6 +331,7 @@ def _choose(candidates: list[str], line: str) -> str:
     2. an emoji with Emoji_Presentation, the most used first (Emoji Sentiment Ranking occurrences);
     3. the character most frequent in real text (char_frequency.tsv);
     4. the lowest code point, so the choice is deterministic.
+    Once the whole line is scanned, `_rechoose` may overrule 3 by the characters on both sides.
     """
     closing = _closing_quotes(line)
     emoji_set, usage, freq = _emoji_presentation(), _emoji_usage(), _char_frequency()
