@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Dagster's instance is this folder: dagster.yaml here, its storage in .dagster/ (git-ignored).
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: run test ui eval bench mojibake-set chrome-set text-tables ftfy-cases clean
+.PHONY: run test ui eval bench mojibake-set chrome-set language-set text-tables ftfy-cases clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,7 @@ ui: $(STAMP)
 eval: $(STAMP)
 	$(BIN)/python -m eval.score_mojibake --catalogues
 	$(BIN)/python -m eval.score_chrome
+	$(BIN)/python -m eval.score_language
 
 # Throughput beside ftfy on the same text, in one run; figures in eval/results/.
 bench: $(STAMP)
@@ -38,6 +39,10 @@ bench: $(STAMP)
 # Rebuild the labelled chrome set (newspaper4k's test pages, the Rust docs, engine-shaped exports).
 chrome-set: $(STAMP)
 	$(BIN)/python eval/build_chrome_set.py
+
+# Rebuild the labelled language set (28 languages) from Debian's gettext catalogues.
+language-set: $(STAMP)
+	$(BIN)/python eval/build_language_set.py
 
 # Rebuild the multilingual mojibake set from Debian's gettext catalogues.
 mojibake-set: $(STAMP)

@@ -36,3 +36,17 @@ def test_long_text_is_judged_on_a_bounded_sample():
     text = "word " * 100_000
     assert len(_sample(text)) <= SAMPLE_CHARS + 10
     assert detect_language("The quick brown fox jumps over the lazy dog. " * 2000).language == "en"
+
+
+def test_mixed_scripts_are_judged_by_the_non_latin_words():
+    assert detect_language("(лише мови C, C++, ObjectiveC). (лише мови, засновані на XML)").language == "uk"
+    assert detect_language("(다음 언어만 지원: C, C++, ObjectiveC). (다음 언어만 지원: Shell, Python)").language == "ko"
+
+
+def test_labelled_set_meets_its_targets():
+    from eval.score_language import score
+
+    for length, (n, plain, ours) in score().items():
+        assert ours >= plain, length  # never worse than plain langdetect
+        if length != "50 characters":
+            assert ours >= 0.99 * n, length

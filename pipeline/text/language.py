@@ -20,6 +20,10 @@ SAMPLE_CHARS = 3000
 SAMPLE_SLICES = 3
 SEED = 0
 
+# Text in another script that carries at least this many letters (a CJK character counts CJK_WEIGHT) among
+# Latin words is judged on that script's words alone: "(лише мови C, C++, ObjectiveC)" is Ukrainian.
+MIN_OTHER_SCRIPT = 12
+_LATIN_WORDS = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f]+")  # Latin, Vietnamese too
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -58,10 +62,21 @@ def _letters(text: str) -> int:
 
 
 def _script_guard(lang: str, text: str) -> str:
-    """Correct langdetect's known confusions by the script the text is written in."""
+    """Correct langdetect's known confusions by the script the text is written in. Kana, Hangul and Han
+    characters carry a word each: where they weigh at least as much as the other letters (CJK_WEIGHT each),
+    the text is Japanese (any kana), Korean (Hangul) or Chinese, whatever Latin words of code stand around them."""
+    letters = sum(c.isalpha() for c in text)
+    cjk = len(_CJK.findall(text))
+    if cjk and cjk * CJK_WEIGHT >= letters - cjk:
+        if _KANA.search(text):
+            return "ja"  # kana is written only in Japanese
+        if len(_HANGUL.findall(text)) * 2 > cjk:
+            return "ko"
+        if not lang.startswith("zh"):
+            return "zh-cn"
     if lang.startswith("zh") and _KANA.search(text):
-        return "ja"  # kana is written only in Japanese
-    if _HANGUL.search(text) and lang != "ko" and len(_HANGUL.findall(text)) * 2 > sum(c.isalpha() for c in text):
+        return "ja"
+    if _HANGUL.search(text) and lang != "ko" and len(_HANGUL.findall(text)) * 2 > letters:
         return "ko"
     if lang in _LATIN_SCRIPT_LANGS and len(_CYRILLIC.findall(text)) * 2 > sum(c.isalpha() for c in text):
         return UNDETERMINED  # Cyrillic text is never a Latin-script language: let the caller see the doubt
@@ -82,4 +97,8 @@ def detect_language(text: str, min_letters: int = MIN_LETTERS) -> LanguageResult
         return LanguageResult(UNDETERMINED, 0.0)
     languages = [(p.lang, round(p.prob, 4)) for p in probabilities if p.prob >= 0.1]
     best = probabilities[0]
+    other_script = _LATIN_WORDS.sub(" ", sample)
+    if best.lang in _LATIN_SCRIPT_LANGS and _letters(other_script) >= MIN_OTHER_SCRIPT and other_script != sample:
+        # Words of another script among Latin ones (code, product names): they say what the text is written in.
+        return detect_language(other_script, min_letters=MIN_OTHER_SCRIPT)
     return LanguageResult(_script_guard(best.lang, sample), round(best.prob, 4), languages)
