@@ -104,7 +104,7 @@ COLUMN_DOCS = {
     "posts": "forum posts found: author, score, age, depth",
     "language": "main language (ISO 639-1) or 'und'",
     "language_score": "langdetect's probability for `language`",
-    "languages": "every language above 10 % and its share",
+    "languages": "each language of the text and its share, by the letters of the paragraphs written in it",
     "paragraphs_removed": "repeated paragraphs removed from this document",
     "n_chars": "characters in `text`",
     "ingested_at": "when this run wrote the row (UTC)",
@@ -124,6 +124,11 @@ def raw_dir() -> Path:
 def curated_dir() -> Path:
     """The curated folder: PIPELINE_CURATED_DIR, else curated/."""
     return Path(os.environ.get("PIPELINE_CURATED_DIR") or "curated").resolve()
+
+
+def wanted_languages() -> frozenset[str]:
+    """PIPELINE_LANGUAGES, comma-separated codes as langdetect gives them (en,de,zh-cn); empty: all wanted."""
+    return frozenset(code.strip() for code in os.environ.get("PIPELINE_LANGUAGES", "").split(",") if code.strip())
 
 
 def doc_id(source_path: str, sha256: str) -> str:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline import text as tx
-from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id
+from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
 
 
 class Reject(Exception):
@@ -156,9 +156,13 @@ def _strip_repeated(table: pa.Table, stats: Stats) -> pa.Table:
 
 
 def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:
+    wanted = wanted_languages()
+
     def fn(row: Row, stats: Stats) -> Row:
         found = tx.detect_language(row["text"])
         stats[f"language {found.language}"] += 1
+        if wanted and found.language not in wanted:
+            raise Reject(f"language: {found.language} is not among the wanted languages ({', '.join(sorted(wanted))})")
         page_language = row["page_language"]
         if not page_language and row["chrome_removed"]:  # the interface's language, when it has enough words
             chrome = tx.detect_language("\n".join(row["chrome_removed"]))
@@ -166,7 +170,7 @@ def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:
         return {
             "language": found.language,
             "language_score": found.score,
-            "languages": [{"language": lang, "share": share} for lang, share in found.languages],
+            "languages": [{"language": lang, "share": share} for lang, share in tx.language_shares(row["text"])],
             "page_language": page_language,
         }
 

@@ -50,3 +50,28 @@ def test_labelled_set_meets_its_targets():
         assert ours >= plain, length  # never worse than plain langdetect
         if length != "50 characters":
             assert ours >= 0.99 * n, length
+
+
+def test_shares_by_paragraph_in_a_mixed_document():
+    from pipeline.text import language_shares
+
+    english = "This paragraph is written in English and it says something about the weather today."
+    german = "Dieser Absatz ist auf Deutsch geschrieben und er sagt etwas über das Wetter heute."
+    shares = dict(language_shares("\n".join([english, german, english, "ok"])))
+    assert set(shares) == {"en", "de"} and shares["en"] > shares["de"] > 0.25
+    assert abs(sum(shares.values()) - 1) < 1e-3
+    assert language_shares("short") == []
+
+
+def test_unwanted_languages_are_rejected_with_the_reason_language(monkeypatch):
+    import pyarrow as pa
+
+    from pipeline import stages
+    from pipeline.corpus import DOCUMENTS
+
+    monkeypatch.setenv("PIPELINE_LANGUAGES", "de")
+    rows = [{"source_path": "a.txt", "text": "This paragraph is written in English and says something about it.",
+             "chrome_removed": [], "reject_stage": None}]  # fmt: skip
+    table, stats = stages.tag_language(pa.Table.from_pylist(rows, schema=DOCUMENTS))
+    row = table.to_pylist()[0]
+    assert row["reject_stage"] == "language" and row["reject_reason"].startswith("language: en")

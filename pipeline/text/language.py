@@ -102,3 +102,28 @@ def detect_language(text: str, min_letters: int = MIN_LETTERS) -> LanguageResult
         # Words of another script among Latin ones (code, product names): they say what the text is written in.
         return detect_language(other_script, min_letters=MIN_OTHER_SCRIPT)
     return LanguageResult(_script_guard(best.lang, sample), round(best.prob, 4), languages)
+
+
+# A document's paragraphs are each given a language; at most this many, evenly spaced, each cut to
+# PARAGRAPH_CHARS: enough to see a mixed document, bounded for a long one.
+MAX_PARAGRAPHS = 24
+PARAGRAPH_CHARS = 600
+PARAGRAPH_LETTERS = 40
+
+
+def language_shares(text: str) -> list[tuple[str, float]]:
+    """The share of each language in `text`, by the letters of the paragraphs (lines) written in it. Paragraphs
+    too short to tell well (under PARAGRAPH_LETTERS: a heading is often taken for Tagalog) are left out; a
+    text with none gets []."""
+    paragraphs = [line for line in text.split("\n") if _letters(line) >= PARAGRAPH_LETTERS]
+    if len(paragraphs) > MAX_PARAGRAPHS:
+        step = len(paragraphs) / MAX_PARAGRAPHS
+        paragraphs = [paragraphs[int(k * step)] for k in range(MAX_PARAGRAPHS)]
+    weights: dict[str, int] = {}
+    for paragraph in paragraphs:
+        paragraph = paragraph[:PARAGRAPH_CHARS]
+        language = detect_language(paragraph).language
+        if language != UNDETERMINED:
+            weights[language] = weights.get(language, 0) + _letters(paragraph)
+    total = sum(weights.values())
+    return sorted(((lang, round(n / total, 4)) for lang, n in weights.items()), key=lambda x: (-x[1], x[0]))
