@@ -177,6 +177,12 @@ def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:
     return _apply(table, "language", fn)
 
 
+# A paragraph in at least this many documents, and this share of them, is boilerplate (a site's disclaimer,
+# a signature) and leaves every document; fewer, and it may be a quotation several people chose.
+BOILERPLATE_MIN_DOCS = 5
+BOILERPLATE_MIN_SHARE = 0.005
+
+
 def deduplicate(table: pa.Table) -> tuple[pa.Table, Stats]:
     """Repeated paragraphs inside each document, then exact and near copies across documents."""
 
@@ -188,6 +194,14 @@ def deduplicate(table: pa.Table) -> tuple[pa.Table, Stats]:
     table, stats = _apply(table, "dedup", paragraphs)
     rows = table.to_pylist()
     live = [k for k, row in enumerate(rows) if not row["reject_stage"]]
+    boilerplate = tx.repeated_paragraphs([rows[k]["text"] for k in live], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+    for k in live:
+        lines = rows[k]["text"].split("\n")
+        gone = [line for line in lines if line.strip() in boilerplate]
+        if gone:
+            rows[k]["text"] = "\n".join(line for line in lines if line.strip() not in boilerplate).strip("\n")
+            rows[k]["paragraphs_removed"] = [*rows[k]["paragraphs_removed"], *gone]
+            stats["boilerplate paragraphs removed"] += len(gone)
     found = tx.find_duplicates([rows[k]["text"] for k in live], [rows[k]["source_path"] for k in live])
     for dup in found:
         row, kept = rows[live[dup.index]], rows[live[dup.kept]]

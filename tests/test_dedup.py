@@ -46,3 +46,14 @@ def test_documents_sharing_one_paragraph_are_not_duplicates():
     a = BASE + "\n" + OTHER
     b = BASE + "\n" + "A completely different second half about gardening, tomatoes, soil acidity and watering schedules in dry summers."
     assert find_duplicates([a, b], ["a", "b"]) == []
+
+
+def test_boilerplate_paragraphs_found_across_documents_not_a_shared_quote():
+    from pipeline.text import repeated_paragraphs
+
+    disclaimer = "The views expressed here are the author's own and not those of the publisher."
+    quote = "We have no moat, and neither does OpenAI."
+    docs = [f"Post {i} says its own thing at some length.\n{disclaimer}" for i in range(6)]
+    docs[0] += "\n" + quote
+    docs[1] += "\n" + quote
+    assert repeated_paragraphs(docs, min_docs=5) == {disclaimer}

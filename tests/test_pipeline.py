@@ -169,6 +169,8 @@ def test_assets_report_metadata(run):
     assert mojibake["changes"].data["documents repaired as iso-8859-13 with windows-1252 in 0x80-0x9F"] == 1
     chrome = result.asset_materializations_for_node("chrome_stripped")[0].metadata
     assert "`fedilink` ×" in chrome["removed lines (most frequent)"].value  # the Lemmy sample's chrome
+    clusters = result.asset_materializations_for_node("deduplicated")[0].metadata["duplicate clusters"].value
+    assert clusters.startswith("- kept `") and "copy" in clusters
     materializations = [e.event_specific_data.materialization for e in result.get_asset_materialization_events()]
     by_key = {m.asset_key.to_user_string(): m.metadata for m in materializations}
     assert by_key["corpus"]["dagster/row_count"].value == len(run["corpus"])

@@ -89,7 +89,15 @@ def language_tagged(chrome_stripped: pa.Table) -> dg.Output:
 
 @_stage("deduplicated", "Repeated paragraphs removed; exact and near copies (MinHash LSH) rejected with duplicate_of.")
 def deduplicated(language_tagged: pa.Table) -> dg.Output:
-    return _stage_output(*stages.deduplicate(language_tagged))
+    output = _stage_output(*stages.deduplicate(language_tagged))
+    rows = output.value.select(["doc_id", "source_path", "duplicate_of", "reject_reason"]).to_pylist()
+    path_of = {row["doc_id"]: row["source_path"] for row in rows}
+    clusters = collections.defaultdict(list)
+    for row in rows:
+        if row["duplicate_of"]:
+            clusters[row["duplicate_of"]].append(f"`{row['source_path']}` ({row['reject_reason'].split(' of ')[0]})")
+    listing = "\n".join(f"- kept `{path_of.get(kept, kept)}`: {', '.join(copies)}" for kept, copies in sorted(clusters.items()))
+    return output.with_metadata({**output.metadata, "duplicate clusters": dg.MetadataValue.md(listing or "_none_")})
 
 
 @dg.multi_asset(

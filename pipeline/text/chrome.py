@@ -13,11 +13,11 @@ Every sentence a person wrote stays: a line of prose is never removed, whatever 
 
 from __future__ import annotations
 
-import collections
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from pipeline.text.dedup import repeated_paragraphs
 from pipeline.text.language import detect_language
 
 _ACTIONS = (
@@ -303,9 +303,6 @@ def repeated_lines(texts: list[str], min_docs: int = 3, min_share: float = 0.02)
     """Short lines (not prose, not sentences) that stand in at least `min_docs` documents and `min_share`
     of them: a site's own lines ("Share this:", "Hot Network Questions"), which no person writes in every
     post. The corpus is the evidence; a single document never is."""
-    docs: collections.Counter[str] = collections.Counter()
-    for text in texts:
-        docs.update({line.strip() for line in text.split("\n") if line.strip() and not _written(line.strip())
-                     and len(line.split()) <= 8})  # fmt: skip
-    floor = max(min_docs, min_share * len(texts))
-    return {line for line, n in docs.items() if n >= floor}
+    return repeated_paragraphs(
+        texts, min_docs, min_share, eligible=lambda line: not _written(line) and len(line.split()) <= 8
+    )

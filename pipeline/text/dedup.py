@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from datasketch import MinHash, MinHashLSH
@@ -34,6 +35,19 @@ def dedup_paragraphs(text: str) -> tuple[str, list[str]]:
         seen.add(key)
         kept.append(line)
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n"), removed
+
+
+def repeated_paragraphs(
+    texts: Sequence[str], min_docs: int = 3, min_share: float = 0.02, eligible: Callable[[str], bool] = bool
+) -> set[str]:
+    """Paragraphs (lines, stripped) that stand in at least `min_docs` documents and `min_share` of them: a
+    site's boilerplate or a signature, which no one writes anew in every document. Two documents quoting the
+    same paragraph are no evidence. `eligible` says which lines may count."""
+    docs: Counter[str] = Counter()
+    for text in texts:
+        docs.update({line.strip() for line in text.split("\n") if line.strip() and eligible(line.strip())})
+    floor = max(min_docs, min_share * len(texts))
+    return {line for line, n in docs.items() if n >= floor}
 
 
 def _shingles(normalized: str) -> set[bytes]:
