@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Dagster's instance is this folder: dagster.yaml here, its storage in .dagster/ (git-ignored).
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: run test ui eval bench mojibake-set chrome-set language-set text-tables ftfy-cases clean
+.PHONY: run test ui eval bench mojibake-set chrome-set language-set dedup-set text-tables ftfy-cases clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,7 @@ eval: $(STAMP)
 	$(BIN)/python -m eval.score_mojibake --catalogues
 	$(BIN)/python -m eval.score_chrome
 	$(BIN)/python -m eval.score_language
+	$(BIN)/python -m eval.score_dedup
 
 # Throughput beside ftfy on the same text, in one run; figures in eval/results/.
 bench: $(STAMP)
@@ -43,6 +44,10 @@ chrome-set: $(STAMP)
 # Rebuild the labelled language set (28 languages) from Debian's gettext catalogues.
 language-set: $(STAMP)
 	$(BIN)/python eval/build_language_set.py
+
+# Rebuild the documents the deduplication pairs are made from (Debian READMEs).
+dedup-set: $(STAMP)
+	$(BIN)/python eval/build_dedup_set.py
 
 # Rebuild the multilingual mojibake set from Debian's gettext catalogues.
 mojibake-set: $(STAMP)

@@ -57,3 +57,13 @@ def test_boilerplate_paragraphs_found_across_documents_not_a_shared_quote():
     docs[0] += "\n" + quote
     docs[1] += "\n" + quote
     assert repeated_paragraphs(docs, min_docs=5) == {disclaimer}
+
+
+def test_labelled_pairs_meet_their_targets():
+    from eval.score_dedup import score
+
+    table = score()
+    positives = [row for kind, row in table.items() if not kind.startswith("distinct")]
+    negatives = [row for kind, row in table.items() if kind.startswith("distinct")]
+    assert all(right == n for n, right in negatives)  # precision 100 %: distinct documents are never merged
+    assert sum(right for _, right in positives) >= 0.98 * sum(n for n, _ in positives)
