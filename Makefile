@@ -33,9 +33,10 @@ eval: $(STAMP)
 	$(BIN)/python -m eval.score_language
 	$(BIN)/python -m eval.score_dedup
 
-# Throughput beside ftfy on the same text, in one run; figures in eval/results/.
+# Throughput of the repair beside ftfy, and of deduplication at 10,000 and 100,000 documents; figures in eval/results/.
 bench: $(STAMP)
 	$(BIN)/python -m eval.bench_mojibake
+	$(BIN)/python -m eval.bench_dedup
 
 # Rebuild the labelled chrome set (newspaper4k's test pages, the Rust docs, engine-shaped exports).
 chrome-set: $(STAMP)

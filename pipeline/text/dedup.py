@@ -69,32 +69,34 @@ def find_duplicates(texts: Sequence[str], keys: Sequence[str]) -> list[Duplicate
     """Which documents are copies of another, and of which. `keys` order the copies (e.g. source paths).
 
     In each group of copies the kept document is the longest (normalised) text, ties broken by the smallest key:
-    the same input always keeps the same document.
+    the same input always keeps the same document. What is held is the index (a digest and a MinHash per kept
+    document), not the texts: a candidate's shingles are made again from `texts` to check it exactly, so
+    `texts` may be a lazy sequence over an Arrow column.
     """
-    normalized = [normalize(t) for t in texts]
-    order = sorted(range(len(texts)), key=lambda i: (-len(normalized[i]), keys[i]))
+    lengths = [len(normalize(texts[i])) for i in range(len(texts))]
+    order = sorted(range(len(texts)), key=lambda i: (-lengths[i], keys[i]))
     duplicates: list[Duplicate] = []
     exact: dict[bytes, int] = {}
     lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
-    shingles: dict[int, set[bytes]] = {}
     for i in order:  # best copy first, so the first member of a group seen is the one kept
-        digest = hashlib.sha256(normalized[i].encode()).digest()
+        normalized = normalize(texts[i])
+        digest = hashlib.sha256(normalized.encode()).digest()
         if digest in exact:
             duplicates.append(Duplicate(i, exact[digest], "exact", 1.0))
             continue
         exact[digest] = i
-        sh = _shingles(normalized[i])
+        sh = _shingles(normalized)
         m = MinHash(num_perm=NUM_PERM)
         m.update_batch(sh)
         best = None
         for j in lsh.query(m):
-            union = len(sh | shingles[j])
-            similarity = len(sh & shingles[j]) / union if union else 0.0
+            other = _shingles(normalize(texts[j]))
+            union = len(sh | other)
+            similarity = len(sh & other) / union if union else 0.0
             if similarity >= NEAR_THRESHOLD and (best is None or similarity > best[1]):
                 best = (j, similarity)
         if best:
             duplicates.append(Duplicate(i, best[0], "near", round(best[1], 4)))
             continue
-        shingles[i] = sh
         lsh.insert(i, m)
     return sorted(duplicates, key=lambda d: d.index)
