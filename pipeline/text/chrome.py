@@ -1,13 +1,16 @@
 """Remove page chrome from text exports of forums, social sites, blogs and storefronts.
 
 A line is judged by what it is, never by a list of known pages:
-- *chrome* on its own: action words (reply, share, report, permalink, ... in several languages), relative
-  timestamps, "N comments", "load more", separators, user handles with an instance or site;
-- *chrome in company*: a bare number (a vote count), a language label, a one-word line: removed only inside
-  a run of short lines that holds at least two lines of the first kind (a post's header or footer);
-- *foreign edge lines*: a short line at the top or bottom of the document, written partly in a script the
-  body does not use (a Japanese storefront's buttons around an English essay);
-- *repeated lines* (`repeated_lines`): a short line that stands in many documents of the corpus.
+- *chrome* on its own (`_strong`): action words and lines starting with an interface verb, dates and times
+  with at most two other words, counts, ratings, pagination, bars of links and breadcrumbs, footers and legal
+  lines, square-bracket labels, CJK interface words, user handles;
+- *chrome in company*: a bare number (a vote count), a language label, a line of one or two words: removed only
+  inside a run of short lines that holds at least two lines of the first kind (a post's header or footer);
+- *edge lines*: before the first and after the last line of prose, a site's own sentences (footers, calls to
+  act), lines in a script or a language the body does not use (a Japanese or German shop's buttons around an
+  English essay), and in text exports menu words;
+- *repeated lines* (`repeated_lines`): a short line that stands in many documents of the corpus;
+- a reply's title that repeats the topic's ("Re: ...").
 Every sentence a person wrote stays: a line of prose is never removed, whatever it contains.
 """
 
