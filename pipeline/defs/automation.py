@@ -1,8 +1,14 @@
-"""The job that rebuilds the corpus from the raw folder, and the schedule that runs it."""
+"""The job that rebuilds the corpus from the raw folder, the schedule that runs it, and the sensor that runs
+it when the raw folder changes."""
 
+import hashlib
+import json
 import os
 
 import dagster as dg
+
+from pipeline.defs.resources import CorpusPaths
+from pipeline.stages import read_raw_listing
 
 # Every run of this job rewrites curated/; dagster.yaml's run queue lets one run at a time.
 ingest_job = dg.define_asset_job(
@@ -17,3 +23,26 @@ reingest_schedule = dg.ScheduleDefinition(
     description="Re-ingest the raw folder every day (cron from PIPELINE_SCHEDULE, default 03:00 UTC).",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
+
+
+@dg.sensor(
+    job=ingest_job,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.STOPPED,
+    description="Request a re-ingestion when a file in the raw folder is added, changed or removed.",
+)
+def raw_folder_changed(context: dg.SensorEvaluationContext, paths: CorpusPaths) -> dg.SensorResult:
+    # Size and modification time only: a tick must stay far below Dagster's 60 s limit on large folders.
+    listing = {name: [p.stat().st_size, p.stat().st_mtime_ns] for name, p in read_raw_listing(paths.raw).items()}
+    state = json.dumps(listing, sort_keys=True)
+    if state == context.cursor:
+        return dg.SensorResult(skip_reason="the raw folder has not changed")
+    before = json.loads(context.cursor) if context.cursor else {}
+    added = sorted(set(listing) - set(before))
+    removed = sorted(set(before) - set(listing))
+    changed = sorted(name for name in set(listing) & set(before) if listing[name] != before[name])
+    summary = {"added": len(added), "changed": len(changed), "removed": len(removed)}
+    context.log.info(f"raw folder: {summary}; first: {(added + changed + removed)[:5]}")
+    run_key = hashlib.sha256(state.encode()).hexdigest()[:16]  # the same folder state never runs twice
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, tags={f"raw/{k}": str(v) for k, v in summary.items()})],
+                           cursor=state)  # fmt: skip
