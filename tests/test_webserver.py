@@ -1,0 +1,93 @@
+"""The Dagster UI's own API, as a person opening the UI would see it after a real run."""
+
+import json
+import os
+import pathlib
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BIN = pathlib.Path(sys.executable).parent
+
+QUERY = """
+{
+  assetNodes { assetKey { path } groupName description kinds
+    metadataEntries { label ... on TableSchemaMetadataEntry { schema { columns { name } } } }
+    assetMaterializations(limit: 1) { metadataEntries { label ... on IntMetadataEntry { intValue } } }
+    assetChecksOrError { ... on AssetChecks { checks { name blocking
+      executionForLatestMaterialization { status } } } } }
+}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", json.dumps({"query": query}).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+@pytest.fixture(scope="module")
+def webserver(tmp_path_factory):
+    """A run through the CLI into a fresh instance, then the webserver on a free port over that instance."""
+    home, raw, curated = (tmp_path_factory.mktemp(name) for name in ("home", "raw", "curated"))
+    for path in (ROOT / "raw").iterdir():
+        if path.is_file():
+            shutil.copy(path, raw / path.name)
+    env = {**os.environ, "DAGSTER_HOME": str(home), "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated)}
+    subprocess.run([BIN / "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"],
+                   cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen([BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-m", "pipeline.definitions"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the webserver did not come up") from None
+                time.sleep(1)
+        yield port
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # it has been seen to ignore SIGTERM
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+def test_ui_shows_the_asset_graph_metadata_and_checks(webserver):
+    nodes = {tuple(n["assetKey"]["path"]): n for n in graphql(webserver, QUERY)["data"]["assetNodes"]}
+    assert set(nodes) >= {("raw_documents",), ("decoded",), ("mojibake_fixed",), ("chrome_stripped",),
+                          ("language_tagged",), ("deduplicated",), ("corpus",), ("rejected",)}  # fmt: skip
+    for node in nodes.values():
+        assert node["description"] and node["groupName"] and node["kinds"]
+
+    corpus = nodes[("corpus",)]
+    entries = {e["label"]: e for e in corpus["assetMaterializations"][0]["metadataEntries"]}
+    assert entries["dagster/row_count"]["intValue"] == 5
+    schema = {e["label"]: e for e in corpus["metadataEntries"]}["dagster/column_schema"]["schema"]
+    assert "doc_id" in {c["name"] for c in schema["columns"]}
+
+    checks = {c["name"]: c for c in corpus["assetChecksOrError"]["checks"]}
+    assert checks["every_raw_file_accounted_for"]["blocking"]
+    assert {c["executionForLatestMaterialization"]["status"] for c in checks.values()} == {"SUCCEEDED"}
