@@ -141,6 +141,21 @@ def _umask() -> int:
     return mask
 
 
+# Columns that say which run wrote a row, not what it holds: left out of the content hash.
+_RUN_COLUMNS = ("ingested_at", "run_id")
+
+
+def content_hash(table: pa.Table) -> str:
+    """SHA-256 of the table's rows (Arrow IPC, without metadata and without the run's own columns): equal for
+    equal content, whatever run wrote it."""
+    sink = pa.BufferOutputStream()
+    plain = table.drop_columns([c for c in _RUN_COLUMNS if c in table.column_names])
+    plain = plain.replace_schema_metadata(None).combine_chunks()
+    with pa.ipc.new_stream(sink, plain.schema) as writer:
+        writer.write_table(plain)
+    return hashlib.sha256(sink.getvalue()).hexdigest()
+
+
 def publish(table: pa.Table, folder: Path, name: str, extra_metadata: dict[str, str] | None = None) -> Path:
     """Write `table` to folder/name.parquet so that a reader sees the old file or the new one, never half.
 
@@ -153,6 +168,7 @@ def publish(table: pa.Table, folder: Path, name: str, extra_metadata: dict[str, 
         b"pipeline_version": PIPELINE_VERSION.encode(),
         b"schema_version": SCHEMA_VERSION.encode(),
         b"written_at": dt.datetime.now(dt.UTC).isoformat().encode(),
+        b"content_hash": content_hash(table).encode(),
         **{k.encode(): v.encode() for k, v in (extra_metadata or {}).items()},
     }
     table = table.replace_schema_metadata(metadata)

@@ -196,3 +196,46 @@ def test_make_run_command_honours_the_folder_variables(tmp_path):
     assert "out/corpus/corpus.parquet  1 documents" in summary
     assert "decode: empty file" in summary
     assert pq.read_table(tmp_path / "out" / "rejected" / "rejected.parquet").num_rows == 1
+
+
+def small_raw(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("forum-essay-no-moat.txt", "lemmy-thread.txt"):
+        shutil.copy(RAW / name, raw / name)
+    return raw
+
+
+def test_two_runs_give_the_same_corpus(tmp_path):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    first = materialize(raw, curated)
+    meta_1 = pq.read_metadata(curated / "corpus" / "corpus.parquet").metadata
+    ids_1 = pq.read_table(curated / "corpus" / "corpus.parquet")["doc_id"].to_pylist()
+    materialize(raw, curated)
+    meta_2 = pq.read_metadata(curated / "corpus" / "corpus.parquet").metadata
+    assert pq.read_table(curated / "corpus" / "corpus.parquet")["doc_id"].to_pylist() == ids_1
+    assert meta_1[b"content_hash"] == meta_2[b"content_hash"] and meta_1[b"run_id"] != meta_2[b"run_id"]
+    corpus_event = first.asset_materializations_for_node("publish_corpus")[0]
+    assert corpus_event.metadata["content_hash"].value == meta_1[b"content_hash"].decode()
+
+
+def test_a_run_that_fails_part_way_leaves_the_previous_corpus_whole(tmp_path, monkeypatch):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    materialize(raw, curated)
+    before = (curated / "corpus" / "corpus.parquet").read_bytes()
+    (raw / "new.txt").write_text("A new page a person wrote, long enough to be a document of the corpus on its own.")
+
+    def crash(*args, **kwargs):  # the fault: the disk fills up while the new corpus is being written
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(pq, "write_table", crash)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
+    assert not result.success
+    assert (curated / "corpus" / "corpus.parquet").read_bytes() == before  # readers still see the old corpus
+    assert not [p.name for p in (curated / "corpus").iterdir() if p.name != "corpus.parquet"]  # no half file left
+
+    monkeypatch.undo()  # the next run recovers by itself
+    materialize(raw, curated)
+    corpus = pq.read_table(curated / "corpus" / "corpus.parquet")
+    assert "new.txt" in corpus["source_path"].to_pylist()

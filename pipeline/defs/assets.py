@@ -4,6 +4,7 @@ import collections
 
 import dagster as dg
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
 from pipeline import stages
@@ -100,6 +101,11 @@ def deduplicated(language_tagged: pa.Table) -> dg.Output:
     return output.with_metadata({**output.metadata, "duplicate clusters": dg.MetadataValue.md(listing or "_none_")})
 
 
+def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
+    """What a consumer pins a published file by, as the Parquet file itself records it."""
+    return {key: file_metadata[key.encode()].decode() for key in ("run_id", "written_at", "content_hash")}
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(
@@ -131,6 +137,7 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths, dedupl
     version = {"run_id": context.run.run_id, "row_count": str(corpus.num_rows)}
     corpus_path = publish(corpus, paths.curated / "corpus", "corpus", version)
     rejected_path = publish(rejected, paths.curated / "rejected", "rejected", {**version, "row_count": str(rejected.num_rows)})
+    written = {name: pq.read_metadata(path).metadata for name, path in (("corpus", corpus_path), ("rejected", rejected_path))}
     languages = collections.Counter(corpus["language"].to_pylist())
     reasons = collections.Counter(r.split(" of ")[0].split(":")[0] for r in rejected["reason"].to_pylist())
     common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION}
@@ -138,6 +145,7 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths, dedupl
         asset_key="corpus",
         metadata={
             **common,
+            **_version(written["corpus"]),
             "dagster/row_count": corpus.num_rows,
             "dagster/uri": corpus_path.as_uri(),
             "path": dg.MetadataValue.path(str(corpus_path)),
@@ -156,6 +164,7 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths, dedupl
         asset_key="rejected",
         metadata={
             **common,
+            **_version(written["rejected"]),
             "dagster/row_count": rejected.num_rows,
             "dagster/uri": rejected_path.as_uri(),
             "path": dg.MetadataValue.path(str(rejected_path)),
