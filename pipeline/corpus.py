@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 PIPELINE_VERSION = version("pipeline")
-SCHEMA_VERSION = "2"  # 2: mojibake.lost_bytes
+SCHEMA_VERSION = "3"  # 2: mojibake.lost_bytes; 3: paragraph_languages
 
 MOJIBAKE = pa.struct(
     [
@@ -37,6 +37,7 @@ POST = pa.struct(
     ]
 )
 LANGUAGE_SHARE = pa.struct([pa.field("language", pa.string()), pa.field("share", pa.float64())])
+PARAGRAPH_LANGUAGE = pa.struct([pa.field("paragraph", pa.int32()), pa.field("language", pa.string())])
 
 # Every column, in the order the stages fill them in.
 DOCUMENTS = pa.schema(
@@ -58,6 +59,7 @@ DOCUMENTS = pa.schema(
         pa.field("language", pa.string()),
         pa.field("language_score", pa.float64()),
         pa.field("languages", pa.list_(LANGUAGE_SHARE)),
+        pa.field("paragraph_languages", pa.list_(PARAGRAPH_LANGUAGE)),
         pa.field("paragraphs_removed", pa.list_(pa.string())),
         pa.field("reject_stage", pa.string()),
         pa.field("reject_reason", pa.string()),
@@ -105,6 +107,7 @@ COLUMN_DOCS = {
     "language": "main language (ISO 639-1) or 'und'",
     "language_score": "langdetect's probability for `language`",
     "languages": "each language of the text and its share, by the letters of the paragraphs written in it",
+    "paragraph_languages": "the language of each paragraph (line) of 40 letters or more, by its index in text",
     "paragraphs_removed": "repeated paragraphs removed from this document",
     "n_chars": "characters in `text`",
     "ingested_at": "when this run wrote the row (UTC)",

@@ -160,6 +160,7 @@ def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:
 
     def fn(row: Row, stats: Stats) -> Row:
         found = tx.detect_language(row["text"])
+        paragraphs = tx.paragraph_languages(row["text"])
         stats[f"language {found.language}"] += 1
         if wanted and found.language not in wanted:
             raise Reject(f"language: {found.language} is not among the wanted languages ({', '.join(sorted(wanted))})")
@@ -170,7 +171,8 @@ def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:
         return {
             "language": found.language,
             "language_score": found.score,
-            "languages": [{"language": lang, "share": share} for lang, share in tx.language_shares(row["text"])],
+            "languages": [{"language": lang, "share": share} for lang, share in tx.language_shares(row["text"], paragraphs)],
+            "paragraph_languages": [{"paragraph": k, "language": lang} for k, lang in paragraphs],
             "page_language": page_language,
         }
 
@@ -191,6 +193,7 @@ def deduplicate(table: pa.Table) -> tuple[pa.Table, Stats]:
         stats["repeated paragraphs removed"] += len(removed)
         return {"text": text, "paragraphs_removed": removed}
 
+    before = table.column("text").to_pylist()
     table, stats = _apply(table, "dedup", paragraphs)
     rows = table.to_pylist()
     live = [k for k, row in enumerate(rows) if not row["reject_stage"]]
@@ -202,6 +205,8 @@ def deduplicate(table: pa.Table) -> tuple[pa.Table, Stats]:
             rows[k]["text"] = "\n".join(line for line in lines if line.strip() not in boilerplate).strip("\n")
             rows[k]["paragraphs_removed"] = [*rows[k]["paragraphs_removed"], *gone]
             stats["boilerplate paragraphs removed"] += len(gone)
+    for k in live:  # lines went: the paragraphs' languages follow their lines
+        rows[k]["paragraph_languages"] = _reindex(before[k], rows[k]["text"], rows[k]["paragraph_languages"] or [])
     found = tx.find_duplicates([rows[k]["text"] for k in live], [rows[k]["source_path"] for k in live])
     for dup in found:
         row, kept = rows[live[dup.index]], rows[live[dup.kept]]
@@ -210,6 +215,16 @@ def deduplicate(table: pa.Table) -> tuple[pa.Table, Stats]:
         stats[f"{dup.kind} duplicates"] += 1
     stats["out"] -= len(found)
     return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
+
+
+def _reindex(old_text: str, new_text: str, paragraphs: list[dict]) -> list[dict]:
+    """Move paragraph indices from old_text to new_text, which holds some of its lines, in the same order."""
+    new_lines, at, moved = new_text.split("\n"), {}, 0
+    for k, line in enumerate(old_text.split("\n")):
+        if moved < len(new_lines) and line == new_lines[moved]:
+            at[k] = moved
+            moved += 1
+    return [{**p, "paragraph": at[p["paragraph"]]} for p in paragraphs if p["paragraph"] in at]
 
 
 def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:

@@ -75,3 +75,11 @@ def test_unwanted_languages_are_rejected_with_the_reason_language(monkeypatch):
     table, stats = stages.tag_language(pa.Table.from_pylist(rows, schema=DOCUMENTS))
     row = table.to_pylist()[0]
     assert row["reject_stage"] == "language" and row["reject_reason"].startswith("language: en")
+
+
+def test_each_paragraph_language_points_at_its_line():
+    from pipeline.text import paragraph_languages
+
+    english = "This paragraph is written in English and it says something about the weather today."
+    german = "Dieser Absatz ist auf Deutsch geschrieben und er sagt etwas über das Wetter heute."
+    assert paragraph_languages("\n".join(["Title", english, "", german])) == [(1, "en"), (3, "de")]

@@ -239,3 +239,11 @@ def test_a_run_that_fails_part_way_leaves_the_previous_corpus_whole(tmp_path, mo
     materialize(raw, curated)
     corpus = pq.read_table(curated / "corpus" / "corpus.parquet")
     assert "new.txt" in corpus["source_path"].to_pylist()
+
+
+def test_paragraph_languages_point_at_the_published_lines(run):
+    for row in run["corpus"].values():
+        lines = row["text"].split("\n")
+        assert row["paragraph_languages"], row["source_path"]
+        for p in row["paragraph_languages"]:
+            assert sum(c.isalpha() for c in lines[p["paragraph"]]) >= 40 and p["language"] != "und"

@@ -111,19 +111,24 @@ PARAGRAPH_CHARS = 600
 PARAGRAPH_LETTERS = 40
 
 
-def language_shares(text: str) -> list[tuple[str, float]]:
-    """The share of each language in `text`, by the letters of the paragraphs (lines) written in it. Paragraphs
-    too short to tell well (under PARAGRAPH_LETTERS: a heading is often taken for Tagalog) are left out; a
-    text with none gets []."""
-    paragraphs = [line for line in text.split("\n") if _letters(line) >= PARAGRAPH_LETTERS]
-    if len(paragraphs) > MAX_PARAGRAPHS:
-        step = len(paragraphs) / MAX_PARAGRAPHS
-        paragraphs = [paragraphs[int(k * step)] for k in range(MAX_PARAGRAPHS)]
+def paragraph_languages(text: str) -> list[tuple[int, str]]:
+    """(index of the paragraph among the text's lines, its language) for every paragraph of PARAGRAPH_LETTERS
+    letters or more (shorter ones, like headings, are too short to tell well: one is often taken for Tagalog);
+    in a longer document, for MAX_PARAGRAPHS of them evenly spaced, each judged on its first PARAGRAPH_CHARS."""
+    judged = [(k, line) for k, line in enumerate(text.split("\n")) if _letters(line) >= PARAGRAPH_LETTERS]
+    if len(judged) > MAX_PARAGRAPHS:
+        step = len(judged) / MAX_PARAGRAPHS
+        judged = [judged[int(k * step)] for k in range(MAX_PARAGRAPHS)]
+    return [(k, detect_language(line[:PARAGRAPH_CHARS]).language) for k, line in judged]
+
+
+def language_shares(text: str, paragraphs: list[tuple[int, str]] | None = None) -> list[tuple[str, float]]:
+    """The share of each language in `text`, by the letters of its paragraphs written in it (`paragraphs`, from
+    paragraph_languages, if already known); [] when no paragraph is long enough to tell."""
+    lines = text.split("\n")
     weights: dict[str, int] = {}
-    for paragraph in paragraphs:
-        paragraph = paragraph[:PARAGRAPH_CHARS]
-        language = detect_language(paragraph).language
+    for k, language in paragraph_languages(text) if paragraphs is None else paragraphs:
         if language != UNDETERMINED:
-            weights[language] = weights.get(language, 0) + _letters(paragraph)
+            weights[language] = weights.get(language, 0) + _letters(lines[k][:PARAGRAPH_CHARS])
     total = sum(weights.values())
     return sorted(((lang, round(n / total, 4)) for lang, n in weights.items()), key=lambda x: (-x[1], x[0]))
