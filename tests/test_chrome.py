@@ -98,3 +98,18 @@ def test_lines_repeated_across_documents_are_chrome():
     posts = [f"Hot Network Questions\nPost {i}: a paragraph that a person wrote, long enough to be prose here." for i in range(4)]
     assert repeated_lines(posts + ["Hot Network Questions"]) == {"Hot Network Questions"}
     assert repeated_lines(posts[:2]) == set()  # two documents are no evidence
+
+
+def test_posts_of_engines_without_handles():
+    hn = "\n".join([
+        "asmith 5 hours ago | next [–]",
+        "I copy the file aside before the upgrade and merge the new defaults by hand afterwards.", "reply",
+        "  bwong 4 hours ago | parent | next [–]",
+        "  That works, though a three-way merge tool makes the second step much less painful.", "  reply",
+    ])  # fmt: skip
+    posts = strip_chrome(hn).posts
+    assert [(p.author, p.depth) for p in posts] == [("asmith", 0), ("bwong", 1)]
+    phpbb = "by\ngnome_fan\n» Tue Feb 14, 2023 7:12 pm\nThe mirror keeps failing during the install, every single time I try it.\nTop"
+    assert [p.author for p in strip_chrome(phpbb).posts] == ["gnome_fan"]
+    reddit = "Posted by u/packager_joe\n5h\nWhy does the documentation say to do this before the upgrade and not after?\n87\nReply\nShare"
+    assert [(p.author, p.age) for p in strip_chrome(reddit).posts] == [("u/packager_joe", "5h")]

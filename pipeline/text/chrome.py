@@ -280,26 +280,59 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
 
 
 def _posts(raw_lines: list[str], lines: list[str], drop: list[bool]) -> list[Post]:
-    """One post per removed handle line, with the score and age found in the same header."""
+    """One post per removed line that names its author, with the score and age found in the same header.
+    The author is a handle line ("alice@mastodon.social", "Posted by u/joe"), the name after a "by" line
+    (phpBB), or the first word of a byline with a time and a bar of links ("asmith 5 hours ago | next", HN)."""
     posts: list[tuple[int, Post]] = []
     for k, line in enumerate(lines):
-        if drop[k] and _HANDLE.search(line) and _short(line):
-            author = line.strip(_BULLETS)
-            author = re.sub(r"(?<=\.[a-z]{2})(OP|MOD|ADMIN)$", "", author, flags=re.I).strip()
-            post = Post(author=author)
-            m = k + 1
-            while m < len(lines) and lines[m] and drop[m]:
-                if _SCORE.match(lines[m]) and post.score is None:
-                    post.score = int(re.sub(r"[^\d\-−+]", "", lines[m]).replace("−", "-") or 0)
-                elif re.fullmatch(_RELATIVE_TIME + "|" + _ABSOLUTE_TIME, lines[m], re.I) and post.age is None:
-                    post.age = lines[m]
-                m += 1
-            indent = len(raw_lines[k]) - len(raw_lines[k].lstrip())
-            posts.append((indent, post))
+        if not drop[k] or not (author := _author(lines, k)):
+            continue
+        post = Post(author=author, age=_age(line))
+        m = k + 1
+        while m < len(lines) and lines[m] and drop[m]:
+            if _SCORE.match(lines[m]) and post.score is None:
+                post.score = int(re.sub(r"[^\d\-−+]", "", lines[m]).replace("−", "-") or 0)
+            elif post.age is None and (age := _age(lines[m])):
+                post.age = age
+            m += 1
+        indent = len(raw_lines[k]) - len(raw_lines[k].lstrip())
+        posts.append((indent, post))
     levels = sorted({indent for indent, _ in posts})
     for indent, post in posts:
         post.depth = levels.index(indent)
     return [post for _, post in posts]
+
+
+_HN_BYLINE = re.compile(r"^([\w.-]+)\s+\d+\s+\w+\s+ago\s+\|")
+
+
+def _author(lines: list[str], k: int) -> str | None:
+    if author := _author_line(lines[k]):
+        return author
+    if k and lines[k - 1].lower() == "by" and re.fullmatch(r"[\w.-]{2,30}", lines[k]) and not _strong(lines[k]):
+        return lines[k]
+    byline = _HN_BYLINE.match(lines[k])
+    return byline.group(1) if byline else None
+
+
+def _age(line: str) -> str | None:
+    """The date or time a header line gives ("11 days ago", "5 hours ago" in an HN byline), or None."""
+    if re.fullmatch(_RELATIVE_TIME + "|" + _ABSOLUTE_TIME, line, re.I):
+        return line
+    found = _TIME_ANYWHERE.search(line)
+    return found.group().strip() if found and (_dated(line) or _MENU.search(line)) else None
+
+
+def _author_line(line: str) -> str | None:
+    """The author a handle line names ("alice@mastodon.social", "u/joe"), or None."""
+    if not (_short(line) and _HANDLE.search(line)):
+        return None
+    if user := re.search(r"\bu/[\w-]{3,}", line):
+        return user.group()
+    if not re.search(r"@[\w-]+(\.[\w-]+)*\.[a-z]{2,}", line):
+        return None  # "r/linux" names a community, not a person
+    author = line.strip(_BULLETS)
+    return re.sub(r"(?<=\.[a-z]{2})(OP|MOD|ADMIN)$", "", author, flags=re.I).strip()
 
 
 def repeated_lines(texts: list[str], min_docs: int = 3, min_share: float = 0.02) -> set[str]:
