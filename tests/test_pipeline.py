@@ -176,6 +176,9 @@ def test_assets_report_metadata(run):
     assert by_key["corpus"]["dagster/row_count"].value == len(run["corpus"])
     assert by_key["rejected"]["dagster/row_count"].value == len(run["rejected"])
     assert by_key["corpus"]["languages"].data["en"] >= 5
+    sample = by_key["corpus"]["sample"].value.records
+    assert all(r.data["raw"] and r.data["text"] for r in sample)  # each cleaned text beside its raw form
+    assert any(r.data["raw"] != r.data["text"] for r in sample)
 
 
 def test_make_run_command_honours_the_folder_variables(tmp_path):

@@ -101,6 +101,9 @@ def deduplicated(language_tagged: pa.Table) -> dg.Output:
     return output.with_metadata({**output.metadata, "duplicate clusters": dg.MetadataValue.md(listing or "_none_")})
 
 
+SAMPLE_CHARS = 160  # of each document in the corpus's sample, raw and clean
+
+
 def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
     """What a consumer pins a published file by, as the Parquet file itself records it."""
     return {key: file_metadata[key.encode()].decode() for key in ("run_id", "written_at", "content_hash")}
@@ -138,6 +141,10 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths, dedupl
     corpus_path = publish(corpus, paths.curated / "corpus", "corpus", version)
     rejected_path = publish(rejected, paths.curated / "rejected", "rejected", {**version, "row_count": str(rejected.num_rows)})
     written = {name: pq.read_metadata(path).metadata for name, path in (("corpus", corpus_path), ("rejected", rejected_path))}
+    # The raw form beside the clean one: the file's first bytes as UTF-8, damage and chrome included.
+    shown = deduplicated.filter(pc.is_in(deduplicated["doc_id"], value_set=corpus["doc_id"].slice(0, 5).combine_chunks()))
+    raw = {r["doc_id"]: (r["content"] or b"")[: SAMPLE_CHARS * 2].decode("utf-8", "replace")[:SAMPLE_CHARS]
+           for r in shown.select(["doc_id", "content"]).to_pylist()}  # fmt: skip
     languages = collections.Counter(corpus["language"].to_pylist())
     reasons = collections.Counter(r.split(" of ")[0].split(":")[0] for r in rejected["reason"].to_pylist())
     common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION}
@@ -153,10 +160,11 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths, dedupl
             "characters": int(pc.sum(corpus["n_chars"]).as_py() or 0),
             "sample": dg.MetadataValue.table(
                 records=[
-                    dg.TableRecord({"source_path": r["source_path"], "language": r["language"], "text": r["text"][:120]})
+                    dg.TableRecord({"source_path": r["source_path"], "language": r["language"], "raw": raw[r["doc_id"]],
+                                    "text": r["text"][:SAMPLE_CHARS]})
                     for r in corpus.slice(0, 5).to_pylist()
                 ],
-                schema=dg.TableSchema(columns=[dg.TableColumn(c) for c in ("source_path", "language", "text")]),
+                schema=dg.TableSchema(columns=[dg.TableColumn(c) for c in ("source_path", "language", "raw", "text")]),
             ),
         },
     )
