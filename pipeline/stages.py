@@ -16,6 +16,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline import text as tx
+from pipeline.memo import Memo
 from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
 
 
@@ -27,22 +28,41 @@ Row = dict
 Stats = Counter
 
 
-def _apply(table: pa.Table, stage: str, fn: Callable[[Row, Stats], Row]) -> tuple[pa.Table, Stats]:
+def _apply(
+    table: pa.Table, stage: str, fn: Callable[[Row, Stats], Row], memo: Memo | None = None,
+    reads: tuple[str, ...] = (), settings: tuple = (),
+) -> tuple[pa.Table, Stats]:
+    """fn on every document not yet rejected. With a memo, a document whose `reads` fields (and the stage's
+    `settings`) are unchanged gets the update (or the rejection) and the counts fn gave it last time, and fn is
+    not called."""
     rows = table.to_pylist()
     stats: Stats = Counter()
-    for row in rows:
-        if row["reject_stage"]:
-            continue
+    live = [row for row in rows if not row["reject_stage"]]
+    keys = [memo.key(stage, (settings, *(row[f] for f in reads))) for row in live] if memo else []
+    known = memo.get(keys) if memo else {}
+    for k, row in enumerate(live):
         stats["in"] += 1
-        try:
-            row.update(fn(row, stats))
-        except Reject as e:
-            row.update(reject_stage=stage, reject_reason=str(e))
+        if memo and keys[k] in known:
+            update, counts = known[keys[k]]
+            stats["reused from an earlier run"] += 1
+        else:
+            counts, remember = Counter(), True
+            try:
+                update = fn(row, counts)
+            except Reject as e:
+                update = {"reject_stage": stage, "reject_reason": str(e)}
+            except Exception as e:  # one bad file never stops the run; not remembered, so it is tried again
+                update = {"reject_stage": stage, "reject_reason": f"{stage} failed: {type(e).__name__}: {e}"}
+                counts["errors"] += 1
+                remember = False
+            if memo and remember:
+                memo.put(keys[k], (update, counts))
+        row.update(update)
+        stats.update(counts)
+        if row["reject_stage"]:
             stats["rejected"] += 1
-        except Exception as e:  # one bad file never stops the run
-            row.update(reject_stage=stage, reject_reason=f"{stage} failed: {type(e).__name__}: {e}")
-            stats["rejected"] += 1
-            stats["errors"] += 1
+    if memo:
+        memo.flush()
     stats["out"] = stats["in"] - stats["rejected"]
     return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
 
@@ -85,7 +105,7 @@ def read_raw(raw_dir: Path) -> tuple[pa.Table, Stats]:
     return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
 
 
-def decode(table: pa.Table) -> tuple[pa.Table, Stats]:
+def decode(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
     def fn(row: Row, stats: Stats) -> Row:
         try:
             d = tx.decode_bytes(row["content"])
@@ -94,10 +114,10 @@ def decode(table: pa.Table) -> tuple[pa.Table, Stats]:
         stats[f"encoding {d.encoding}"] += 1
         return {"text": d.text, "source_encoding": d.encoding, "decode_method": d.method}
 
-    return _apply(table, "decode", fn)
+    return _apply(table, "decode", fn, memo, reads=("content",))
 
 
-def fix_mojibake(table: pa.Table) -> tuple[pa.Table, Stats]:
+def fix_mojibake(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
     def fn(row: Row, stats: Stats) -> Row:
         text, report = tx.repair_mojibake(row["text"])
         if report.changed:
@@ -112,10 +132,10 @@ def fix_mojibake(table: pa.Table) -> tuple[pa.Table, Stats]:
                     "lost_bytes": report.lost_bytes, "unrecoverable": report.unrecoverable}  # fmt: skip
         return {"text": text, "mojibake": mojibake}
 
-    return _apply(table, "mojibake", fn)
+    return _apply(table, "mojibake", fn, memo, reads=("text",))
 
 
-def strip_chrome(table: pa.Table) -> tuple[pa.Table, Stats]:
+def strip_chrome(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
     def fn(row: Row, stats: Stats) -> Row:
         text, update = row["text"], {"is_html": False}
         if tx.looks_like_html(text, row["source_path"]):
@@ -133,7 +153,7 @@ def strip_chrome(table: pa.Table) -> tuple[pa.Table, Stats]:
         posts = [vars(p) for p in result.posts]
         return {**update, "text": result.text, "chrome_removed": result.removed, "posts": posts}
 
-    table, stats = _apply(table, "chrome", fn)
+    table, stats = _apply(table, "chrome", fn, memo, reads=("text", "source_path"))
     return _strip_repeated(table, stats), stats
 
 
@@ -155,7 +175,7 @@ def _strip_repeated(table: pa.Table, stats: Stats) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=DOCUMENTS)
 
 
-def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:
+def tag_language(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
     wanted = wanted_languages()
 
     def fn(row: Row, stats: Stats) -> Row:
@@ -176,7 +196,7 @@ def tag_language(table: pa.Table) -> tuple[pa.Table, Stats]:
             "page_language": page_language,
         }
 
-    return _apply(table, "language", fn)
+    return _apply(table, "language", fn, memo, ("text", "page_language", "chrome_removed"), tuple(sorted(wanted)))
 
 
 # A paragraph in at least this many documents, and this share of them, is boilerplate (a site's disclaimer,

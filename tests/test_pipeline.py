@@ -250,3 +250,38 @@ def test_paragraph_languages_point_at_the_published_lines(run):
         assert row["paragraph_languages"], row["source_path"]
         for p in row["paragraph_languages"]:
             assert sum(c.isalpha() for c in lines[p["paragraph"]]) >= 40 and p["language"] != "und"
+
+
+def _published_hash(curated, name):
+    return pq.read_metadata(curated / name / f"{name}.parquet").metadata[b"content_hash"]
+
+
+def test_incremental_runs_equal_full_rebuilds(tmp_path, monkeypatch):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    shutil.copy(RAW / "tweet-thread-leaked-memo.txt", raw / "tweet.txt")
+    steps = [
+        lambda: (raw / "new.txt").write_text("A new page a person wrote, long enough to be a document of the corpus."),
+        lambda: (raw / "tweet.txt").write_bytes((RAW / "blog-uneven-landscape.txt").read_bytes()),  # changed
+        lambda: (raw / "lemmy-thread.txt").unlink(),  # removed
+    ]
+    materialize(raw, curated)
+    for k, step in enumerate(steps):
+        step()
+        result = materialize(raw, curated)  # incremental: the memo in curated/.work/ from earlier runs
+        full = tmp_path / f"full-{k}"
+        materialize(raw, full)  # from scratch
+        for name in ("corpus", "rejected"):
+            assert _published_hash(curated, name) == _published_hash(full, name), (k, name)
+        changes = result.asset_materializations_for_node("mojibake_fixed")[0].metadata["changes"].data
+        assert changes["reused from an earlier run"] >= 1  # unchanged files were not processed again
+    assert "lemmy-thread.txt" not in pq.read_table(curated / "corpus" / "corpus.parquet")["source_path"].to_pylist()
+
+    from pipeline import memo
+
+    real = memo.code_version
+    monkeypatch.setattr(memo, "code_version", lambda stage: real(stage) + ("-bumped" if stage == "mojibake" else ""))
+    bumped = materialize(raw, curated)  # the mojibake stage's code changed: it processes everything again
+    changes = {node: bumped.asset_materializations_for_node(node)[0].metadata["changes"].data
+               for node in ("decoded", "mojibake_fixed")}  # fmt: skip
+    assert changes["decoded"]["reused from an earlier run"] == 3
+    assert "reused from an earlier run" not in changes["mojibake_fixed"]

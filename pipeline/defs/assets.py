@@ -66,26 +66,26 @@ def raw_documents(paths: CorpusPaths) -> dg.Output:
 
 
 @_stage("decoded", "Bytes decoded to text: BOM, UTF-8, <meta charset>, else detected; empty and binary files rejected.")
-def decoded(raw_documents: pa.Table) -> dg.Output:
-    return _stage_output(*stages.decode(raw_documents))
+def decoded(raw_documents: pa.Table, paths: CorpusPaths) -> dg.Output:
+    return _stage_output(*stages.decode(raw_documents, paths.memo))
 
 
 @_stage("mojibake_fixed", "Text decoded with the wrong code page repaired (pipeline.text.fix_mojibake).")
-def mojibake_fixed(decoded: pa.Table) -> dg.Output:
-    return _stage_output(*stages.fix_mojibake(decoded))
+def mojibake_fixed(decoded: pa.Table, paths: CorpusPaths) -> dg.Output:
+    return _stage_output(*stages.fix_mojibake(decoded, paths.memo))
 
 
 @_stage("chrome_stripped", "HTML reduced to its main content; interface lines removed; forum posts' metadata kept.")
-def chrome_stripped(mojibake_fixed: pa.Table) -> dg.Output:
-    output = _stage_output(*stages.strip_chrome(mojibake_fixed))
+def chrome_stripped(mojibake_fixed: pa.Table, paths: CorpusPaths) -> dg.Output:
+    output = _stage_output(*stages.strip_chrome(mojibake_fixed, paths.memo))
     removed = collections.Counter(line for lines in output.value.column("chrome_removed").to_pylist() for line in lines or ())
     sample = "\n".join(f"- `{line[:80]}` × {n}" for line, n in removed.most_common(20))
     return output.with_metadata({**output.metadata, "removed lines (most frequent)": dg.MetadataValue.md(sample or "_none_")})
 
 
 @_stage("language_tagged", "Main language with its score and shares (langdetect, seeded); the page's own language.")
-def language_tagged(chrome_stripped: pa.Table) -> dg.Output:
-    return _stage_output(*stages.tag_language(chrome_stripped))
+def language_tagged(chrome_stripped: pa.Table, paths: CorpusPaths) -> dg.Output:
+    return _stage_output(*stages.tag_language(chrome_stripped, paths.memo))
 
 
 @_stage("deduplicated", "Repeated paragraphs removed; exact and near copies (MinHash LSH) rejected with duplicate_of.")

@@ -7,6 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.corpus import curated_dir, publish, raw_dir
+from pipeline.memo import Memo
 
 
 class CorpusPaths(dg.ConfigurableResource):
@@ -14,6 +15,11 @@ class CorpusPaths(dg.ConfigurableResource):
 
     raw_dir: str
     curated_dir: str
+
+    @property
+    def memo(self) -> Memo:
+        """Per-document results kept between runs, in the hidden work folder of the curated folder."""
+        return Memo(self.curated / ".work" / "memo.sqlite")
 
     @property
     def raw(self) -> Path:

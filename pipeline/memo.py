@@ -1,0 +1,66 @@
+"""What a per-document stage made of a document, kept between runs: the incremental part of re-ingestion.
+
+A stage's result for a document depends only on the fields it reads and on its code, so it is stored under the
+SHA-256 of both; an unchanged file with unchanged code is not processed again, a changed one is. Steps across
+documents (repeated lines, deduplication) run every time on every document, so a run gives what a full rebuild
+would. The store is SQLite under curated/.work/ (hidden from readers), written once per stage and run.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+import sqlite3
+from pathlib import Path
+
+# The code behind each stage: a change to any of these files makes the stage process everything again.
+_TEXT = Path(__file__).resolve().parent / "text"
+STAGE_CODE = {
+    "decode": ["decode.py", "data/alphabets.tsv"],
+    "mojibake": ["mojibake.py", "decode.py", "data/char_frequency.tsv", "data/bigram_frequency.tsv.gz"],
+    "chrome": ["chrome.py", "html.py", "dedup.py", "language.py"],
+    "language": ["language.py"],
+}
+
+
+@functools.cache
+def code_version(stage: str) -> str:
+    digest = hashlib.sha256((Path(__file__).parent / "stages.py").read_bytes())
+    for name in STAGE_CODE[stage]:
+        digest.update((_TEXT / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+class Memo:
+    """Results by stage, code version and input; `None` as a path keeps nothing (every run is a full one)."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self.pending: list[tuple[str, bytes]] = []
+
+    def key(self, stage: str, inputs: tuple) -> str:
+        return hashlib.sha256(pickle.dumps((stage, code_version(stage), inputs))).hexdigest()
+
+    def get(self, keys: list[str]) -> dict[str, object]:
+        if self.path is None or not self.path.exists() or not keys:
+            return {}
+        with sqlite3.connect(self.path) as db:
+            found = {}
+            for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
+                chunk = keys[start : start + 500]
+                rows = db.execute(f"SELECT key, value FROM results WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+                found.update((key, pickle.loads(value)) for key, value in rows)
+        return found
+
+    def put(self, key: str, value: object) -> None:
+        self.pending.append((key, pickle.dumps(value)))
+
+    def flush(self) -> None:
+        if self.path is None or not self.pending:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(self.path) as db:
+            db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")
+            db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", self.pending)
+        self.pending.clear()
