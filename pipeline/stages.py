@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from pipeline import text as tx
 from pipeline.memo import Memo
@@ -245,6 +246,21 @@ def _reindex(old_text: str, new_text: str, paragraphs: list[dict]) -> list[dict]
             at[k] = moved
             moved += 1
     return [{**p, "paragraph": at[p["paragraph"]]} for p in paragraphs if p["paragraph"] in at]
+
+
+def problems(corpus: pa.Table, rejected: pa.Table, raw_files: set[str]) -> dict[str, list[str]]:
+    """What would make a corpus unfit to publish, by check name; every list empty when it is fit."""
+    ids = Counter(corpus["doc_id"].to_pylist())
+    empty = corpus.filter(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(corpus["text"])), 0))
+    published = Counter(corpus["source_path"].to_pylist() + rejected["source_path"].to_pylist())
+    accounted = [f"missing: {p}" for p in sorted(raw_files - set(published))]
+    accounted += [f"not in raw: {p}" for p in sorted(set(published) - raw_files)]
+    accounted += [f"twice: {p}" for p, n in sorted(published.items()) if n > 1]
+    return {
+        "doc_id_unique": [i for i, n in ids.items() if n > 1],
+        "no_empty_text": empty["source_path"].to_pylist(),
+        "every_raw_file_accounted_for": accounted,
+    }
 
 
 def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:

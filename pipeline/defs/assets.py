@@ -137,6 +137,9 @@ def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
 def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths, deduplicated: pa.Table):
     """Write both tables atomically; a reader of curated/ sees the previous file or the new one."""
     corpus, rejected = stages.split_published(deduplicated, context.run.run_id)
+    found = {name: items for name, items in stages.problems(corpus, rejected, set(stages.read_raw_listing(paths.raw))).items() if items}
+    if found:  # do not publish: readers keep the previous corpus
+        raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
     version = {"run_id": context.run.run_id, "row_count": str(corpus.num_rows)}
     corpus_path = publish(corpus, paths.curated / "corpus", "corpus", version)
     rejected_path = publish(rejected, paths.curated / "rejected", "rejected", {**version, "row_count": str(rejected.num_rows)})
