@@ -165,15 +165,24 @@ def _strip_repeated(table: pa.Table, stats: Stats) -> pa.Table:
     repeated = tx.repeated_lines([row["text"] for row in live])
     if not repeated:
         return table
-    for row in live:
-        lines = row["text"].split("\n")
-        gone = [line.strip() for line in lines if line.strip() in repeated]
-        if gone:
-            row["text"] = "\n".join(line for line in lines if line.strip() not in repeated).strip("\n")
-            row["chrome_removed"] = [*row["chrome_removed"], *gone]
-            stats["chrome lines removed"] += len(gone)
-            stats["lines repeated across documents"] += len(gone)
+    gone = _remove_lines(live, repeated, "chrome_removed", record=str.strip)
+    stats["chrome lines removed"] += gone
+    stats["lines repeated across documents"] += gone
     return pa.Table.from_pylist(rows, schema=DOCUMENTS)
+
+
+def _remove_lines(rows: list[Row], lines: set[str], column: str, record: Callable[[str], str] = str) -> int:
+    """Take every line whose stripped form is in `lines` out of each row's text, add it (as `record` gives it)
+    to the row's `column` of removed lines, and say how many went."""
+    total = 0
+    for row in rows:
+        kept = row["text"].split("\n")
+        gone = [record(line) for line in kept if line.strip() in lines]
+        if gone:
+            row["text"] = "\n".join(line for line in kept if line.strip() not in lines).strip("\n")
+            row[column] = [*row[column], *gone]
+            total += len(gone)
+    return total
 
 
 def tag_language(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
@@ -219,13 +228,8 @@ def deduplicate(table: pa.Table) -> tuple[pa.Table, Stats]:
     rows = table.to_pylist()
     live = [k for k, row in enumerate(rows) if not row["reject_stage"]]
     boilerplate = tx.repeated_paragraphs([rows[k]["text"] for k in live], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
-    for k in live:
-        lines = rows[k]["text"].split("\n")
-        gone = [line for line in lines if line.strip() in boilerplate]
-        if gone:
-            rows[k]["text"] = "\n".join(line for line in lines if line.strip() not in boilerplate).strip("\n")
-            rows[k]["paragraphs_removed"] = [*rows[k]["paragraphs_removed"], *gone]
-            stats["boilerplate paragraphs removed"] += len(gone)
+    if gone := _remove_lines([rows[k] for k in live], boilerplate, "paragraphs_removed"):
+        stats["boilerplate paragraphs removed"] += gone
     for k in live:  # lines went: the paragraphs' languages follow their lines
         rows[k]["paragraph_languages"] = _reindex(before[k], rows[k]["text"], rows[k]["paragraph_languages"] or [])
     found = tx.find_duplicates([rows[k]["text"] for k in live], [rows[k]["source_path"] for k in live])
