@@ -105,7 +105,7 @@ COLUMN_DOCS = {
     "chrome_removed": "every line removed as page chrome, for audit",
     "posts": "forum posts found: author, score, age, depth",
     "language": "main language (ISO 639-1) or 'und'",
-    "language_score": "langdetect's probability for `language`",
+    "language_score": "posterior probability of `language` under langdetect's model",
     "languages": "each language of the text and its share, by the letters of the paragraphs written in it",
     "paragraph_languages": "the language of each paragraph (line) of 40 letters or more, by its index in text",
     "paragraphs_removed": "repeated paragraphs removed from this document",
