@@ -16,8 +16,10 @@ Every sentence a person wrote stays: a line of prose is never removed, whatever 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from pipeline.text.dedup import repeated_paragraphs
@@ -77,8 +79,7 @@ _FOOTER = re.compile(
     r"accessibility|ads info|impressum|datenschutz|\bagb\b|mentions légales|aviso legal|"
     r"your email address will not be published|required fields are marked|users browsing this|who is online|"
     r"利用規約|プライバシー|隐私|개인정보",
-    re.I,
-)
+)  # searched in the lowered line: three times faster than re.I
 # Interface words of CJK news and shop pages, inside short lines (no spaces to split words by).
 _CJK_INTERFACE = re.compile(
     r"シェア|一覧へ|あわせて読みたい|関連記事|次の記事|前の記事|カートに入れる|阅读下一篇|上一篇|下一篇|责任编辑|纠错|"
@@ -128,13 +129,20 @@ class ChromeResult:
     posts: list[Post] = field(default_factory=list)
 
 
-def _scripts(line: str) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for ch in line:
-        if ch.isalpha():
-            name = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
-            script = "CJK" if name in ("CJK", "HIRAGANA", "KATAKANA") else name
-            counts[script] = counts.get(script, 0) + 1
+@functools.cache
+def _script(ch: str) -> str | None:
+    if not ch.isalpha():
+        return None
+    name = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+    return "CJK" if name in ("CJK", "HIRAGANA", "KATAKANA") else name
+
+
+def _scripts(text: str) -> Counter[str]:
+    """Letters by script (the first word of their Unicode names: LATIN, CYRILLIC, CJK for Han and kana)."""
+    counts: Counter[str] = Counter()
+    for ch, n in Counter(text).items():
+        if script := _script(ch):
+            counts[script] += n
     return counts
 
 
@@ -158,7 +166,7 @@ def _foreign_words(line: str, vocabulary: set[str], language: str) -> bool:
 
 def _site_line(line: str) -> bool:
     """What a site says to its reader, even as a sentence: footers, legal lines, calls to act."""
-    return bool(_FOOTER.search(line) or (len(line.split()) <= 10 and _ACTION_START.match(line)))
+    return bool(_FOOTER.search(line.lower()) or (len(line.split()) <= 10 and _ACTION_START.match(line)))
 
 
 def _beside_short(lines: list[str], k: int) -> bool:
@@ -184,7 +192,7 @@ def _strong(line: str) -> bool:
     return bool(
         (_short(line) and _HANDLE.search(line))
         or _MENU.search(line)
-        or (words <= 10 and _FOOTER.search(line))
+        or (words <= 10 and _FOOTER.search(line.lower()))
         or (words <= 6 and _ACTION_START.match(line))
         or (words <= 4 and _COUNT.match(line))
         or _PAGING.search(line)
@@ -198,6 +206,8 @@ def _strong(line: str) -> bool:
 def _dated(line: str) -> bool:
     """A date or time with at most two other words (not counting "on", "by", "at"): "asked Sep 12, 2021 at
     14:02", "Posted on March 3, 2024 by Lena"; not "Additional thoughts after 24h:"."""
+    if len(line) > 100:  # longer than any date with two words
+        return False
     rest = _TIME_ANYWHERE.sub(" ", line)
     return rest != line and len(re.findall(r"\w{3,}", rest)) <= 2
 
@@ -252,12 +262,9 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     # buttons around an English essay).
     prose = [k for k, line in enumerate(lines) if line and not drop[k] and _written(line) and not _site_line(line)]
     if prose:
-        body: dict[str, int] = {}
-        for k in prose:
-            for script, n in _scripts(lines[k]).items():
-                body[script] = body.get(script, 0) + n
-        total = sum(body.values()) or 1
         body_text = "\n".join(lines[k] for k in prose)
+        body = _scripts(body_text)
+        total = sum(body.values()) or 1
         vocabulary = set(re.findall(r"\w+", body_text.lower()))
         language = detect_language(body_text).language
         for k, line in enumerate(lines):
@@ -335,10 +342,18 @@ def _author_line(line: str) -> str | None:
     return re.sub(r"(?<=\.[a-z]{2})(OP|MOD|ADMIN)$", "", author, flags=re.I).strip()
 
 
-def repeated_lines(texts: list[str], min_docs: int = 3, min_share: float = 0.02) -> set[str]:
+# A short line in at least this many documents, and this share of them, is the site's own.
+REPEATED_MIN_DOCS = 3
+REPEATED_MIN_SHARE = 0.02
+
+
+def repeatable(line: str) -> bool:
+    """A line short enough, and not a sentence, to be a site's own when many documents hold it."""
+    return len(line.split()) <= 8 and not _written(line)
+
+
+def repeated_lines(texts: list[str], min_docs: int = REPEATED_MIN_DOCS, min_share: float = REPEATED_MIN_SHARE) -> set[str]:
     """Short lines (not prose, not sentences) that stand in at least `min_docs` documents and `min_share`
     of them: a site's own lines ("Share this:", "Hot Network Questions"), which no person writes in every
     post. The corpus is the evidence; a single document never is."""
-    return repeated_paragraphs(
-        texts, min_docs, min_share, eligible=lambda line: not _written(line) and len(line.split()) <= 8
-    )
+    return repeated_paragraphs(texts, min_docs, min_share, eligible=repeatable)
