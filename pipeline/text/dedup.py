@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 
 # Near copies: word shingles of this many words, MinHash with this many permutations, and this Jaccard
 # similarity (estimated by LSH, then checked exactly on the shingle sets) for two documents to be copies.
@@ -37,6 +39,17 @@ def dedup_paragraphs(text: str) -> tuple[str, list[str]]:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n"), removed
 
 
+def paragraph_set(text: str, eligible: Callable[[str], bool] = bool) -> set[str]:
+    """The document's distinct paragraphs (lines, stripped) that `eligible` lets count."""
+    return {line.strip() for line in text.split("\n") if line.strip() and eligible(line.strip())}
+
+
+def line_key(line: str) -> int:
+    """A 64-bit key for a line, the same in every process (Python's hash() is not): corpus-wide counts are
+    made of keys, not of the lines themselves."""
+    return int.from_bytes(hashlib.blake2b(line.encode(), digest_size=8).digest(), "little", signed=True)
+
+
 def repeated_paragraphs(
     texts: Sequence[str], min_docs: int = 3, min_share: float = 0.02, eligible: Callable[[str], bool] = bool
 ) -> set[str]:
@@ -45,9 +58,13 @@ def repeated_paragraphs(
     same paragraph are no evidence. `eligible` says which lines may count."""
     docs: Counter[str] = Counter()
     for text in texts:
-        docs.update({line.strip() for line in text.split("\n") if line.strip() and eligible(line.strip())})
-    floor = max(min_docs, min_share * len(texts))
+        docs.update(paragraph_set(text, eligible))
+    floor = repeat_floor(len(texts), min_docs, min_share)
     return {line for line, n in docs.items() if n >= floor}
+
+
+def repeat_floor(documents: int, min_docs: int, min_share: float) -> float:
+    return max(min_docs, min_share * documents)
 
 
 def _shingles(normalized: str) -> set[bytes]:
@@ -55,6 +72,30 @@ def _shingles(normalized: str) -> set[bytes]:
     if len(words) < SHINGLE_WORDS:
         return {" ".join(words).encode()} if words else set()
     return {" ".join(words[k : k + SHINGLE_WORDS]).encode() for k in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What deduplication keeps of a document: the digest of its normalised text, that text's length, and the
+    MinHash of its word shingles."""
+
+    digest: bytes
+    length: int
+    minhash: np.ndarray  # NUM_PERM values of datasketch's default scheme and seed
+
+
+def fingerprint(text: str) -> Fingerprint:
+    normalized = normalize(text)
+    m = MinHash(num_perm=NUM_PERM)
+    m.update_batch(list(_shingles(normalized)))
+    return Fingerprint(hashlib.sha256(normalized.encode()).digest(), len(normalized), m.hashvalues)
+
+
+def shingle_keys(text: str) -> np.ndarray:
+    """The document's word shingles as sorted 32-bit CRCs: what an exact Jaccard check compares (a collision
+    between two shingles is about one in four billion)."""
+    keys = np.fromiter((zlib.crc32(s) for s in _shingles(normalize(text))), dtype=np.uint32)
+    return np.unique(keys)
 
 
 @dataclass(frozen=True)
@@ -66,37 +107,53 @@ class Duplicate:
 
 
 def find_duplicates(texts: Sequence[str], keys: Sequence[str]) -> list[Duplicate]:
-    """Which documents are copies of another, and of which. `keys` order the copies (e.g. source paths).
+    """Which documents are copies of another, and of which (match_duplicates, for texts held in memory)."""
+    return match_duplicates([fingerprint(text) for text in texts], keys, lambda wanted: {i: shingle_keys(texts[i]) for i in wanted})
+
+
+def match_duplicates(
+    prints: Sequence[Fingerprint], keys: Sequence[str], shingles: Callable[[list[int]], dict[int, np.ndarray]]
+) -> list[Duplicate]:
+    """Which documents are copies of another, and of which. `keys` order the copies (e.g. source paths);
+    `shingles(indices)` gives the shingle_keys of those documents, asked once for the candidates only.
 
     In each group of copies the kept document is the longest (normalised) text, ties broken by the smallest key:
-    the same input always keeps the same document. What is held is the index (a digest and a MinHash per kept
-    document), not the texts: a candidate's shingles are made again from `texts` to check it exactly, so
-    `texts` may be a lazy sequence over an Arrow column.
+    the same input always keeps the same document. Equal digests are exact copies; documents that MinHash LSH
+    pairs are near copies when the Jaccard similarity of their shingles, computed exactly, is at least
+    NEAR_THRESHOLD. A document is a copy of the most similar kept document before it in that order.
     """
-    lengths = [len(normalize(texts[i])) for i in range(len(texts))]
-    order = sorted(range(len(texts)), key=lambda i: (-lengths[i], keys[i]))
+    order = sorted(range(len(prints)), key=lambda i: (-prints[i].length, keys[i]))
     duplicates: list[Duplicate] = []
     exact: dict[bytes, int] = {}
+    distinct = []
+    for i in order:
+        if (first := exact.setdefault(prints[i].digest, i)) != i:
+            duplicates.append(Duplicate(i, first, "exact", 1.0))
+        else:
+            distinct.append(i)
     lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM)
-    for i in order:  # best copy first, so the first member of a group seen is the one kept
-        normalized = normalize(texts[i])
-        digest = hashlib.sha256(normalized.encode()).digest()
-        if digest in exact:
-            duplicates.append(Duplicate(i, exact[digest], "exact", 1.0))
-            continue
-        exact[digest] = i
-        sh = _shingles(normalized)
-        m = MinHash(num_perm=NUM_PERM)
-        m.update_batch(sh)
+    scheme = MinHash(num_perm=NUM_PERM).scheme  # fingerprint's, datasketch's default
+    minhashes = {i: LeanMinHash(seed=1, hashvalues=prints[i].minhash, scheme=scheme) for i in distinct}
+    rank = {i: r for r, i in enumerate(distinct)}
+    candidates: dict[int, list[int]] = {}
+    for i in distinct:  # pairs with a document earlier in the order: only those can be kept before it
+        if found := [j for j in lsh.query(minhashes[i]) if rank[j] < rank[i]]:
+            candidates[i] = found
+        lsh.insert(i, minhashes[i])
+    sets = shingles(sorted({k for i, found in candidates.items() for k in (i, *found)}))
+    kept: set[int] = set()
+    for i in distinct:
         best = None
-        for j in lsh.query(m):
-            other = _shingles(normalize(texts[j]))
-            union = len(sh | other)
-            similarity = len(sh & other) / union if union else 0.0
+        for j in candidates.get(i, ()):
+            if j not in kept:
+                continue
+            shared = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
+            union = len(sets[i]) + len(sets[j]) - shared
+            similarity = shared / union if union else 0.0
             if similarity >= NEAR_THRESHOLD and (best is None or similarity > best[1]):
                 best = (j, similarity)
         if best:
             duplicates.append(Duplicate(i, best[0], "near", round(best[1], 4)))
-            continue
-        lsh.insert(i, m)
+        else:
+            kept.add(i)
     return sorted(duplicates, key=lambda d: d.index)
