@@ -324,16 +324,15 @@ def _latin1_control(ch: str) -> bool:
 _OPEN_CLOSE = {"“": "”", "‘": "’", "„": "”", "«": "»", "‹": "›", "「": "」", "『": "』"}
 
 
-def _choose(candidates: list[str], line: str) -> str:
+def _choose(candidates: list[str], closing: set[str]) -> str:
     """Pick the character a damaged sequence most likely was. The rule, in order:
 
-    1. a closing quote that closes a quote still open earlier on the same line (`line`, repaired so far);
+    1. a closing quote that closes a quote still open earlier on the same line, repaired so far (`closing`);
     2. an emoji with Emoji_Presentation, the most used first (Emoji Sentiment Ranking occurrences);
     3. the character most frequent in real text (char_frequency.tsv);
     4. the lowest code point, so the choice is deterministic.
     Once the whole line is scanned, `_rechoose` may overrule 3 by the characters on both sides.
     """
-    closing = _closing_quotes(line)
     emoji_set, usage, freq = _emoji_presentation(), _emoji_usage(), _char_frequency()
 
     def key(ch: str) -> tuple:
@@ -345,10 +344,25 @@ def _choose(candidates: list[str], line: str) -> str:
 _QUOTES = re.compile(_char_class({*_OPEN_CLOSE, *_OPEN_CLOSE.values()}))
 
 
-def _closing_quotes(line: str) -> set[str]:
-    """The closing quotes of the quotes still open in `line`."""
+class _OpenQuotes:
+    """The closing quotes of the quotes still open before a position of a line being repaired, the repairs so
+    far in their places: kept up to date as repairs are added in order, so a long line is read once."""
+
+    def __init__(self, line: str):
+        self.line, self.at, self.done, self.quotes = line, 0, 0, []
+
+    def before(self, i: int, repairs: list[_Repair]) -> set[str]:
+        for r in repairs[self.done :]:
+            self.quotes += _QUOTES.findall(self.line, self.at, r.start) + _QUOTES.findall(r.text)
+            self.at = r.end
+        self.done = len(repairs)
+        return _closing_quotes(self.quotes + _QUOTES.findall(self.line, self.at, i))
+
+
+def _closing_quotes(quotes: list[str]) -> set[str]:
+    """The closing quotes of the quotes still open after these quote characters."""
     open_quotes: list[str] = []
-    for c in _QUOTES.findall(line):
+    for c in quotes:
         if c in _OPEN_CLOSE:
             open_quotes.append(c)
         elif c in _OPEN_CLOSE.values():
@@ -453,6 +467,7 @@ def _scan_from(line: str, reading: Reading, mode: str, starts: re.Pattern) -> li
     lead_of, cont_of, placeholders = reading.lead_of, reading.cont_of, PLACEHOLDERS if reading.lost else ""
     nbsp_is_a0 = 0xA0 in reading.bytes_of.get("\xa0", ())
     repairs: list[_Repair] = []
+    quotes = _OpenQuotes(line)
     n, i = len(line), 0
     for m in starts.finditer(line):
         if m.start() < i:
@@ -493,15 +508,14 @@ def _scan_from(line: str, reading: Reading, mode: str, starts: re.Pattern) -> li
         if len(candidates) == 1:
             repair.text = candidates[0]
         else:  # the line so far, and its open quotes, only where a choice is to be made
-            prefix = _repaired_prefix(line, i, repairs)
-            closing = _closing_quotes(prefix)
+            closing = quotes.before(i, repairs)
             allowed = _allowed(repair, mode, closing)
             if spaced and mode != "drops":  # first guess ftfy's reading; the context may overrule it
                 allowed = [ch for ch in allowed if ch in spaced or ch in closing]
             if len(allowed) == 1:
                 repair.text = allowed[0]
             elif any(_common(ch) for ch in allowed):
-                repair.text = _choose(allowed, prefix)
+                repair.text = _choose(allowed, closing)
             # else several candidates, none of them a character people write: U+FFFD says so
         repairs.append(_settle_space(line, repair))
         i = repair.end
@@ -539,6 +553,7 @@ def _rechoose(line: str, repairs: list[_Repair], mode: str) -> list[_Repair]:
     """Choose again where several characters fit, now that the characters on both sides are repaired:
     the one most often written between those two neighbours in real text ("ορισμού", not "ορισμορ").
     A closing quote for a quote still open, and an emoji, keep the rule of `_choose`."""
+    quotes = _OpenQuotes(line)
     for k, r in enumerate(repairs):
         if len(r.candidates) < 2 or r.text == REPLACEMENT or r.text in _emoji():
             continue
@@ -552,7 +567,7 @@ def _rechoose(line: str, repairs: list[_Repair], mode: str) -> list[_Repair]:
                 return nxt.text[:1]
             return line[end : end + 1]
 
-        closing = _closing_quotes(_repaired_prefix(line, r.start, repairs[:k]))
+        closing = quotes.before(r.start, repairs[:k])
         allowed = _allowed(r, mode, closing)
         ranked = sorted(allowed, key=lambda ch: (ch in closing, _in_context_score(before or "\n", ch, after(ch) or "\n"), -ord(ch)), reverse=True)
         margin = _in_context_score(before or "\n", ranked[0], after(ranked[0]) or "\n") - _in_context_score(before or "\n", ranked[1], after(ranked[1]) or "\n") if len(ranked) > 1 else 99
