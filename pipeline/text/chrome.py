@@ -86,6 +86,11 @@ _CJK_INTERFACE = re.compile(
     r"相关阅读|分享到|관련\s?기사|공유하기|이전 기사|다음 기사"
 )
 _MENU = re.compile(r"\s[|•›‹»«]\s.*\s[|•›‹»«]\s|^[|•›‹»«·]\s|\s[|•›‹»«·]$")  # a bar of links or a breadcrumb
+_MENU_MARK = re.compile(r"[|•›‹»«·]")  # what every bar holds: a quick search rules most lines out
+
+
+def _menu(line: str) -> bool:
+    return bool(_MENU_MARK.search(line) and _MENU.search(line))
 _PAGING = re.compile(r"\b(page|seite|página|pagina|страница)\s+\d+\s+(of|von|de|di|sur|из)\s+\d+", re.I)
 _RATING = re.compile(r"^[\d.,]+\s*(out of|of|von|de|sur|su|из|/)\s*\d+(\s+\S+){0,2}$|つ星のうち", re.I)
 # A short label in square brackets: "[–]", "[edit]", "【纠错】" (not parentheses: "(we are hiring)" is a post's).
@@ -146,24 +151,51 @@ def _scripts(text: str) -> Counter[str]:
     return counts
 
 
+@functools.lru_cache(maxsize=1 << 16)  # lines repeat within a document and across a site's documents
 def _is_prose(line: str) -> bool:
     """Long enough to be what a person wrote, and not a bar of links or a line of dates."""
-    return (len(line.split()) >= 8 or len(line) >= 60) and not _MENU.search(line) and not _dated(line)
+    return (len(line.split()) >= 8 or len(line) >= 60) and not _menu(line) and not _dated(line)
 
 
-def _foreign_words(line: str, vocabulary: set[str], language: str) -> bool:
+class _Body:
+    """What the edges are compared with: the document's prose, its scripts, words and language, each worked
+    out only when an edge line asks (most documents have few edge lines, many none)."""
+
+    def __init__(self, text: str):
+        self.text = text
+
+    @functools.cached_property
+    def scripts(self) -> Counter[str]:
+        return _scripts(self.text)
+
+    @functools.cached_property
+    def vocabulary(self) -> set[str]:
+        return set(re.findall(r"\w+", self.text.lower()))
+
+    @functools.cached_property
+    def language(self) -> str:
+        return detect_language(self.text).language
+
+    def foreign_letters(self, line: str) -> int:
+        """Letters of the line in scripts that make less than 1 % of the body's letters."""
+        total = sum(self.scripts.values()) or 1
+        return sum(n for s, n in _scripts(line).items() if self.scripts.get(s, 0) / total < 0.01)
+
+
+def _foreign_words(line: str, body: _Body) -> bool:
     """Is a short edge line in another language than the body, though in the same script (a German shop's
     "In den Warenkorb" around an English text)? Most of its words are not the body's, and langdetect, asked
     about the line alone, gives the body's language at most 1 - FOREIGN_SURE."""
     words = [w for w in re.findall(r"[^\W\d_]+", line.lower())]
-    if not words or len(line.split()) > 6 or language == "und" or line.endswith((".", "!", "?")):
+    if not words or len(line.split()) > 6 or line.endswith((".", "!", "?")):
         return False
-    if sum(w not in vocabulary for w in words) * 2 < len(words) + 1:
+    if sum(w not in body.vocabulary for w in words) * 2 < len(words) + 1 or body.language == "und":
         return False
     guess = detect_language(line, min_letters=8)
-    return guess.language != "und" and dict(guess.languages).get(language, 0.0) <= 1 - FOREIGN_SURE
+    return guess.language != "und" and dict(guess.languages).get(body.language, 0.0) <= 1 - FOREIGN_SURE
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _site_line(line: str) -> bool:
     """What a site says to its reader, even as a sentence: footers, legal lines, calls to act."""
     return bool(_FOOTER.search(line.lower()) or (len(line.split()) <= 10 and _ACTION_START.match(line)))
@@ -183,6 +215,7 @@ def _short(line: str) -> bool:
     return len(line) <= 48 and len(line.split()) <= 5
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _strong(line: str) -> bool:
     if _STRONG.match(line):
         return True
@@ -191,7 +224,7 @@ def _strong(line: str) -> bool:
     words = len(line.split())
     return bool(
         (_short(line) and _HANDLE.search(line))
-        or _MENU.search(line)
+        or _menu(line)
         or (words <= 10 and _FOOTER.search(line.lower()))
         or (words <= 6 and _ACTION_START.match(line))
         or (words <= 4 and _COUNT.match(line))
@@ -262,11 +295,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     # buttons around an English essay).
     prose = [k for k, line in enumerate(lines) if line and not drop[k] and _written(line) and not _site_line(line)]
     if prose:
-        body_text = "\n".join(lines[k] for k in prose)
-        body = _scripts(body_text)
-        total = sum(body.values()) or 1
-        vocabulary = set(re.findall(r"\w+", body_text.lower()))
-        language = detect_language(body_text).language
+        body = _Body("\n".join(lines[k] for k in prose))
         for k, line in enumerate(lines):
             if not line or drop[k] or prose[0] <= k <= prose[-1]:
                 continue
@@ -274,9 +303,8 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
             if words <= 25 and _site_line(line):
                 drop[k] = True
             elif not _is_prose(line):
-                foreign = sum(n for s, n in _scripts(line).items() if body.get(s, 0) / total < 0.01)
                 menu_word = words <= 2 and not line.endswith((".", "!", "?")) and _beside_short(lines, k)
-                drop[k] = foreign >= 2 or (not from_html and menu_word) or _foreign_words(line, vocabulary, language)
+                drop[k] = body.foreign_letters(line) >= 2 or (not from_html and menu_word) or _foreign_words(line, body)
 
     posts = _posts(raw_lines, lines, drop)
     kept = [raw_lines[k].strip() for k in range(len(lines)) if not drop[k]]
@@ -327,7 +355,7 @@ def _age(line: str) -> str | None:
     if re.fullmatch(_RELATIVE_TIME + "|" + _ABSOLUTE_TIME, line, re.I):
         return line
     found = _TIME_ANYWHERE.search(line)
-    return found.group().strip() if found and (_dated(line) or _MENU.search(line)) else None
+    return found.group().strip() if found and (_dated(line) or _menu(line)) else None
 
 
 def _author_line(line: str) -> str | None:
