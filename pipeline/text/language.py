@@ -43,7 +43,6 @@ class LanguageResult:
     languages: list[tuple[str, float]] = field(default_factory=list)  # every language above 0.1 and its share
 
 
-@functools.cache
 def _factory() -> DetectorFactory:
     factory = DetectorFactory()
     factory.load_profile(PROFILES_DIRECTORY)
@@ -71,7 +70,7 @@ class _Model:
         order = np.argsort(keys)
         self.keys = keys[order]
         probabilities = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)[order]
-        self.log_prob = np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ)
+        self.log_prob = np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32)
         self.languages = list(factory.langlist)
         codes = range(0x10000)
         self.normal = np.array([ord(NGram.normalize(chr(c))) for c in codes], dtype=np.int64)
