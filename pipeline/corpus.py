@@ -148,43 +148,59 @@ def _umask() -> int:
 _RUN_COLUMNS = ("ingested_at", "run_id")
 
 
-def content_hash(table: pa.Table) -> str:
-    """SHA-256 of the table's rows (Arrow IPC, without metadata and without the run's own columns): equal for
-    equal content, whatever run wrote it."""
-    sink = pa.BufferOutputStream()
-    plain = table.drop_columns([c for c in _RUN_COLUMNS if c in table.column_names])
-    plain = plain.replace_schema_metadata(None).combine_chunks()
-    with pa.ipc.new_stream(sink, plain.schema) as writer:
-        writer.write_table(plain)
-    return hashlib.sha256(sink.getvalue()).hexdigest()
+class StagedFile:
+    """folder/name.parquet, written a table at a time under a hidden name in the same folder (pyarrow.dataset
+    and DuckDB skip names starting with '.'), then moved over the old file by `commit`: a reader sees the old
+    file or the new one, never half. The footer records the content hash: SHA-256 of the rows (Arrow IPC,
+    without the run's own columns), equal for equal content whatever run wrote it."""
 
-
-def publish(table: pa.Table, folder: Path, name: str, extra_metadata: dict[str, str] | None = None) -> Path:
-    """Write `table` to folder/name.parquet so that a reader sees the old file or the new one, never half.
-
-    The file is written under a hidden name in the same folder (pyarrow.dataset and DuckDB skip names
-    starting with '.'), flushed to disk, then renamed over the old one.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    metadata = {
-        **(table.schema.metadata or {}),
-        b"pipeline_version": PIPELINE_VERSION.encode(),
-        b"schema_version": SCHEMA_VERSION.encode(),
-        b"written_at": dt.datetime.now(dt.UTC).isoformat().encode(),
-        b"content_hash": content_hash(table).encode(),
-        **{k.encode(): v.encode() for k, v in (extra_metadata or {}).items()},
-    }
-    table = table.replace_schema_metadata(metadata)
-    target = folder / f"{name}.parquet"
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-    try:
+    def __init__(self, folder: Path, name: str, schema: pa.Schema, extra_metadata: dict[str, str] | None = None):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.target = folder / f"{name}.parquet"
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+        self.path = Path(tmp)
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private; a published file is for every reader
-        with os.fdopen(fd, "wb") as f:
-            pq.write_table(table, f, compression="zstd")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+        self.file = os.fdopen(fd, "wb")
+        metadata = {
+            **(schema.metadata or {}),
+            b"pipeline_version": PIPELINE_VERSION.encode(),
+            b"schema_version": SCHEMA_VERSION.encode(),
+            b"written_at": dt.datetime.now(dt.UTC).isoformat().encode(),
+            **{k.encode(): v.encode() for k, v in (extra_metadata or {}).items()},
+        }
+        self.schema = schema.with_metadata(metadata)
+        self.writer = pq.ParquetWriter(self.file, self.schema, compression="zstd")
+        self.digest = hashlib.sha256()
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if not table.num_rows:
+            return
+        self.writer.write_table(table.replace_schema_metadata(self.schema.metadata))
+        plain = table.drop_columns([c for c in _RUN_COLUMNS if c in table.column_names]).replace_schema_metadata(None)
+        for batch in plain.combine_chunks().to_batches():
+            self.digest.update(batch.serialize())
+        self.rows += table.num_rows
+
+    def close(self) -> None:
+        """Finish the file (content hash and row count in its footer) and flush it to disk."""
+        self.writer.add_key_value_metadata({"content_hash": self.digest.hexdigest(), "row_count": str(self.rows)})
+        self.writer.close()
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+
+    def commit(self) -> Path:
+        os.replace(self.path, self.target)
+        return self.target
+
+    def discard(self) -> None:
+        """Remove the hidden file (nothing is left after a commit)."""
+        if self.writer.is_open:
+            try:
+                self.writer.close()
+            except (OSError, ValueError):  # the fault that brought us here may stop the footer too
+                pass
+        if not self.file.closed:
+            self.file.close()
+        self.path.unlink(missing_ok=True)

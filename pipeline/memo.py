@@ -3,7 +3,7 @@
 A stage's result for a document depends only on the fields it reads and on its code, so it is stored under the
 SHA-256 of both; an unchanged file with unchanged code is not processed again, a changed one is. Steps across
 documents (repeated lines, deduplication) run every time on every document, so a run gives what a full rebuild
-would. The store is SQLite under curated/.work/ (hidden from readers), written once per stage and run.
+would. The store is SQLite under curated/.work/ (hidden from readers), written once per shard of each stage.
 """
 
 from __future__ import annotations
@@ -45,13 +45,19 @@ class Memo:
     def get(self, keys: list[str]) -> dict[str, object]:
         if self.path is None or not self.path.exists() or not keys:
             return {}
-        with sqlite3.connect(self.path) as db:
+        with self._connect() as db:
             found = {}
             for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
                 chunk = keys[start : start + 500]
                 rows = db.execute(f"SELECT key, value FROM results WHERE key IN ({','.join('?' * len(chunk))})", chunk)
                 found.update((key, pickle.loads(value)) for key, value in rows)
         return found
+
+    def _connect(self) -> sqlite3.Connection:
+        # Workers write their shards' results at the same time: wait for the lock rather than fail.
+        db = sqlite3.connect(self.path, timeout=120)
+        db.execute("PRAGMA journal_mode=WAL")
+        return db
 
     def put(self, key: str, value: object) -> None:
         self.pending.append((key, pickle.dumps(value)))
@@ -60,7 +66,7 @@ class Memo:
         if self.path is None or not self.pending:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with sqlite3.connect(self.path) as db:
+        with self._connect() as db:
             db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")
             db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", self.pending)
         self.pending.clear()

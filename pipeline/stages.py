@@ -1,24 +1,39 @@
-"""The pipeline's stages over the document table. No Dagster here: the assets call these.
+"""The pipeline's stages. No Dagster here: the assets call these.
 
-Each stage takes the table of every raw file and returns it with its own columns filled in, plus counts of
-what it did. A document a stage cannot keep is marked rejected with a reason; a stage that fails on one
-document rejects that document and goes on.
+Each stage reads the previous stage's document table and writes its own, both sharded: a folder of Parquet
+files (part-00000.parquet, ...) of at most SHARD_DOCS documents, in the order of the raw files' paths. A shard
+is what a worker holds at a time, so memory stays flat however large the corpus grows, and the shards are
+processed by a pool of worker processes (PIPELINE_WORKERS, default every core). Steps across documents
+(repeated lines, boilerplate, copies) count keys and fingerprints, never texts, then rewrite the shards.
+
+A document a stage cannot keep is marked rejected with a reason; a stage that fails on one document rejects
+that document and goes on.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import multiprocessing
+import os
+import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from pipeline import text as tx
-from pipeline.memo import Memo
 from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
+from pipeline.memo import Memo
+from pipeline.text.chrome import repeatable
+from pipeline.text.dedup import Fingerprint, line_key, paragraph_set, repeat_floor
+
+SHARD_DOCS = 256
 
 
 class Reject(Exception):
@@ -29,27 +44,89 @@ Row = dict
 Stats = Counter
 
 
-def _apply(
-    table: pa.Table, stage: str, fn: Callable[[Row, Stats], Row], memo: Memo | None = None,
-    reads: tuple[str, ...] = (), settings: tuple = (),
-) -> tuple[pa.Table, Stats]:
-    """fn on every document not yet rejected. With a memo, a document whose `reads` fields (and the stage's
-    `settings`) are unchanged gets the update (or the rejection) and the counts fn gave it last time, and fn is
-    not called."""
-    rows = table.to_pylist()
+# --- shards and workers ---------------------------------------------------------------------------------------
+
+
+def workers() -> int:
+    return int(os.environ.get("PIPELINE_WORKERS") or os.cpu_count() or 1)
+
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def _map(job: Callable, calls: list[tuple]) -> list:
+    """job(*call) for every call, in order: in the pool, or here when there is one call or one worker."""
+    global _pool
+    if len(calls) <= 1 or workers() == 1:
+        return [job(*call) for call in calls]
+    if _pool is None:  # one pool for the process: workers keep their loaded models from stage to stage
+        for threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(threads, "1")  # a worker is one core's work: no BLAS threads spinning beside it
+        context = multiprocessing.get_context("forkserver")  # not fork: the Dagster process runs threads
+        _pool = ProcessPoolExecutor(workers(), mp_context=context)
+    return list(_pool.map(job, *zip(*calls)))
+
+
+def shards(folder: Path) -> list[Path]:
+    return sorted(folder.glob("part-*.parquet"))
+
+
+def _write(rows: list[Row], path: Path) -> None:
+    pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENTS), path)
+
+
+def _rewrite(target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False) -> list:
+    """Run job on each of `calls(building)`, which write shards into a folder beside `target`; then put them in
+    its place: the whole folder (a stage's new table), or shard by shard (`in_place`: a second pass)."""
+    building = target.with_name(f".{target.name}.building")
+    shutil.rmtree(building, ignore_errors=True)
+    building.mkdir(parents=True)
+    results = _map(job, calls(building))
+    if in_place:
+        for part in shards(building):
+            os.replace(part, target / part.name)
+        building.rmdir()
+    else:
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        if target.exists():
+            target.rename(old)
+        building.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    return results
+
+
+def _each_shard(source: Path, *args) -> Callable[[Path], list[tuple]]:
+    """Calls for a job on every shard of `source`: (shard, the same shard in the building folder, *args)."""
+    return lambda building: [(part, building / part.name, *args) for part in shards(source)]
+
+
+def _total(results: list[Stats]) -> Stats:
+    stats: Stats = Counter()
+    for part in results:
+        stats.update(part)
+    return stats
+
+
+# --- per-document stages ----------------------------------------------------------------------------------------
+
+
+def _apply(rows: list[Row], stage: str, fn: Callable, memo: Memo | None, reads: tuple[str, ...], settings: tuple) -> Stats:
+    """fn on every document not yet rejected. A document whose `reads` fields (and the stage's `settings`) are
+    in the memo gets the update (or the rejection) and the counts fn gave it last time, and fn is not called."""
     stats: Stats = Counter()
     live = [row for row in rows if not row["reject_stage"]]
-    keys = [memo.key(stage, (settings, *(row[f] for f in reads))) for row in live] if memo else []
+    keys = [memo.key(stage, (settings, *(row[f] for f in reads))) if memo else None for row in live]
     known = memo.get(keys) if memo else {}
-    for k, row in enumerate(live):
+    for key, row in zip(keys, live):
         stats["in"] += 1
-        if memo and keys[k] in known:
-            update, counts = known[keys[k]]
+        if key in known:
+            update, counts = known[key]
             stats["reused from an earlier run"] += 1
         else:
             counts, remember = Counter(), True
             try:
-                update = fn(row, counts)
+                update = fn(row, counts, *settings)
             except Reject as e:
                 update = {"reject_stage": stage, "reject_reason": str(e)}
             except Exception as e:  # one bad file never stops the run; not remembered, so it is tried again
@@ -57,15 +134,119 @@ def _apply(
                 counts["errors"] += 1
                 remember = False
             if memo and remember:
-                memo.put(keys[k], (update, counts))
+                memo.put(key, (update, counts))
         row.update(update)
         stats.update(counts)
         if row["reject_stage"]:
             stats["rejected"] += 1
     if memo:
         memo.flush()
+    return stats
+
+
+def _decode(row: Row, stats: Stats) -> Row:
+    try:
+        d = tx.decode_bytes(row["content"])
+    except tx.Undecodable as e:
+        raise Reject(str(e)) from e
+    stats[f"encoding {d.encoding}"] += 1
+    # the bytes stay in the raw file: later stages and the corpus need the text only
+    return {"text": d.text, "source_encoding": d.encoding, "decode_method": d.method, "content": None}
+
+
+def _fix_mojibake(row: Row, stats: Stats) -> Row:
+    text, report = tx.repair_mojibake(row["text"])
+    if report.changed:
+        stats["documents repaired"] += 1
+        stats["sequences repaired"] += report.runs
+        stats["lost-byte or ambiguous guesses"] += report.guessed
+        stats["lost bytes inferred"] += report.lost_bytes
+        stats["unrecoverable (U+FFFD)"] += report.unrecoverable
+        for kind in report.kinds:
+            stats[f"documents repaired as {kind}"] += 1
+    mojibake = {"kinds": report.kinds, "runs": report.runs, "guessed": report.guessed,
+                "lost_bytes": report.lost_bytes, "unrecoverable": report.unrecoverable}  # fmt: skip
+    return {"text": text, "mojibake": mojibake}
+
+
+def _strip_chrome(row: Row, stats: Stats) -> Row:
+    text, update = row["text"], {"is_html": False}
+    if tx.looks_like_html(text, row["source_path"]):
+        page = tx.html_to_text(text)
+        text = page.text
+        update.update(is_html=True, page_title=page.title, page_language=page.lang)
+        stats["html pages"] += 1
+    result = tx.strip_chrome(text, from_html=update["is_html"])
+    if result.removed:
+        stats["documents with chrome"] += 1
+        stats["chrome lines removed"] += len(result.removed)
+    stats["posts found"] += len(result.posts)
+    if not result.text.strip():
+        raise Reject(f"nothing but page chrome ({len(result.removed)} interface lines, no text)")
+    posts = [vars(p) for p in result.posts]
+    return {**update, "text": result.text, "chrome_removed": result.removed, "posts": posts}
+
+
+def _tag_language(row: Row, stats: Stats, *wanted: str) -> Row:
+    found = tx.detect_language(row["text"])
+    paragraphs = tx.paragraph_languages(row["text"])
+    stats[f"language {found.language}"] += 1
+    if wanted and found.language not in wanted:
+        raise Reject(f"language: {found.language} is not among the wanted languages ({', '.join(wanted)})")
+    page_language = row["page_language"]
+    if not page_language and row["chrome_removed"]:  # the interface's language, when it has enough words
+        chrome = tx.detect_language("\n".join(row["chrome_removed"]))
+        page_language = None if chrome.language == tx.language.UNDETERMINED else chrome.language
+    return {
+        "language": found.language,
+        "language_score": found.score,
+        "languages": [{"language": lang, "share": share} for lang, share in tx.language_shares(row["text"], paragraphs)],
+        "paragraph_languages": [{"paragraph": k, "language": lang} for k, lang in paragraphs],
+        "page_language": page_language,
+    }
+
+
+def _dedup_paragraphs(row: Row, stats: Stats) -> Row:
+    text, removed = tx.dedup_paragraphs(row["text"])
+    stats["repeated paragraphs removed"] += len(removed)
+    return {"text": text, "paragraphs_removed": removed, "paragraph_languages": _reindex(row["text"], text, row["paragraph_languages"] or [])}
+
+
+# stage: (what it does to a document, the fields its result depends on)
+ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
+    "decode": (_decode, ("content",)),
+    "mojibake": (_fix_mojibake, ("text",)),
+    "chrome": (_strip_chrome, ("text", "source_path")),
+    "language": (_tag_language, ("text", "page_language", "chrome_removed")),
+    "dedup": (_dedup_paragraphs, ("text", "paragraph_languages")),
+}
+# what a stage's shard job hands back besides its counts, for the stage's step across documents
+_COLLECT: dict[str, Callable[[list[Row]], object]] = {
+    "chrome": lambda rows: _keys(rows, repeatable),
+    "dedup": lambda rows: _keys(rows, bool),
+}
+
+
+def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
+    """line_key of each distinct eligible line of each live document: counted across the corpus."""
+    keys = [line_key(line) for row in rows if not row["reject_stage"] for line in paragraph_set(row["text"], eligible)]
+    return np.array(keys, dtype=np.int64)
+
+
+def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple[Stats, object]:
+    fn, reads = ROW_STAGES[stage]
+    rows = pq.read_table(source).to_pylist()
+    stats = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
+    _write(rows, target)
+    return stats, _COLLECT[stage](rows) if stage in _COLLECT else None
+
+
+def _run(stage: str, source: Path, target: Path, memo: Path | None, settings: tuple = ()) -> tuple[Stats, list]:
+    calls = lambda building: [(stage, part, building / part.name, memo, settings) for part in shards(source)]  # noqa: E731
+    results = _rewrite(target, calls, _row_job)
+    stats = _total([s for s, _ in results])
     stats["out"] = stats["in"] - stats["rejected"]
-    return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
+    return stats, [extra for _, extra in results]
 
 
 def read_raw_listing(raw_dir: Path) -> dict[str, Path]:
@@ -78,11 +259,9 @@ def read_raw_listing(raw_dir: Path) -> dict[str, Path]:
     return listing
 
 
-def read_raw(raw_dir: Path) -> tuple[pa.Table, Stats]:
-    """One row per file of `read_raw_listing`, with its bytes and their hash."""
-    rows = []
-    stats: Stats = Counter()
-    for source_path, path in read_raw_listing(raw_dir).items():
+def _read_job(files: list[tuple[str, Path]], target: Path) -> Stats:
+    rows, stats = [], Counter()
+    for source_path, path in files:
         row = {name: None for name in DOCUMENTS.names}
         try:
             content = path.read_bytes()
@@ -101,112 +280,80 @@ def read_raw(raw_dir: Path) -> tuple[pa.Table, Stats]:
             )  # fmt: skip
             stats["bytes"] += len(content)
         rows.append(row)
-    stats["in"] = stats["out"] = len(rows)
-    stats["out"] -= stats["rejected"]
-    return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
+    _write(rows, target)
+    stats["in"] = len(rows)
+    return stats
 
 
-def decode(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
-    def fn(row: Row, stats: Stats) -> Row:
-        try:
-            d = tx.decode_bytes(row["content"])
-        except tx.Undecodable as e:
-            raise Reject(str(e)) from e
-        stats[f"encoding {d.encoding}"] += 1
-        return {"text": d.text, "source_encoding": d.encoding, "decode_method": d.method}
-
-    return _apply(table, "decode", fn, memo, reads=("content",))
+def read_raw(raw_dir: Path, target: Path) -> Stats:
+    """One row per file of `read_raw_listing`, with its bytes and their hash."""
+    files = list(read_raw_listing(raw_dir).items())
+    groups = [files[k : k + SHARD_DOCS] for k in range(0, len(files), SHARD_DOCS)] or [[]]
+    calls = lambda building: [(group, building / f"part-{k:05d}.parquet") for k, group in enumerate(groups)]  # noqa: E731
+    stats = _total(_rewrite(target, calls, _read_job))
+    stats["out"] = stats["in"] - stats["rejected"]
+    return stats
 
 
-def fix_mojibake(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
-    def fn(row: Row, stats: Stats) -> Row:
-        text, report = tx.repair_mojibake(row["text"])
-        if report.changed:
-            stats["documents repaired"] += 1
-            stats["sequences repaired"] += report.runs
-            stats["lost-byte or ambiguous guesses"] += report.guessed
-            stats["lost bytes inferred"] += report.lost_bytes
-            stats["unrecoverable (U+FFFD)"] += report.unrecoverable
-            for kind in report.kinds:
-                stats[f"documents repaired as {kind}"] += 1
-        mojibake = {"kinds": report.kinds, "runs": report.runs, "guessed": report.guessed,
-                    "lost_bytes": report.lost_bytes, "unrecoverable": report.unrecoverable}  # fmt: skip
-        return {"text": text, "mojibake": mojibake}
-
-    return _apply(table, "mojibake", fn, memo, reads=("text",))
+def decode(source: Path, target: Path, memo: Path | None = None) -> Stats:
+    return _run("decode", source, target, memo)[0]
 
 
-def strip_chrome(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
-    def fn(row: Row, stats: Stats) -> Row:
-        text, update = row["text"], {"is_html": False}
-        if tx.looks_like_html(text, row["source_path"]):
-            page = tx.html_to_text(text)
-            text = page.text
-            update.update(is_html=True, page_title=page.title, page_language=page.lang)
-            stats["html pages"] += 1
-        result = tx.strip_chrome(text, from_html=update["is_html"])
-        if result.removed:
-            stats["documents with chrome"] += 1
-            stats["chrome lines removed"] += len(result.removed)
-        stats["posts found"] += len(result.posts)
-        if not result.text.strip():
-            raise Reject(f"nothing but page chrome ({len(result.removed)} interface lines, no text)")
-        posts = [vars(p) for p in result.posts]
-        return {**update, "text": result.text, "chrome_removed": result.removed, "posts": posts}
-
-    table, stats = _apply(table, "chrome", fn, memo, reads=("text", "source_path"))
-    return _strip_repeated(table, stats), stats
+def fix_mojibake(source: Path, target: Path, memo: Path | None = None) -> Stats:
+    return _run("mojibake", source, target, memo)[0]
 
 
-def _strip_repeated(table: pa.Table, stats: Stats) -> pa.Table:
-    """Second look, across the corpus: short lines that stand in many documents are the sites' own."""
-    rows = table.to_pylist()
-    live = [row for row in rows if not row["reject_stage"]]
-    repeated = tx.repeated_lines([row["text"] for row in live])
-    if not repeated:
-        return table
-    gone = _remove_lines(live, repeated, "chrome_removed", record=str.strip)
-    stats["chrome lines removed"] += gone
-    stats["lines repeated across documents"] += gone
-    return pa.Table.from_pylist(rows, schema=DOCUMENTS)
+def tag_language(source: Path, target: Path, memo: Path | None = None) -> Stats:
+    return _run("language", source, target, memo, tuple(sorted(wanted_languages())))[0]
 
 
-def _remove_lines(rows: list[Row], lines: set[str], column: str, record: Callable[[str], str] = str) -> int:
-    """Take every line whose stripped form is in `lines` out of each row's text, add it (as `record` gives it)
-    to the row's `column` of removed lines, and say how many went."""
-    total = 0
-    for row in rows:
-        kept = row["text"].split("\n")
-        gone = [record(line) for line in kept if line.strip() in lines]
-        if gone:
-            row["text"] = "\n".join(line for line in kept if line.strip() not in lines).strip("\n")
-            row[column] = [*row[column], *gone]
-            total += len(gone)
-    return total
+# --- steps across documents ------------------------------------------------------------------------------------
 
 
-def tag_language(table: pa.Table, memo: Memo | None = None) -> tuple[pa.Table, Stats]:
-    wanted = wanted_languages()
+def _repeated(key_parts: list[np.ndarray], documents: int, min_docs: int, min_share: float) -> np.ndarray:
+    """The keys that stand in at least repeat_floor documents (each part holds a document's key once)."""
+    keys = np.concatenate(key_parts) if key_parts else np.array([], dtype=np.int64)
+    found, counts = np.unique(keys, return_counts=True)
+    return found[counts >= repeat_floor(documents, min_docs, min_share)]
 
-    def fn(row: Row, stats: Stats) -> Row:
-        found = tx.detect_language(row["text"])
-        paragraphs = tx.paragraph_languages(row["text"])
-        stats[f"language {found.language}"] += 1
-        if wanted and found.language not in wanted:
-            raise Reject(f"language: {found.language} is not among the wanted languages ({', '.join(sorted(wanted))})")
-        page_language = row["page_language"]
-        if not page_language and row["chrome_removed"]:  # the interface's language, when it has enough words
-            chrome = tx.detect_language("\n".join(row["chrome_removed"]))
-            page_language = None if chrome.language == tx.language.UNDETERMINED else chrome.language
-        return {
-            "language": found.language,
-            "language_score": found.score,
-            "languages": [{"language": lang, "share": share} for lang, share in tx.language_shares(row["text"], paragraphs)],
-            "paragraph_languages": [{"paragraph": k, "language": lang} for k, lang in paragraphs],
-            "page_language": page_language,
-        }
 
-    return _apply(table, "language", fn, memo, ("text", "page_language", "chrome_removed"), tuple(sorted(wanted)))
+def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool) -> tuple[int, list]:
+    """Take every line whose key is in `repeated` out of each live document, into its `column`; with
+    `fingerprint`, hand back each live document's position, source path and dedup fingerprint."""
+    rows = pq.read_table(source).to_pylist()
+    wanted, gone, prints = set(repeated.tolist()), 0, []
+    for k, row in enumerate(rows):
+        if row["reject_stage"]:
+            continue
+        lines = row["text"].split("\n")
+        drop = [bool(line.strip()) and line_key(line.strip()) in wanted for line in lines] if wanted else []
+        if any(drop):
+            text = "\n".join(line for line, d in zip(lines, drop) if not d).strip("\n")
+            removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]
+            if column == "paragraphs_removed":  # the paragraphs' languages follow their lines
+                row["paragraph_languages"] = _reindex(row["text"], text, row["paragraph_languages"] or [])
+            row.update({"text": text, column: [*(row[column] or []), *removed]})
+            gone += len(removed)
+        if fingerprint:
+            prints.append((k, row["source_path"], tx.dedup.fingerprint(row["text"])))
+    _write(rows, target)
+    return gone, prints
+
+
+def _live_documents(stats: Stats) -> int:
+    return stats["in"] - stats["rejected"]
+
+
+def strip_chrome(source: Path, target: Path, memo: Path | None = None) -> Stats:
+    stats, keys = _run("chrome", source, target, memo)
+    # Second look, across the corpus: short lines that stand in many documents are the sites' own.
+    repeated = _repeated(keys, _live_documents(stats), tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
+    if len(repeated):
+        calls = _each_shard(target, repeated, "chrome_removed", False)
+        gone = sum(n for n, _ in _rewrite(target, calls, _remove_job, in_place=True))
+        stats["chrome lines removed"] += gone
+        stats["lines repeated across documents"] += gone
+    return stats
 
 
 # A paragraph in at least this many documents, and this share of them, is boilerplate (a site's disclaimer,
@@ -215,31 +362,63 @@ BOILERPLATE_MIN_DOCS = 5
 BOILERPLATE_MIN_SHARE = 0.005
 
 
-def deduplicate(table: pa.Table) -> tuple[pa.Table, Stats]:
-    """Repeated paragraphs inside each document, then exact and near copies across documents."""
-
-    def paragraphs(row: Row, stats: Stats) -> Row:
-        text, removed = tx.dedup_paragraphs(row["text"])
-        stats["repeated paragraphs removed"] += len(removed)
-        return {"text": text, "paragraphs_removed": removed}
-
-    before = table.column("text").to_pylist()
-    table, stats = _apply(table, "dedup", paragraphs)
-    rows = table.to_pylist()
-    live = [k for k, row in enumerate(rows) if not row["reject_stage"]]
-    boilerplate = tx.repeated_paragraphs([rows[k]["text"] for k in live], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
-    if gone := _remove_lines([rows[k] for k in live], boilerplate, "paragraphs_removed"):
+def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], list[str]]:
+    """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
+    Also returns the copies found and the source paths they index."""
+    stats, keys = _run("dedup", source, target, None)
+    boilerplate = _repeated(keys, _live_documents(stats), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+    results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
+    if gone := sum(n for n, _ in results):
         stats["boilerplate paragraphs removed"] += gone
-    for k in live:  # lines went: the paragraphs' languages follow their lines
-        rows[k]["paragraph_languages"] = _reindex(before[k], rows[k]["text"], rows[k]["paragraph_languages"] or [])
-    found = tx.find_duplicates([rows[k]["text"] for k in live], [rows[k]["source_path"] for k in live])
-    for dup in found:
-        row, kept = rows[live[dup.index]], rows[live[dup.kept]]
+    where = [(s, k) for s, (_, prints) in enumerate(results) for k, _, _ in prints]  # (shard, row) of each document
+    paths = [path for _, prints in results for _, path, _ in prints]
+    prints: list[Fingerprint] = [fp for _, found in results for _, _, fp in found]
+    parts = shards(target)
+
+    def shingles(indices: list[int]) -> dict[int, np.ndarray]:  # read from the shards, a worker job per shard
+        by_shard: dict[int, list[int]] = {}
+        for i in indices:
+            by_shard.setdefault(where[i][0], []).append(i)
+        arrays = _map(_shingle_job, [(parts[s], [where[i][1] for i in group]) for s, group in by_shard.items()])
+        return {i: keys for group, found in zip(by_shard.values(), arrays) for i, keys in zip(group, found)}
+
+    duplicates = tx.dedup.match_duplicates(prints, paths, shingles)
+    marks = {}
+    for dup in duplicates:
+        shard, row = where[dup.index]
         how = "exact copy" if dup.kind == "exact" else f"near copy (Jaccard {dup.similarity:.2f})"
-        row.update(reject_stage="dedup", reject_reason=f"{how} of {kept['source_path']}", duplicate_of=kept["doc_id"])
+        marks.setdefault(shard, {})[row] = (f"{how} of {paths[dup.kept]}", where[dup.kept])
         stats[f"{dup.kind} duplicates"] += 1
-    stats["out"] -= len(found)
-    return pa.Table.from_pylist(rows, schema=DOCUMENTS), stats
+    kept_ids = _doc_ids(parts, {where[d.kept] for d in duplicates})
+    calls = lambda building: [  # noqa: E731
+        (p, building / p.name, {row: (reason, kept_ids[at]) for row, (reason, at) in marks.get(s, {}).items()})
+        for s, p in enumerate(parts)
+    ]
+    _rewrite(target, calls, _mark_job, in_place=True)
+    stats["out"] -= len(duplicates)
+    return stats, duplicates, paths
+
+
+def _shingle_job(part: Path, rows: list[int]) -> list[np.ndarray]:
+    texts = pq.read_table(part, columns=["text"])["text"]
+    return [tx.dedup.shingle_keys(texts[k].as_py()) for k in rows]
+
+
+def _doc_ids(parts: list[Path], wanted: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    ids = {}
+    for s in sorted({s for s, _ in wanted}):
+        column = pq.read_table(parts[s], columns=["doc_id"])["doc_id"]
+        ids.update({(s, k): column[k].as_py() for k in range(len(column)) if (s, k) in wanted})
+    return ids
+
+
+def _mark_job(source: Path, target: Path, marks: dict[int, tuple[str, str]]) -> None:
+    if not marks:
+        return  # nothing to change: the shard stays as it is (a second pass replaces the shards it writes)
+    rows = pq.read_table(source).to_pylist()
+    for k, (reason, kept) in marks.items():
+        rows[k].update(reject_stage="dedup", reject_reason=reason, duplicate_of=kept)
+    _write(rows, target)
 
 
 def _reindex(old_text: str, new_text: str, paragraphs: list[dict]) -> list[dict]:
@@ -252,32 +431,62 @@ def _reindex(old_text: str, new_text: str, paragraphs: list[dict]) -> list[dict]
     return [{**p, "paragraph": at[p["paragraph"]]} for p in paragraphs if p["paragraph"] in at]
 
 
-def problems(corpus: pa.Table, rejected: pa.Table, raw_files: set[str]) -> dict[str, list[str]]:
-    """What would make a corpus unfit to publish, by check name; every list empty when it is fit."""
-    ids = Counter(corpus["doc_id"].to_pylist())
-    empty = corpus.filter(pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(corpus["text"])), 0))
-    published = Counter(corpus["source_path"].to_pylist() + rejected["source_path"].to_pylist())
+# --- publication --------------------------------------------------------------------------------------------
+
+
+def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:
+    """The corpus rows and the rejected rows, as published, of one shard of the final document table."""
+    n = table.num_rows
+    provenance = {
+        "ingested_at": pa.array([dt.datetime.now(dt.UTC)] * n, pa.timestamp("us", tz="UTC")),
+        "pipeline_version": pa.array([PIPELINE_VERSION] * n, pa.string()),
+        "run_id": pa.array([run_id] * n, pa.string()),
+    }
+    table = table.drop_columns(["content"])
+    for name, values in provenance.items():
+        table = table.append_column(name, values)
+    rejected = pc.is_valid(table["reject_stage"])
+    kept = table.filter(pc.invert(rejected))
+    kept = kept.append_column("n_chars", pc.utf8_length(kept["text"]).cast(pa.int32()))
+    dropped = table.filter(rejected)
+    dropped = dropped.append_column("stage", dropped["reject_stage"]).append_column("reason", dropped["reject_reason"])
+    return kept.select(CORPUS.names).cast(CORPUS), dropped.select(REJECTED.names).cast(REJECTED)
+
+
+def published_parts(source: Path, run_id: str) -> Iterator[tuple[pa.Table, pa.Table]]:
+    for part in shards(source):
+        yield split_published(pq.read_table(part), run_id)
+
+
+def problems(corpus: Path, rejected: Path, raw_files: set[str]) -> dict[str, list[str]]:
+    """What would make a corpus unfit to publish, by check name; every list empty when it is fit. Read from the
+    Parquet files a batch at a time."""
+    ids: Counter[str] = Counter()
+    published: Counter[str] = Counter()
+    empty: list[str] = []
+    for batch in pq.ParquetFile(corpus).iter_batches(columns=["doc_id", "source_path", "text"]):
+        ids.update(batch["doc_id"].to_pylist())
+        published.update(batch["source_path"].to_pylist())
+        blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(batch["text"])), 0)
+        empty += batch.filter(blank)["source_path"].to_pylist()
+    for batch in pq.ParquetFile(rejected).iter_batches(columns=["source_path"]):
+        published.update(batch["source_path"].to_pylist())
     accounted = [f"missing: {p}" for p in sorted(raw_files - set(published))]
     accounted += [f"not in raw: {p}" for p in sorted(set(published) - raw_files)]
     accounted += [f"twice: {p}" for p, n in sorted(published.items()) if n > 1]
     return {
         "doc_id_unique": [i for i, n in ids.items() if n > 1],
-        "no_empty_text": empty["source_path"].to_pylist(),
+        "no_empty_text": empty,
         "every_raw_file_accounted_for": accounted,
     }
 
 
-def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:
-    """The corpus and the rejected table, as published, from the final document table."""
-    now = dt.datetime.now(dt.UTC)
-    provenance = {"ingested_at": now, "pipeline_version": PIPELINE_VERSION, "run_id": run_id}
-    kept, rejected = [], []
-    for row in table.to_pylist():
-        if row["reject_stage"]:
-            rejected.append({**row, **provenance, "stage": row["reject_stage"], "reason": row["reject_reason"]})
-        else:
-            kept.append({**row, **provenance, "n_chars": len(row["text"])})
-    kept.sort(key=lambda r: r["source_path"])
-    rejected.sort(key=lambda r: r["source_path"])
-    return pa.Table.from_pylist(kept, schema=CORPUS), pa.Table.from_pylist(rejected, schema=REJECTED)
+def _mojibake_job(path: Path, group: int) -> list[str]:
+    part = pq.ParquetFile(path).read_row_group(group, columns=["source_path", "text"])
+    return [p for p, t in zip(part["source_path"].to_pylist(), part["text"].to_pylist()) if tx.has_mojibake(t)]
 
+
+def mojibake_left(corpus: Path) -> list[str]:
+    """Source paths of published documents that still look like mojibake, a row group per worker job."""
+    calls = [(corpus, k) for k in range(pq.ParquetFile(corpus).num_row_groups)]
+    return [path for found in _map(_mojibake_job, calls) for path in found]

@@ -63,18 +63,23 @@ def test_shares_by_paragraph_in_a_mixed_document():
     assert language_shares("short") == []
 
 
-def test_unwanted_languages_are_rejected_with_the_reason_language(monkeypatch):
+def test_unwanted_languages_are_rejected_with_the_reason_language(monkeypatch, tmp_path):
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     from pipeline import stages
     from pipeline.corpus import DOCUMENTS
 
     monkeypatch.setenv("PIPELINE_LANGUAGES", "de")
-    rows = [{"source_path": "a.txt", "text": "This paragraph is written in English and says something about it.",
+    rows = [{"doc_id": "1", "source_path": "a.txt", "source_sha256": "", "source_bytes": 1,
+             "text": "This paragraph is written in English and says something about it.",
              "chrome_removed": [], "reject_stage": None}]  # fmt: skip
-    table, stats = stages.tag_language(pa.Table.from_pylist(rows, schema=DOCUMENTS))
-    row = table.to_pylist()[0]
+    (tmp_path / "in").mkdir()
+    pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENTS), tmp_path / "in" / "part-00000.parquet")
+    stats = stages.tag_language(tmp_path / "in", tmp_path / "out")
+    row = pq.read_table(tmp_path / "out" / "part-00000.parquet").to_pylist()[0]
     assert row["reject_stage"] == "language" and row["reject_reason"].startswith("language: en")
+    assert stats["rejected"] == 1
 
 
 def test_each_paragraph_language_points_at_its_line():

@@ -3,6 +3,7 @@
 import codecs
 import datetime as dt
 import hashlib
+import os
 import shutil
 
 import dagster as dg
@@ -81,7 +82,7 @@ def test_environment_variables_choose_the_folders(monkeypatch, tmp_path):
     resources = default_resources()
     assert resources["paths"].raw == tmp_path / "in"
     assert resources["paths"].curated == tmp_path / "out"
-    assert resources["io_manager"].work_dir == str(tmp_path / "out" / ".work")
+    assert resources["paths"].work == tmp_path / "out" / ".work"
 
 
 def test_every_raw_file_is_in_exactly_one_table(run):
@@ -228,10 +229,10 @@ def test_a_run_that_fails_part_way_leaves_the_previous_corpus_whole(tmp_path, mo
     before = (curated / "corpus" / "corpus.parquet").read_bytes()
     (raw / "new.txt").write_text("A new page a person wrote, long enough to be a document of the corpus on its own.")
 
-    def crash(*args, **kwargs):  # the fault: the disk fills up while the new corpus is being written
+    def crash(*args, **kwargs):  # the fault: the disk fills up while the new corpus is flushed to it
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(pq, "write_table", crash)
+    monkeypatch.setattr(os, "fsync", crash)
     with dg.instance_for_test() as instance:
         result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
     assert not result.success

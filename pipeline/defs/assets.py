@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
 from pipeline import stages
-from pipeline.corpus import COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, publish
+from pipeline.corpus import COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, StagedFile
 from pipeline.defs.resources import CorpusPaths
 
 OWNERS = ["team:corpus"]
@@ -22,37 +22,44 @@ def table_schema(schema: pa.Schema) -> dg.TableSchema:
     )
 
 
-def _preview(table: pa.Table) -> dg.MetadataValue:
-    live = table.filter(pc.is_null(table["reject_stage"])).slice(0, PREVIEW_DOCS).to_pylist()
+def _preview(folder) -> dg.MetadataValue:
     parts = []
-    for row in live:
-        text = (row["text"] or "")[:PREVIEW_CHARS].replace("```", "'''")
-        parts.append(f"**{row['source_path']}**\n```\n{text}\n```")
+    for part in stages.shards(folder):
+        table = pq.read_table(part, columns=["source_path", "text", "reject_stage"])
+        for row in table.filter(pc.is_null(table["reject_stage"])).slice(0, PREVIEW_DOCS - len(parts)).to_pylist():
+            text = (row["text"] or "")[:PREVIEW_CHARS].replace("```", "\'\'\'")
+            parts.append(f"**{row['source_path']}**\n```\n{text}\n```")
+        if len(parts) >= PREVIEW_DOCS:
+            break
     return dg.MetadataValue.md("\n\n".join(parts) or "_no documents_")
 
 
-def _stage_output(table: pa.Table, stats: collections.Counter) -> dg.Output:
-    """The stage table plus what a person wants to see in the UI: counts in and out, changes, a preview."""
+def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, **more) -> dg.MaterializeResult:
+    """What a person wants to see in the UI of a stage: counts in and out, changes, a preview, where it is."""
     changes = {k: v for k, v in stats.items() if k not in ("in", "out", "rejected")}
-    return dg.Output(
-        table,
+    folder = paths.stage(name)
+    return dg.MaterializeResult(
         metadata={
             "dagster/row_count": stats["out"],
             "documents in": stats["in"],
             "documents out": stats["out"],
             "rejected here": stats["rejected"],
             "changes": dg.MetadataValue.json(changes),
-            "preview": _preview(table),
+            "preview": _preview(folder),
+            "shards": len(stages.shards(folder)),
+            "path": dg.MetadataValue.path(str(folder)),
+            **more,
         },
     )
 
 
-def _stage(name: str, description: str, group: str = "clean"):
+def _stage(name: str, description: str, upstream: str | None, group: str = "clean"):
     """Declare a stage asset; all stages share owners, kinds and the column schema of the document table."""
     return dg.asset(
         name=name,
         description=description,
         group_name=group,
+        deps=[upstream] if upstream else None,
         kinds={"python", "parquet"},
         owners=OWNERS,
         code_version=PIPELINE_VERSION,
@@ -60,48 +67,59 @@ def _stage(name: str, description: str, group: str = "clean"):
     )
 
 
-@_stage("raw_documents", "Every regular, non-hidden file under the raw folder, with its bytes and SHA-256.", "ingest")
-def raw_documents(paths: CorpusPaths) -> dg.Output:
-    return _stage_output(*stages.read_raw(paths.raw))
+@_stage("raw_documents", "Every regular, non-hidden file under the raw folder, with its bytes and SHA-256.", None, "ingest")
+def raw_documents(paths: CorpusPaths) -> dg.MaterializeResult:
+    return _stage_result(paths, "raw_documents", stages.read_raw(paths.raw, paths.stage("raw_documents")))
 
 
-@_stage("decoded", "Bytes decoded to text: BOM, UTF-8, <meta charset>, else detected; empty and binary files rejected.")
-def decoded(raw_documents: pa.Table, paths: CorpusPaths) -> dg.Output:
-    return _stage_output(*stages.decode(raw_documents, paths.memo))
+@_stage("decoded", "Bytes decoded to text: BOM, UTF-8, <meta charset>, else detected; empty and binary files rejected.", "raw_documents")
+def decoded(paths: CorpusPaths) -> dg.MaterializeResult:
+    return _stage_result(paths, "decoded", stages.decode(paths.stage("raw_documents"), paths.stage("decoded"), paths.memo))
 
 
-@_stage("mojibake_fixed", "Text decoded with the wrong code page repaired (pipeline.text.fix_mojibake).")
-def mojibake_fixed(decoded: pa.Table, paths: CorpusPaths) -> dg.Output:
-    return _stage_output(*stages.fix_mojibake(decoded, paths.memo))
+@_stage("mojibake_fixed", "Text decoded with the wrong code page repaired (pipeline.text.fix_mojibake).", "decoded")
+def mojibake_fixed(paths: CorpusPaths) -> dg.MaterializeResult:
+    return _stage_result(paths, "mojibake_fixed", stages.fix_mojibake(paths.stage("decoded"), paths.stage("mojibake_fixed"), paths.memo))
 
 
-@_stage("chrome_stripped", "HTML reduced to its main content; interface lines removed; forum posts' metadata kept.")
-def chrome_stripped(mojibake_fixed: pa.Table, paths: CorpusPaths) -> dg.Output:
-    output = _stage_output(*stages.strip_chrome(mojibake_fixed, paths.memo))
-    removed = collections.Counter(line for lines in output.value.column("chrome_removed").to_pylist() for line in lines or ())
+@_stage("chrome_stripped", "HTML reduced to its main content; interface lines removed; forum posts' metadata kept.", "mojibake_fixed")
+def chrome_stripped(paths: CorpusPaths) -> dg.MaterializeResult:
+    stats = stages.strip_chrome(paths.stage("mojibake_fixed"), paths.stage("chrome_stripped"), paths.memo)
+    removed: collections.Counter = collections.Counter()
+    for part in stages.shards(paths.stage("chrome_stripped")):
+        lines = pq.read_table(part, columns=["chrome_removed"])["chrome_removed"]
+        removed.update(pc.list_flatten(lines).to_pylist())
     sample = "\n".join(f"- `{line[:80]}` × {n}" for line, n in removed.most_common(20))
-    return output.with_metadata({**output.metadata, "removed lines (most frequent)": dg.MetadataValue.md(sample or "_none_")})
+    return _stage_result(paths, "chrome_stripped", stats, **{"removed lines (most frequent)": dg.MetadataValue.md(sample or "_none_")})
 
 
-@_stage("language_tagged", "Main language with its score and shares (langdetect, seeded); the page's own language.")
-def language_tagged(chrome_stripped: pa.Table, paths: CorpusPaths) -> dg.Output:
-    return _stage_output(*stages.tag_language(chrome_stripped, paths.memo))
+@_stage("language_tagged", "Main language with its score and shares (langdetect's model); the page's own language.", "chrome_stripped")
+def language_tagged(paths: CorpusPaths) -> dg.MaterializeResult:
+    return _stage_result(paths, "language_tagged", stages.tag_language(paths.stage("chrome_stripped"), paths.stage("language_tagged"), paths.memo))
 
 
-@_stage("deduplicated", "Repeated paragraphs removed; exact and near copies (MinHash LSH) rejected with duplicate_of.")
-def deduplicated(language_tagged: pa.Table) -> dg.Output:
-    output = _stage_output(*stages.deduplicate(language_tagged))
-    rows = output.value.select(["doc_id", "source_path", "duplicate_of", "reject_reason"]).to_pylist()
-    path_of = {row["doc_id"]: row["source_path"] for row in rows}
+CLUSTERS_SHOWN = 50
+
+
+@_stage("deduplicated", "Repeated paragraphs and boilerplate removed; exact and near copies (MinHash LSH) rejected with duplicate_of.", "language_tagged")
+def deduplicated(paths: CorpusPaths) -> dg.MaterializeResult:
+    stats, duplicates, source_paths = stages.deduplicate(paths.stage("language_tagged"), paths.stage("deduplicated"))
     clusters = collections.defaultdict(list)
-    for row in rows:
-        if row["duplicate_of"]:
-            clusters[row["duplicate_of"]].append(f"`{row['source_path']}` ({row['reject_reason'].split(' of ')[0]})")
-    listing = "\n".join(f"- kept `{path_of.get(kept, kept)}`: {', '.join(copies)}" for kept, copies in sorted(clusters.items()))
-    return output.with_metadata({**output.metadata, "duplicate clusters": dg.MetadataValue.md(listing or "_none_")})
+    for dup in duplicates:
+        how = "exact copy" if dup.kind == "exact" else f"near copy, Jaccard {dup.similarity:.2f}"
+        clusters[source_paths[dup.kept]].append(f"`{source_paths[dup.index]}` ({how})")
+    shown = sorted(clusters.items())[:CLUSTERS_SHOWN]
+    listing = "\n".join(f"- kept `{kept}`: {', '.join(copies)}" for kept, copies in shown)
+    if len(clusters) > CLUSTERS_SHOWN:
+        listing += f"\n- … and {len(clusters) - CLUSTERS_SHOWN} more clusters"
+    return _stage_result(paths, "deduplicated", stats, **{"duplicate clusters": dg.MetadataValue.md(listing or "_none_")})
 
 
 SAMPLE_CHARS = 160  # of each document in the corpus's sample, raw and clean
+
+
+def _first_rows(path, columns: list[str], n: int) -> list[dict]:
+    return next(pq.ParquetFile(path).iter_batches(batch_size=n, columns=columns), pa.table({})).to_pylist()
 
 
 def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
@@ -132,41 +150,49 @@ def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
             metadata={"dagster/column_schema": table_schema(REJECTED)},
         ),
     ],
-    ins={"deduplicated": dg.AssetIn()},
 )
-def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths, deduplicated: pa.Table):
-    """Write both tables atomically; a reader of curated/ sees the previous file or the new one."""
-    corpus, rejected = stages.split_published(deduplicated, context.run.run_id)
-    found = {name: items for name, items in stages.problems(corpus, rejected, set(stages.read_raw_listing(paths.raw))).items() if items}
-    if found:  # do not publish: readers keep the previous corpus
-        raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
-    version = {"run_id": context.run.run_id, "row_count": str(corpus.num_rows)}
-    corpus_path = publish(corpus, paths.curated / "corpus", "corpus", version)
-    rejected_path = publish(rejected, paths.curated / "rejected", "rejected", {**version, "row_count": str(rejected.num_rows)})
+def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
+    """Write both tables a shard at a time under hidden names, check them, then move both into place: a reader
+    of curated/ sees the previous files or the new ones."""
+    version = {"run_id": context.run.run_id}
+    corpus_file = StagedFile(paths.curated / "corpus", "corpus", CORPUS, version)
+    rejected_file = StagedFile(paths.curated / "rejected", "rejected", REJECTED, version)
+    languages, reasons, characters, sample = collections.Counter(), collections.Counter(), 0, []
+    try:
+        for corpus, rejected in stages.published_parts(paths.stage("deduplicated"), context.run.run_id):
+            corpus_file.write(corpus)
+            rejected_file.write(rejected)
+            languages.update(corpus["language"].to_pylist())
+            reasons.update(r.split(" of ")[0].split(":")[0] for r in rejected["reason"].to_pylist())
+            characters += int(pc.sum(corpus["n_chars"]).as_py() or 0)
+            sample += corpus.select(["source_path", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
+        corpus_file.close()
+        rejected_file.close()
+        found = stages.problems(corpus_file.path, rejected_file.path, set(stages.read_raw_listing(paths.raw)))
+        if found := {name: items for name, items in found.items() if items}:  # readers keep the previous corpus
+            raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
+        corpus_path, rejected_path = corpus_file.commit(), rejected_file.commit()
+    finally:
+        corpus_file.discard()
+        rejected_file.discard()
     written = {name: pq.read_metadata(path).metadata for name, path in (("corpus", corpus_path), ("rejected", rejected_path))}
     # The raw form beside the clean one: the file's first bytes as UTF-8, damage and chrome included.
-    shown = deduplicated.filter(pc.is_in(deduplicated["doc_id"], value_set=corpus["doc_id"].slice(0, 5).combine_chunks()))
-    raw = {r["doc_id"]: (r["content"] or b"")[: SAMPLE_CHARS * 2].decode("utf-8", "replace")[:SAMPLE_CHARS]
-           for r in shown.select(["doc_id", "content"]).to_pylist()}  # fmt: skip
-    languages = collections.Counter(corpus["language"].to_pylist())
-    reasons = collections.Counter(r.split(" of ")[0].split(":")[0] for r in rejected["reason"].to_pylist())
+    for row in sample:
+        with open(paths.raw / row["source_path"], "rb") as f:
+            row["raw"] = f.read(SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]
     common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION}
     yield dg.MaterializeResult(
         asset_key="corpus",
         metadata={
             **common,
             **_version(written["corpus"]),
-            "dagster/row_count": corpus.num_rows,
+            "dagster/row_count": corpus_file.rows,
             "dagster/uri": corpus_path.as_uri(),
             "path": dg.MetadataValue.path(str(corpus_path)),
             "languages": dg.MetadataValue.json(dict(languages.most_common())),
-            "characters": int(pc.sum(corpus["n_chars"]).as_py() or 0),
+            "characters": characters,
             "sample": dg.MetadataValue.table(
-                records=[
-                    dg.TableRecord({"source_path": r["source_path"], "language": r["language"], "raw": raw[r["doc_id"]],
-                                    "text": r["text"][:SAMPLE_CHARS]})
-                    for r in corpus.slice(0, 5).to_pylist()
-                ],
+                records=[dg.TableRecord({**r, "text": r["text"][:SAMPLE_CHARS]}) for r in sample],
                 schema=dg.TableSchema(columns=[dg.TableColumn(c) for c in ("source_path", "language", "raw", "text")]),
             ),
         },
@@ -176,15 +202,12 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths, dedupl
         metadata={
             **common,
             **_version(written["rejected"]),
-            "dagster/row_count": rejected.num_rows,
+            "dagster/row_count": rejected_file.rows,
             "dagster/uri": rejected_path.as_uri(),
             "path": dg.MetadataValue.path(str(rejected_path)),
             "reasons": dg.MetadataValue.json(dict(reasons.most_common())),
             "rejected files": dg.MetadataValue.table(
-                records=[
-                    dg.TableRecord({"source_path": r["source_path"], "stage": r["stage"], "reason": r["reason"]})
-                    for r in rejected.slice(0, 20).to_pylist()
-                ],
+                records=[dg.TableRecord(r) for r in _first_rows(rejected_path, ["source_path", "stage", "reason"], 20)],
                 schema=dg.TableSchema(columns=[dg.TableColumn(c) for c in ("source_path", "stage", "reason")]),
             ),
         },

@@ -2,11 +2,9 @@
 made before publication too: a corpus that fails them is not written."""
 
 import dagster as dg
-import pyarrow.parquet as pq
 
 from pipeline.defs.resources import CorpusPaths
-from pipeline.stages import problems, read_raw_listing
-from pipeline.text import has_mojibake
+from pipeline.stages import mojibake_left, problems, read_raw_listing
 
 _SPECS = [
     dg.AssetCheckSpec("doc_id_unique", asset="corpus", blocking=True, description="No doc_id appears twice."),
@@ -23,11 +21,11 @@ _SPECS = [
 def corpus_checks(paths: CorpusPaths):
     """The same tests the publishing step makes before it writes (stages.problems), made again on what a
     consumer reads; and a warning for mojibake left."""
-    corpus = pq.read_table(paths.curated / "corpus" / "corpus.parquet")
-    rejected = pq.read_table(paths.curated / "rejected" / "rejected.parquet")
+    corpus = paths.curated / "corpus" / "corpus.parquet"
+    rejected = paths.curated / "rejected" / "rejected.parquet"
     for name, found in problems(corpus, rejected, set(read_raw_listing(paths.raw))).items():
         yield dg.AssetCheckResult(check_name=name, asset_key="corpus", passed=not found, metadata={"found": found[:20]})
-    broken = [r["source_path"] for r in corpus.select(["source_path", "text"]).to_pylist() if has_mojibake(r["text"])]
+    broken = mojibake_left(corpus)
     yield dg.AssetCheckResult(
         check_name="no_mojibake_left", asset_key="corpus", passed=not broken,
         severity=dg.AssetCheckSeverity.WARN, metadata={"documents": broken[:20]},

@@ -3,11 +3,8 @@
 from pathlib import Path
 
 import dagster as dg
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from pipeline.corpus import curated_dir, publish, raw_dir
-from pipeline.memo import Memo
+from pipeline.corpus import curated_dir, raw_dir
 
 
 class CorpusPaths(dg.ConfigurableResource):
@@ -17,11 +14,6 @@ class CorpusPaths(dg.ConfigurableResource):
     curated_dir: str
 
     @property
-    def memo(self) -> Memo:
-        """Per-document results kept between runs, in the hidden work folder of the curated folder."""
-        return Memo(self.curated / ".work" / "memo.sqlite")
-
-    @property
     def raw(self) -> Path:
         return Path(self.raw_dir).resolve()
 
@@ -29,21 +21,19 @@ class CorpusPaths(dg.ConfigurableResource):
     def curated(self) -> Path:
         return Path(self.curated_dir).resolve()
 
+    @property
+    def work(self) -> Path:
+        """The hidden working folder inside curated/: readers of curated/corpus never see it, tests get their own."""
+        return self.curated / ".work"
 
-class StageTables(dg.ConfigurableIOManager):
-    """Keeps each stage's document table as Parquet in a working folder, so a stage reads only its input."""
+    @property
+    def memo(self) -> Path:
+        """Per-document results kept between runs (pipeline.memo)."""
+        return self.work / "memo.sqlite"
 
-    work_dir: str
-
-    def _path(self, context) -> Path:
-        return Path(self.work_dir).resolve() / f"{'.'.join(context.asset_key.path)}.parquet"
-
-    def handle_output(self, context: dg.OutputContext, obj: pa.Table) -> None:
-        path = self._path(context)
-        publish(obj, path.parent, path.stem)
-
-    def load_input(self, context: dg.InputContext) -> pa.Table:
-        return pq.read_table(self._path(context))
+    def stage(self, name: str) -> Path:
+        """The folder of a stage's document table: Parquet shards (pipeline.stages)."""
+        return self.work / name
 
 
 def default_resources() -> dict:
@@ -51,13 +41,11 @@ def default_resources() -> dict:
 
 
 def resources_for(raw: Path, curated: Path) -> dict:
-    return {
-        "paths": CorpusPaths(raw_dir=str(raw), curated_dir=str(curated)),
-        # Hidden inside curated/: readers of curated/corpus never see it, and tests get their own.
-        "io_manager": StageTables(work_dir=str(curated / ".work")),
-    }
+    return {"paths": CorpusPaths(raw_dir=str(raw), curated_dir=str(curated))}
 
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources=default_resources())
+    # One process runs the steps one after the other (the graph is a chain); each stage spreads its shards
+    # over a pool of worker processes, so the cores work without a process started per step.
+    return dg.Definitions(resources=default_resources(), executor=dg.in_process_executor)
