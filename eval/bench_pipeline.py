@@ -1,0 +1,192 @@
+"""Throughput and memory of the whole pipeline, beside the obvious script and datatrove. Run: `make bench`.
+
+For each size (10,000 and 100,000 documents by default) the corpus of eval/bench_corpus.py is made once, then:
+  - the pipeline runs through Dagster as `make run` runs it (`dagster asset materialize --select '*'`, a fresh
+    instance and an empty curated folder, so nothing is reused), while the whole process tree's resident
+    memory and CPU time are sampled; each stage's time comes from Dagster's own step records;
+  - on the 10,000 corpus, in the same invocation, the obvious script (one process: ftfy.fix_text,
+    langdetect.detect_langs on the whole text, beautifulsoup's html.parser, a hash for exact copies, one
+    Parquet write) and datatrove's steps that do what one of ours does (eval/bench_datatrove.py).
+Figures go to stdout and eval/results/pipeline_speed.json, with the machine's core count.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+
+from eval.bench_corpus import ROOT, build
+
+PROJECT = pathlib.Path(__file__).resolve().parent.parent
+RESULTS = PROJECT / "eval" / "results" / "pipeline_speed.json"
+STEPS = ["raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged", "deduplicated",
+         "publish_corpus", "corpus_checks"]  # fmt: skip
+
+
+class TreeSampler(threading.Thread):
+    """Every `every` seconds: the summed RSS and CPU time of a process and all its descendants."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        super().__init__(daemon=True)
+        self.root, self.every, self.samples, self.done = psutil.Process(pid), every, [], False
+        self.cpu_by_pid: dict[int, float] = {}
+
+    def run(self) -> None:
+        while not self.done:
+            rss = 0
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            for p in procs:
+                try:
+                    with p.oneshot():
+                        rss += p.memory_info().rss
+                        t = p.cpu_times()
+                        self.cpu_by_pid[p.pid] = t.user + t.system
+                except psutil.NoSuchProcess:
+                    continue
+            # CPU of processes that ended stays counted: the sum over every pid seen
+            self.samples.append((time.time(), rss, sum(self.cpu_by_pid.values())))
+            time.sleep(self.every)
+
+    def peak_rss(self) -> int:
+        return max((rss for _, rss, _ in self.samples), default=0)
+
+    def cpu_between(self, start: float, end: float) -> float:
+        inside = [cpu for t, _, cpu in self.samples if start <= t <= end]
+        return inside[-1] - inside[0] if len(inside) >= 2 else 0.0
+
+
+def run_pipeline(raw: pathlib.Path, work: pathlib.Path) -> dict:
+    """`make run`'s command on `raw`, cold; its time, memory and per-stage figures."""
+    curated, home = work / "curated", work / "dagster"
+    shutil.rmtree(curated, ignore_errors=True)
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    (home / "dagster.yaml").write_text("telemetry: {enabled: false}\n")
+    env = {**os.environ, "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated), "DAGSTER_HOME": str(home)}
+    cli = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"]
+    start = time.time()
+    process = subprocess.Popen(cli, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    sampler = TreeSampler(process.pid)
+    sampler.start()
+    _, err = process.communicate()
+    wall = time.time() - start
+    sampler.done = True
+    sampler.join()
+    if process.returncode:
+        raise SystemExit(f"the pipeline failed:\n{err[-3000:]}")
+    os.environ["DAGSTER_HOME"] = str(home)
+    from dagster import DagsterInstance
+
+    with DagsterInstance.get() as instance:
+        run = instance.get_runs(limit=1)[0]
+        steps = {s.step_key: s for s in instance.get_run_step_stats(run.run_id)}
+    stages = {}
+    for key in STEPS:
+        s = steps[key]
+        seconds = s.end_time - s.start_time
+        stages[key] = {"seconds": round(seconds, 2), "cores busy": round(sampler.cpu_between(s.start_time, s.end_time) / seconds, 2) if seconds else 0}
+    return {
+        "seconds": round(wall, 2),
+        "peak_rss_mb": round(sampler.peak_rss() / 2**20),
+        "cpu_seconds": round(sampler.samples[-1][2], 1) if sampler.samples else 0,
+        "stages": stages,
+    }
+
+
+def obvious_script(raw: pathlib.Path, out: pathlib.Path) -> float:
+    """The script a person writes first, in one process; its time in seconds."""
+    import ftfy
+    import langdetect
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from bs4 import BeautifulSoup
+
+    langdetect.DetectorFactory.seed = 0
+    start = time.perf_counter()
+    rows, seen = [], set()
+    for path in sorted(p for p in raw.rglob("*") if p.is_file()):
+        text = path.read_bytes().decode("utf-8", "replace")
+        if path.suffix == ".html":
+            text = BeautifulSoup(text, "html.parser").get_text("\n")
+        text = ftfy.fix_text(text)
+        try:
+            language = langdetect.detect_langs(text)[0].lang
+        except langdetect.LangDetectException:
+            language = "und"
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest not in seen:
+            seen.add(digest)
+            rows.append({"source_path": str(path.relative_to(raw)), "text": text, "language": language, "sha256": digest})
+    pq.write_table(pa.Table.from_pylist(rows), out)
+    return time.perf_counter() - start
+
+
+DATATROVE = ["datatrove[processing]==0.10.1", "spacy", "ftfy==6.3.1", "pyarrow==26.0.1"]
+# our step -> datatrove's doing the same (eval/bench_datatrove.py)
+SAME_STEP = {"mojibake": "mojibake_fixed", "dedup": "deduplicated", "publish": "publish_corpus"}
+
+
+def run_datatrove(work: pathlib.Path) -> dict[str, float]:
+    """datatrove's steps on the stage tables of the pipeline's run, in a virtual environment of their own."""
+    venv = ROOT / "datatrove-venv"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *DATATROVE], check=True)
+    script = PROJECT / "eval" / "bench_datatrove.py"
+    out = subprocess.run([str(python), str(script), str(work), str(work.parent / "datatrove")], check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main(sizes: list[int], compare_at: int = 10_000) -> None:
+    results = {"cores": os.cpu_count(), "memory_gb": round(psutil.virtual_memory().total / 2**30), "sizes": {}}
+    for n in sizes:
+        raw = build(n)
+        made = json.loads((raw.parent / "made.json").read_text())
+        mb = made["bytes"] / 1e6
+        print(f"\n{n} documents, {mb:.0f} MB ({made['kinds']})", flush=True)
+        ours = run_pipeline(raw, ROOT / f"corpus-{n}")
+        ours.update(docs_per_second=round(n / ours["seconds"]), mb_per_second=round(mb / ours["seconds"], 2))
+        print(f"pipeline through Dagster: {ours['seconds']} s, {ours['docs_per_second']} documents/s, "
+              f"{ours['mb_per_second']} MB/s, peak RSS of the process tree {ours['peak_rss_mb']} MB", flush=True)
+        for key, figures in ours["stages"].items():
+            print(f"  {key:16} {figures['seconds']:8.2f} s   cores busy {figures['cores busy']}")
+        entry = {"documents": n, "mb": round(mb, 1), "pipeline": ours}
+        if n == compare_at:
+            seconds = obvious_script(raw, ROOT / f"corpus-{n}" / "obvious.parquet")
+            entry["obvious_script"] = {"seconds": round(seconds, 2), "mb_per_second": round(mb / seconds, 2)}
+            entry["pipeline_vs_obvious"] = round(seconds / ours["seconds"], 1)
+            print(f"obvious script: {seconds:.1f} s, {mb / seconds:.2f} MB/s -> pipeline is {entry['pipeline_vs_obvious']}x faster", flush=True)
+            theirs = run_datatrove(ROOT / f"corpus-{n}" / "curated" / ".work")
+            entry["datatrove"] = {
+                step: {"datatrove_seconds": t, "ours_seconds": ours["stages"][SAME_STEP[step]]["seconds"],
+                       "ratio": round(t / ours["stages"][SAME_STEP[step]]["seconds"], 1)}
+                for step, t in theirs.items()
+            }  # fmt: skip
+            for step, figures in entry["datatrove"].items():
+                print(f"datatrove {step}: {figures['datatrove_seconds']} s, ours ({SAME_STEP[step]}) {figures['ours_seconds']} s "
+                      f"-> ours is {figures['ratio']}x faster", flush=True)
+        results["sizes"][str(n)] = entry
+    if len(sizes) > 1:
+        small, large = results["sizes"][str(sizes[0])], results["sizes"][str(sizes[-1])]
+        results["time_ratio"] = round(large["pipeline"]["seconds"] / small["pipeline"]["seconds"], 2)
+        print(f"\n{sizes[-1]} documents took {results['time_ratio']}x the time of {sizes[0]}")
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+    print(f"figures in {RESULTS}")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or [10_000, 100_000])
