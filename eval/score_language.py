@@ -14,6 +14,7 @@ import sys
 import langdetect
 
 from pipeline.text import detect_language
+from pipeline.text.language import language_profile
 
 DATA = pathlib.Path(__file__).resolve().parent / "data" / "language_set.jsonl"
 LENGTHS = (50, 200, 1000, None)
@@ -42,6 +43,10 @@ def score(show: bool = False) -> dict[str, list[int]]:
             t[0], t[1], t[2] = t[0] + 1, t[1] + (theirs == row["lang"]), t[2] + (ours == row["lang"])
             if show and ours != row["lang"]:
                 print(f"[{row['lang']} @ {length}] ours {ours}, plain {theirs}: {text[:80]!r}", file=sys.stderr)
+        # as the language stage judges a document: its paragraphs together (language_profile)
+        t = table["whole, as the stage judges it"]
+        ours = language_profile(row["text"])[0].language
+        t[0], t[1], t[2] = t[0] + 1, t[1] + (plain(row["text"]) == row["lang"]), t[2] + (ours == row["lang"])
     return dict(table)
 
 

@@ -188,8 +188,7 @@ def _strip_chrome(row: Row, stats: Stats) -> Row:
 
 
 def _tag_language(row: Row, stats: Stats, *wanted: str) -> Row:
-    found = tx.detect_language(row["text"])
-    paragraphs = tx.paragraph_languages(row["text"])
+    found, paragraphs = tx.language.language_profile(row["text"])
     stats[f"language {found.language}"] += 1
     if wanted and found.language not in wanted:
         raise Reject(f"language: {found.language} is not among the wanted languages ({', '.join(wanted)})")
@@ -223,8 +222,13 @@ ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
 # what a stage's shard job hands back besides its counts, for the stage's step across documents
 _COLLECT: dict[str, Callable[[list[Row]], object]] = {
     "chrome": lambda rows: _keys(rows, repeatable),
-    "dedup": lambda rows: _keys(rows, bool),
+    "dedup": lambda rows: (_keys(rows, bool), _fingerprints(rows)),
 }
+
+
+def _fingerprints(rows: list[Row]) -> list[tuple[int, str, Fingerprint]]:
+    """(row in the shard, source path, dedup fingerprint) of each live document."""
+    return [(k, row["source_path"], tx.dedup.fingerprint(row["text"])) for k, row in enumerate(rows) if not row["reject_stage"]]
 
 
 def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
@@ -321,12 +325,12 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
     """Take every line whose key is in `repeated` out of each live document, into its `column`; with
     `fingerprint`, hand back each live document's position, source path and dedup fingerprint."""
     rows = pq.read_table(source).to_pylist()
-    wanted, gone, prints = set(repeated.tolist()), 0, []
-    for k, row in enumerate(rows):
+    wanted, gone = set(repeated.tolist()), 0
+    for row in rows:
         if row["reject_stage"]:
             continue
         lines = row["text"].split("\n")
-        drop = [bool(line.strip()) and line_key(line.strip()) in wanted for line in lines] if wanted else []
+        drop = [bool(line.strip()) and line_key(line.strip()) in wanted for line in lines]
         if any(drop):
             text = "\n".join(line for line, d in zip(lines, drop) if not d).strip("\n")
             removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]
@@ -334,10 +338,8 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
                 row["paragraph_languages"] = _reindex(row["text"], text, row["paragraph_languages"] or [])
             row.update({"text": text, column: [*(row[column] or []), *removed]})
             gone += len(removed)
-        if fingerprint:
-            prints.append((k, row["source_path"], tx.dedup.fingerprint(row["text"])))
     _write(rows, target)
-    return gone, prints
+    return gone, _fingerprints(rows) if fingerprint else []
 
 
 def _live_documents(stats: Stats) -> int:
@@ -365,11 +367,12 @@ BOILERPLATE_MIN_SHARE = 0.005
 def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], list[str]]:
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index."""
-    stats, keys = _run("dedup", source, target, None)
-    boilerplate = _repeated(keys, _live_documents(stats), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
-    results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
-    if gone := sum(n for n, _ in results):
-        stats["boilerplate paragraphs removed"] += gone
+    stats, found = _run("dedup", source, target, None)
+    boilerplate = _repeated([keys for keys, _ in found], _live_documents(stats), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+    results = [(0, prints) for _, prints in found]
+    if len(boilerplate):  # the texts change: their fingerprints are made again
+        results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
+        stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
     where = [(s, k) for s, (_, prints) in enumerate(results) for k, _, _ in prints]  # (shard, row) of each document
     paths = [path for _, prints in results for _, path, _ in prints]
     prints: list[Fingerprint] = [fp for _, found in results for _, _, fp in found]
@@ -458,27 +461,44 @@ def published_parts(source: Path, run_id: str) -> Iterator[tuple[pa.Table, pa.Ta
         yield split_published(pq.read_table(part), run_id)
 
 
+class Tally:
+    """What makes a corpus fit to publish, counted a table (or batch) at a time: doc ids, source paths, empty
+    texts. The publishing step counts what it writes; the checks count what a consumer reads back."""
+
+    def __init__(self) -> None:
+        self.ids: Counter[str] = Counter()
+        self.published: Counter[str] = Counter()
+        self.empty: list[str] = []
+
+    def corpus(self, part: pa.Table | pa.RecordBatch) -> None:
+        self.ids.update(part["doc_id"].to_pylist())
+        self.published.update(part["source_path"].to_pylist())
+        blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(part["text"])), 0)
+        self.empty += part.filter(blank)["source_path"].to_pylist()
+
+    def rejected(self, part: pa.Table | pa.RecordBatch) -> None:
+        self.published.update(part["source_path"].to_pylist())
+
+    def problems(self, raw_files: set[str]) -> dict[str, list[str]]:
+        """What would make the corpus unfit to publish, by check name; every list empty when it is fit."""
+        accounted = [f"missing: {p}" for p in sorted(raw_files - set(self.published))]
+        accounted += [f"not in raw: {p}" for p in sorted(set(self.published) - raw_files)]
+        accounted += [f"twice: {p}" for p, n in sorted(self.published.items()) if n > 1]
+        return {
+            "doc_id_unique": [i for i, n in self.ids.items() if n > 1],
+            "no_empty_text": self.empty,
+            "every_raw_file_accounted_for": accounted,
+        }
+
+
 def problems(corpus: Path, rejected: Path, raw_files: set[str]) -> dict[str, list[str]]:
-    """What would make a corpus unfit to publish, by check name; every list empty when it is fit. Read from the
-    Parquet files a batch at a time."""
-    ids: Counter[str] = Counter()
-    published: Counter[str] = Counter()
-    empty: list[str] = []
+    """Tally.problems of published files, read a batch at a time."""
+    tally = Tally()
     for batch in pq.ParquetFile(corpus).iter_batches(columns=["doc_id", "source_path", "text"]):
-        ids.update(batch["doc_id"].to_pylist())
-        published.update(batch["source_path"].to_pylist())
-        blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(batch["text"])), 0)
-        empty += batch.filter(blank)["source_path"].to_pylist()
+        tally.corpus(batch)
     for batch in pq.ParquetFile(rejected).iter_batches(columns=["source_path"]):
-        published.update(batch["source_path"].to_pylist())
-    accounted = [f"missing: {p}" for p in sorted(raw_files - set(published))]
-    accounted += [f"not in raw: {p}" for p in sorted(set(published) - raw_files)]
-    accounted += [f"twice: {p}" for p, n in sorted(published.items()) if n > 1]
-    return {
-        "doc_id_unique": [i for i, n in ids.items() if n > 1],
-        "no_empty_text": empty,
-        "every_raw_file_accounted_for": accounted,
-    }
+        tally.rejected(batch)
+    return tally.problems(raw_files)
 
 
 def _mojibake_job(path: Path, group: int) -> list[str]:

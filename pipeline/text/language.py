@@ -117,23 +117,26 @@ class _Model:
         at = np.minimum(np.searchsorted(self.keys, grams), len(self.keys) - 1)
         known = self.keys[at] == grams
         at, owner = at[known], owner[known]
-        grams, which = np.unique(at, return_inverse=True)
-        counts = np.bincount(owner * len(grams) + which, minlength=len(cleaned) * len(grams))
-        totals = counts.reshape(len(cleaned), len(grams)) @ self.log_prob[grams]
+        # each (piece, n-gram) once with its count, the pieces in order: then one sum per piece
+        pairs, counts = np.unique(owner * len(self.keys) + at, return_counts=True)
+        owners, grams = np.divmod(pairs, len(self.keys))
+        totals = np.zeros((len(cleaned), len(self.languages)))
+        if len(pairs):
+            starts = np.flatnonzero(np.diff(owners, prepend=-1))
+            totals[owners[starts]] = np.add.reduceat(self.log_prob[grams] * counts[:, None].astype(np.float32), starts)
         return totals, np.bincount(owner, minlength=len(cleaned))
 
     def detect(self, pieces: list[str]) -> list[list[tuple[str, float]]]:
         """For each piece, its languages with posterior probability >= 0.1, most probable first ([] if none)."""
-        totals, counts = self.scores(pieces)
+        return self.languages_of(*self.scores(pieces))
+
+    def languages_of(self, totals: np.ndarray, counts: np.ndarray) -> list[list[tuple[str, float]]]:
+        posterior = np.exp(totals - totals.max(axis=1, keepdims=True))
+        posterior /= posterior.sum(axis=1, keepdims=True)
         found = []
-        for row, n in zip(totals, counts):
-            if not n:
-                found.append([])
-                continue
-            posterior = np.exp(row - row.max())
-            posterior /= posterior.sum()
-            best = np.argsort(-posterior)
-            found.append([(self.languages[k], float(posterior[k])) for k in best if posterior[k] >= 0.1])
+        for row, n in zip(posterior, counts):
+            likely = sorted(((float(row[k]), self.languages[k]) for k in np.flatnonzero(row >= 0.1)), reverse=True)
+            found.append([(lang, p) for p, lang in likely] if n else [])
         return found
 
 
@@ -190,20 +193,24 @@ def detect_language(text: str, min_letters: int = MIN_LETTERS) -> LanguageResult
 def detect_languages(texts: list[str], min_letters: int = MIN_LETTERS) -> list[LanguageResult]:
     """detect_language of each text, in one pass of the model over all of them."""
     samples = [_sample(text) for text in texts]
-    results = [LanguageResult(UNDETERMINED, 0.0)] * len(samples)
     asked = [k for k, sample in enumerate(samples) if _letters(sample) >= min_letters]
+    results = [LanguageResult(UNDETERMINED, 0.0)] * len(samples)
     for k, languages in zip(asked, _model().detect([samples[k] for k in asked])):
-        if not languages:
-            continue
-        best, sample = languages[0], samples[k]
-        other_script = _LATIN_WORDS.sub(" ", sample)
-        if best[0] in _LATIN_SCRIPT_LANGS and _letters(other_script) >= MIN_OTHER_SCRIPT and other_script != sample:
-            # Words of another script among Latin ones (code, product names): they say what the text is written in.
-            results[k] = detect_language(other_script, min_letters=MIN_OTHER_SCRIPT)
-            continue
-        rounded = [(lang, round(p, 4)) for lang, p in languages]
-        results[k] = LanguageResult(_script_guard(best[0], sample), round(best[1], 4), rounded)
+        results[k] = _result(languages, samples[k])
     return results
+
+
+def _result(languages: list[tuple[str, float]], sample: str) -> LanguageResult:
+    """The answer for a sample, from the model's languages for it, with the rules about scripts."""
+    if not languages:
+        return LanguageResult(UNDETERMINED, 0.0)
+    best = languages[0]
+    other_script = _LATIN_WORDS.sub(" ", sample)
+    if best[0] in _LATIN_SCRIPT_LANGS and other_script != sample and _letters(other_script) >= MIN_OTHER_SCRIPT:
+        # Words of another script among Latin ones (code, product names): they say what the text is written in.
+        return detect_language(other_script, min_letters=MIN_OTHER_SCRIPT)
+    rounded = [(lang, round(p, 4)) for lang, p in languages]
+    return LanguageResult(_script_guard(best[0], sample), round(best[1], 4), rounded)
 
 
 # A document's paragraphs are each given a language; at most this many, evenly spaced, each cut to
@@ -217,13 +224,30 @@ def paragraph_languages(text: str) -> list[tuple[int, str]]:
     """(index of the paragraph among the text's lines, its language) for every paragraph of PARAGRAPH_LETTERS
     letters or more (shorter ones, like headings, are too short to tell well: one is often taken for Tagalog);
     in a longer document, for MAX_PARAGRAPHS of them evenly spaced, each judged on its first PARAGRAPH_CHARS."""
+    return language_profile(text, main=False)[1]
+
+
+def language_profile(text: str, main: bool = True) -> tuple[LanguageResult | None, list[tuple[int, str]]]:
+    """detect_language (with `main`) and paragraph_languages of a text, in one pass of the model. Where the
+    judged paragraphs hold at least half of SAMPLE_CHARS, the main language is judged on them together (they
+    are evenly spaced through the text: a sample as good as the slices, and already read)."""
     lines = text.split("\n")
     judged = [k for k, n in enumerate(_letters_per_line(text)) if n >= PARAGRAPH_LETTERS]
     if len(judged) > MAX_PARAGRAPHS:
         step = len(judged) / MAX_PARAGRAPHS
         judged = [judged[int(k * step)] for k in range(MAX_PARAGRAPHS)]
-    found = detect_languages([lines[k][:PARAGRAPH_CHARS] for k in judged])
-    return [(k, result.language) for k, result in zip(judged, found)]
+    pieces = [lines[k][:PARAGRAPH_CHARS] for k in judged]
+    model = _model()
+    totals, counts = model.scores(pieces) if pieces else (np.zeros((0, len(model.languages))), np.zeros(0, int))
+    paragraphs = [(k, _result(languages, piece).language if _letters(piece) >= MIN_LETTERS else UNDETERMINED)
+                  for k, piece, languages in zip(judged, pieces, model.languages_of(totals, counts))]  # fmt: skip
+    if not main:
+        return None, paragraphs
+    together = " ".join(pieces)
+    if 2 * len(together) < SAMPLE_CHARS:
+        return detect_language(text), paragraphs
+    whole = model.languages_of(totals.sum(axis=0, keepdims=True), counts.sum(keepdims=True))[0]
+    return _result(whole, together), paragraphs
 
 
 def _letters_per_line(text: str) -> list[int]:
