@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash, MinHashLSH
+from datasketch import MinHash, MinHashLSH
 
 # Near copies: word shingles of this many words, MinHash with this many permutations, and this Jaccard
 # similarity (estimated by LSH, then checked exactly on the shingle sets) for two documents to be copies.
@@ -125,6 +125,31 @@ def find_duplicates(texts: Sequence[str], keys: Sequence[str]) -> list[Duplicate
     return match_duplicates([fingerprint(text) for text in texts], keys, lambda wanted: {i: shingle_keys(texts[i]) for i in wanted})
 
 
+def _banded_pairs(minhashes: list[np.ndarray]) -> dict[int, list[int]]:
+    """MinHash LSH as array operations: for each document (by position), the earlier documents that share a
+    band with it, in order. The bands are datasketch's choice for NEAR_THRESHOLD, with its weights set to miss
+    few copies (false positives 0.1, false negatives 0.9: every candidate is checked exactly; with even weights
+    a pair at Jaccard 0.86 goes unseen one time in four). A band is keyed by a 64-bit polynomial hash of its values
+    (a chance collision only adds a candidate). Memory: the signatures and one key per document and band."""
+    if len(minhashes) < 2:
+        return {}
+    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM, weights=(0.1, 0.9))
+    signatures = np.stack(minhashes).astype(np.uint64)
+    pairs: dict[int, set[int]] = {}
+    for start, end in lsh.hashranges:
+        key = np.zeros(len(signatures), dtype=np.uint64)
+        for column in range(start, end):
+            key = key * np.uint64(0x100000001B3) + signatures[:, column]
+        order = np.argsort(key, kind="stable")  # documents with equal keys end up together, in their order
+        starts = np.concatenate(([0], np.flatnonzero(np.diff(key[order])) + 1))
+        sizes = np.diff(np.append(starts, len(order)))
+        for first, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist()):  # shared buckets only
+            group = order[first : first + size]
+            for k in range(1, size):
+                pairs.setdefault(int(group[k]), set()).update(group[:k].tolist())
+    return {r: sorted(earlier) for r, earlier in pairs.items()}
+
+
 def match_duplicates(
     prints: Sequence[Fingerprint], keys: Sequence[str], shingles: Callable[[list[int]], dict[int, np.ndarray]]
 ) -> list[Duplicate]:
@@ -132,8 +157,8 @@ def match_duplicates(
     `shingles(indices)` gives the shingle_keys of those documents, asked once for the candidates only.
 
     In each group of copies the kept document is the longest (normalised) text, ties broken by the smallest key:
-    the same input always keeps the same document. Equal digests are exact copies; documents that MinHash LSH
-    pairs are near copies when the Jaccard similarity of their shingles, computed exactly, is at least
+    the same input always keeps the same document. Equal digests are exact copies; documents that share a MinHash
+    LSH band are near copies when the Jaccard similarity of their shingles, computed exactly, is at least
     NEAR_THRESHOLD. A document is a copy of the most similar kept document before it in that order.
     """
     order = sorted(range(len(prints)), key=lambda i: (-prints[i].length, keys[i]))
@@ -145,17 +170,8 @@ def match_duplicates(
             duplicates.append(Duplicate(i, first, "exact", 1.0))
         else:
             distinct.append(i)
-    # Every candidate is checked exactly, so the bands are set to miss few copies (weights: false positives 0.1,
-    # false negatives 0.9); with datasketch's even weights a pair at Jaccard 0.86 goes unseen one time in four.
-    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM, weights=(0.1, 0.9))
-    scheme = _template().scheme
-    rank = {i: r for r, i in enumerate(distinct)}
-    candidates: dict[int, list[int]] = {}
-    for i in distinct:  # pairs with a document earlier in the order: only those can be kept before it
-        minhash = LeanMinHash(seed=1, hashvalues=prints[i].minhash, scheme=scheme)
-        if found := [j for j in lsh.query(minhash) if rank[j] < rank[i]]:
-            candidates[i] = found
-        lsh.insert(i, minhash)
+    candidates = _banded_pairs([prints[i].minhash for i in distinct])
+    candidates = {distinct[r]: [distinct[q] for q in earlier] for r, earlier in candidates.items()}
     sets = shingles(sorted({k for i, found in candidates.items() for k in (i, *found)}))
     kept: set[int] = set()
     for i in distinct:
