@@ -157,18 +157,20 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
     version = {"run_id": context.run.run_id}
     corpus_file = StagedFile(paths.curated / "corpus", "corpus", CORPUS, version)
     rejected_file = StagedFile(paths.curated / "rejected", "rejected", REJECTED, version)
-    languages, reasons, characters, sample = collections.Counter(), collections.Counter(), 0, []
+    languages, reasons, characters, sample, tally = collections.Counter(), collections.Counter(), 0, [], stages.Tally()
     try:
         for corpus, rejected in stages.published_parts(paths.stage("deduplicated"), context.run.run_id):
             corpus_file.write(corpus)
             rejected_file.write(rejected)
+            tally.corpus(corpus)
+            tally.rejected(rejected)
             languages.update(corpus["language"].to_pylist())
             reasons.update(r.split(" of ")[0].split(":")[0] for r in rejected["reason"].to_pylist())
             characters += int(pc.sum(corpus["n_chars"]).as_py() or 0)
             sample += corpus.select(["source_path", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
         corpus_file.close()
         rejected_file.close()
-        found = stages.problems(corpus_file.path, rejected_file.path, set(stages.read_raw_listing(paths.raw)))
+        found = tally.problems(set(stages.read_raw_listing(paths.raw)))
         if found := {name: items for name, items in found.items() if items}:  # readers keep the previous corpus
             raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
         corpus_path, rejected_path = corpus_file.commit(), rejected_file.commit()
