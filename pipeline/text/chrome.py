@@ -151,7 +151,7 @@ def _scripts(text: str) -> Counter[str]:
     return counts
 
 
-@functools.lru_cache(maxsize=1 << 16)  # lines repeat within a document and across a site's documents
+@functools.lru_cache(maxsize=4096)  # lines repeat within a document and across a site's documents
 def _is_prose(line: str) -> bool:
     """Long enough to be what a person wrote, and not a bar of links or a line of dates."""
     return (len(line.split()) >= 8 or len(line) >= 60) and not _menu(line) and not _dated(line)
@@ -195,7 +195,7 @@ def _foreign_words(line: str, body: _Body) -> bool:
     return guess.language != "und" and dict(guess.languages).get(body.language, 0.0) <= 1 - FOREIGN_SURE
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=4096)
 def _site_line(line: str) -> bool:
     """What a site says to its reader, even as a sentence: footers, legal lines, calls to act."""
     return bool(_FOOTER.search(line.lower()) or (len(line.split()) <= 10 and _ACTION_START.match(line)))
@@ -215,7 +215,7 @@ def _short(line: str) -> bool:
     return len(line) <= 48 and len(line.split()) <= 5
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=4096)
 def _strong(line: str) -> bool:
     if _STRONG.match(line):
         return True
