@@ -39,6 +39,7 @@ class TreeSampler(threading.Thread):
         super().__init__(daemon=True)
         self.root, self.every, self.samples, self.done = psutil.Process(pid), every, [], False
         self.cpu_by_pid: dict[int, float] = {}
+        self.peak_by_role: dict[str, int] = {}  # the largest RSS seen of each kind of process
 
     def run(self) -> None:
         while not self.done:
@@ -50,9 +51,12 @@ class TreeSampler(threading.Thread):
             for p in procs:
                 try:
                     with p.oneshot():
-                        rss += p.memory_info().rss
+                        mine = p.memory_info().rss
                         t = p.cpu_times()
-                        self.cpu_by_pid[p.pid] = t.user + t.system
+                        role = "dagster run" if p == self.root else ("worker" if "forkserver" not in " ".join(p.cmdline()) or p.ppid() != self.root.pid else "forkserver")
+                    rss += mine
+                    self.cpu_by_pid[p.pid] = t.user + t.system
+                    self.peak_by_role[role] = max(self.peak_by_role.get(role, 0), mine)
                 except psutil.NoSuchProcess:
                     continue
             # CPU of processes that ended stays counted: the sum over every pid seen
@@ -100,6 +104,7 @@ def run_pipeline(raw: pathlib.Path, work: pathlib.Path) -> dict:
     return {
         "seconds": round(wall, 2),
         "peak_rss_mb": round(sampler.peak_rss() / 2**20),
+        "peak_rss_mb_by_process": {role: round(n / 2**20) for role, n in sampler.peak_by_role.items()},
         "cpu_seconds": round(sampler.samples[-1][2], 1) if sampler.samples else 0,
         "stages": stages,
     }
@@ -161,7 +166,8 @@ def main(sizes: list[int], compare_at: int = 10_000) -> None:
         ours = run_pipeline(raw, ROOT / f"corpus-{n}")
         ours.update(docs_per_second=round(n / ours["seconds"]), mb_per_second=round(mb / ours["seconds"], 2))
         print(f"pipeline through Dagster: {ours['seconds']} s, {ours['docs_per_second']} documents/s, "
-              f"{ours['mb_per_second']} MB/s, peak RSS of the process tree {ours['peak_rss_mb']} MB", flush=True)
+              f"{ours['mb_per_second']} MB/s, peak RSS of the process tree {ours['peak_rss_mb']} MB "
+              f"(largest of each process: {ours['peak_rss_mb_by_process']})", flush=True)
         for key, figures in ours["stages"].items():
             print(f"  {key:16} {figures['seconds']:8.2f} s   cores busy {figures['cores busy']}")
         entry = {"documents": n, "mb": round(mb, 1), "pipeline": ours}
