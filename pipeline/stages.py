@@ -19,7 +19,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -457,8 +457,16 @@ def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:
 
 
 def published_parts(source: Path, run_id: str) -> Iterator[tuple[pa.Table, pa.Table]]:
-    for part in shards(source):
-        yield split_published(pq.read_table(part), run_id)
+    """split_published of each shard in order; the next shard is read while the caller writes this one (Arrow
+    and the Parquet writer let go of the GIL)."""
+    parts = shards(source)
+    with ThreadPoolExecutor(1) as reader:
+        pending = [reader.submit(lambda p: split_published(pq.read_table(p), run_id), part) for part in parts[:1]]
+        for k in range(len(parts)):
+            done = pending.pop().result()
+            if k + 1 < len(parts):
+                pending.append(reader.submit(lambda p: split_published(pq.read_table(p), run_id), parts[k + 1]))
+            yield done
 
 
 class Tally:
@@ -494,9 +502,9 @@ class Tally:
 def problems(corpus: Path, rejected: Path, raw_files: set[str]) -> dict[str, list[str]]:
     """Tally.problems of published files, read a batch at a time."""
     tally = Tally()
-    for batch in pq.ParquetFile(corpus).iter_batches(columns=["doc_id", "source_path", "text"]):
+    for batch in pq.ParquetFile(corpus).iter_batches(batch_size=SHARD_DOCS, columns=["doc_id", "source_path", "text"]):
         tally.corpus(batch)
-    for batch in pq.ParquetFile(rejected).iter_batches(columns=["source_path"]):
+    for batch in pq.ParquetFile(rejected).iter_batches(batch_size=SHARD_DOCS, columns=["source_path"]):
         tally.rejected(batch)
     return tally.problems(raw_files)
 
