@@ -134,12 +134,12 @@ def _banded_pairs(minhashes: list[np.ndarray]) -> dict[int, list[int]]:
     if len(minhashes) < 2:
         return {}
     lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM, weights=(0.1, 0.9))
-    signatures = np.stack(minhashes).astype(np.uint64)
+    signatures = np.stack(minhashes)
     pairs: dict[int, set[int]] = {}
     for start, end in lsh.hashranges:
         key = np.zeros(len(signatures), dtype=np.uint64)
         for column in range(start, end):
-            key = key * np.uint64(0x100000001B3) + signatures[:, column]
+            key = key * np.uint64(0x100000001B3) + signatures[:, column].astype(np.uint64)
         order = np.argsort(key, kind="stable")  # documents with equal keys end up together, in their order
         starts = np.concatenate(([0], np.flatnonzero(np.diff(key[order])) + 1))
         sizes = np.diff(np.append(starts, len(order)))
