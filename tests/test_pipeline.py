@@ -305,3 +305,21 @@ def test_a_corpus_unfit_to_publish_is_not_written(tmp_path, monkeypatch):
         result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
     assert not result.success
     assert (curated / "corpus" / "corpus.parquet").read_bytes() == before
+
+
+def _rows(curated, name):
+    table = pq.read_table(curated / name / f"{name}.parquet").drop_columns(["ingested_at", "run_id"])
+    return table.to_pylist()
+
+
+def test_the_result_does_not_depend_on_how_the_work_is_split(run, tmp_path, monkeypatch):
+    """Shards of two documents over two worker processes give the corpus one shard in one process gave."""
+    from pipeline import stages
+
+    monkeypatch.setattr(stages, "SHARD_DOCS", 2)
+    monkeypatch.setenv("PIPELINE_WORKERS", "2")
+    split = tmp_path / "split"
+    materialize(run["raw"], split)
+    assert len(stages.shards(split / ".work" / "deduplicated")) > 2
+    for name in ("corpus", "rejected"):
+        assert _rows(split, name) == _rows(run["curated"], name)
