@@ -60,14 +60,25 @@ class TreeSampler(threading.Thread):
                 except psutil.NoSuchProcess:
                     continue
             # CPU of processes that ended stays counted: the sum over every pid seen
-            self.samples.append((time.time(), rss, sum(self.cpu_by_pid.values())))
+            self.samples.append((time.time(), rss, sum(self.cpu_by_pid.values()), self.root_rss(procs)))
             time.sleep(self.every)
 
+    def root_rss(self, procs) -> int:
+        try:
+            return procs[0].memory_info().rss
+        except psutil.NoSuchProcess:
+            return 0
+
+    def peak_between(self, start: float, end: float) -> tuple[int, int]:
+        """The largest RSS of the tree, and of the Dagster run process alone, between two times."""
+        inside = [(rss, root) for t, rss, _, root in self.samples if start <= t <= end] or [(0, 0)]
+        return max(r for r, _ in inside), max(r for _, r in inside)
+
     def peak_rss(self) -> int:
-        return max((rss for _, rss, _ in self.samples), default=0)
+        return max((rss for _, rss, _, _ in self.samples), default=0)
 
     def cpu_between(self, start: float, end: float) -> float:
-        inside = [cpu for t, _, cpu in self.samples if start <= t <= end]
+        inside = [cpu for t, _, cpu, _ in self.samples if start <= t <= end]
         return inside[-1] - inside[0] if len(inside) >= 2 else 0.0
 
 
@@ -100,7 +111,13 @@ def run_pipeline(raw: pathlib.Path, work: pathlib.Path) -> dict:
     for key in STEPS:
         s = steps[key]
         seconds = s.end_time - s.start_time
-        stages[key] = {"seconds": round(seconds, 2), "cores busy": round(sampler.cpu_between(s.start_time, s.end_time) / seconds, 2) if seconds else 0}
+        tree, run = sampler.peak_between(s.start_time, s.end_time)
+        stages[key] = {
+            "seconds": round(seconds, 2),
+            "cores busy": round(sampler.cpu_between(s.start_time, s.end_time) / seconds, 2) if seconds else 0,
+            "peak_rss_mb": round(tree / 2**20),
+            "peak_rss_mb_dagster_run": round(run / 2**20),
+        }
     return {
         "seconds": round(wall, 2),
         "peak_rss_mb": round(sampler.peak_rss() / 2**20),
@@ -164,12 +181,14 @@ def main(sizes: list[int], compare_at: int = 10_000) -> None:
         mb = made["bytes"] / 1e6
         print(f"\n{n} documents, {mb:.0f} MB ({made['kinds']})", flush=True)
         ours = run_pipeline(raw, ROOT / f"corpus-{n}")
-        ours.update(docs_per_second=round(n / ours["seconds"]), mb_per_second=round(mb / ours["seconds"], 2))
+        ours.update(docs_per_second=round(n / ours["seconds"]), mb_per_second=round(mb / ours["seconds"], 2),
+                    cpu_ms_per_document=round(ours["cpu_seconds"] * 1000 / n, 1))
         print(f"pipeline through Dagster: {ours['seconds']} s, {ours['docs_per_second']} documents/s, "
               f"{ours['mb_per_second']} MB/s, peak RSS of the process tree {ours['peak_rss_mb']} MB "
               f"(largest of each process: {ours['peak_rss_mb_by_process']})", flush=True)
         for key, figures in ours["stages"].items():
-            print(f"  {key:16} {figures['seconds']:8.2f} s   cores busy {figures['cores busy']}")
+            print(f"  {key:16} {figures['seconds']:8.2f} s   cores busy {figures['cores busy']:4}   peak RSS {figures['peak_rss_mb']} MB"
+                  f" (Dagster run process {figures['peak_rss_mb_dagster_run']} MB)")
         entry = {"documents": n, "mb": round(mb, 1), "pipeline": ours}
         if n == compare_at:
             seconds = obvious_script(raw, ROOT / f"corpus-{n}" / "obvious.parquet")
