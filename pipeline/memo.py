@@ -57,6 +57,7 @@ class Memo:
         # Workers write their shards' results at the same time: wait for the lock rather than fail.
         db = sqlite3.connect(self.path, timeout=120)
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")  # another may be creating it
         return db
 
     def put(self, key: str, value: object) -> None:
@@ -67,6 +68,5 @@ class Memo:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")
             db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", self.pending)
         self.pending.clear()
