@@ -74,13 +74,13 @@ def _shingles(normalized: str) -> np.ndarray:
     shingle."""
     words = normalized.split()
     if not words:
-        return np.array([], dtype=np.uint64)
+        return np.array([], dtype=np.uint32)
     h = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
     n = max(len(words) - SHINGLE_WORDS + 1, 1)
     shingle = np.zeros(n, dtype=np.uint64)
     for k in range(min(SHINGLE_WORDS, len(words))):
         shingle = shingle * np.uint64(0x9E3779B1) + h[k : k + n]
-    return np.unique(shingle & np.uint64(0xFFFFFFFF))
+    return np.unique((shingle & np.uint64(0xFFFFFFFF)).astype(np.uint32))
 
 
 @dataclass(frozen=True)
