@@ -66,4 +66,4 @@ text-tables: $(STAMP)
 	$(BIN)/python eval/build_text_tables.py
 
 clean:
-	rm -rf $(VENV) .dagster logs .logs_queue history storage schedules curated/corpus curated/rejected curated/.work
+	rm -rf $(VENV) .dagster logs .logs_queue history storage schedules curated/corpus curated/rejected curated/.work .bench
