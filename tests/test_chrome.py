@@ -113,3 +113,18 @@ def test_posts_of_engines_without_handles():
     assert [p.author for p in strip_chrome(phpbb).posts] == ["gnome_fan"]
     reddit = "Posted by u/packager_joe\n5h\nWhy does the documentation say to do this before the upgrade and not after?\n87\nReply\nShare"
     assert [(p.author, p.age) for p in strip_chrome(reddit).posts] == [("u/packager_joe", "5h")]
+
+
+def test_vote_counts_between_arrows_are_chrome():
+    from pipeline.text import strip_chrome
+
+    text = (
+        "alice@lemmy.world · 3 hours ago\n"
+        "This is a paragraph a person wrote about the weather and the trains, long enough to count as prose.\n"
+        "▲ 877 ▼\nReply · Share · Report\n"
+        "bob@lemmy.world · 5 hours ago\n"
+        "Another paragraph that a person wrote, in reply, about the same trains and the same weather today."
+    )
+    result = strip_chrome(text)
+    assert "▲ 877 ▼" in result.removed and "877" not in result.text
+    assert "trains, long enough to count as prose.\nAnother paragraph" in result.text  # nothing left between

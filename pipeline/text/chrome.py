@@ -109,7 +109,7 @@ _TIME_ANYWHERE = re.compile(
 )
 
 _HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)(@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}|[ur]/[\w-]{3,}$)")
-_SCORE = re.compile(r"^[+\-−]?\d[\d,.]*\s*[km]?$", re.I)
+_SCORE = re.compile(r"^[▲▼↑↓⬆⬇]?\s*[+\-−]?\d[\d,.]*\s*[km]?\s*[▲▼↑↓⬆⬇]?$", re.I)  # "14", "▲ 877 ▼"
 _LANGUAGE_LABELS = {
     "english", "deutsch", "français", "español", "italiano", "português", "nederlands", "русский", "polski",
     "日本語", "中文", "한국어", "العربية", "türkçe", "svenska", "suomi", "dansk", "norsk", "čeština", "magyar",
