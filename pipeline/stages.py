@@ -237,9 +237,10 @@ _COLLECT: dict[str, Callable[[list[Row]], object]] = {
 }
 
 
-def _fingerprints(rows: list[Row]) -> list[tuple[int, str, Fingerprint]]:
-    """(row in the shard, source path, dedup fingerprint) of each live document."""
-    return [(k, row["source_path"], tx.dedup.fingerprint(row["text"])) for k, row in enumerate(rows) if not row["reject_stage"]]
+def _fingerprints(rows: list[Row]) -> list[tuple[int, str, str, Fingerprint]]:
+    """(row in the shard, source path, doc id, dedup fingerprint) of each live document."""
+    return [(k, row["source_path"], row["doc_id"], tx.dedup.fingerprint(row["text"]))
+            for k, row in enumerate(rows) if not row["reject_stage"]]  # fmt: skip
 
 
 def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
@@ -334,7 +335,7 @@ def _repeated(key_parts: list[np.ndarray], documents: int, min_docs: int, min_sh
 
 def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool) -> tuple[int, list]:
     """Take every line whose key is in `repeated` out of each live document, into its `column`; with
-    `fingerprint`, hand back each live document's position, source path and dedup fingerprint."""
+    `fingerprint`, hand back each live document's _fingerprints."""
     rows = pq.read_table(source).to_pylist()
     wanted, gone = set(repeated.tolist()), 0
     for row in rows:
@@ -353,14 +354,10 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
     return gone, _fingerprints(rows) if fingerprint else []
 
 
-def _live_documents(stats: Stats) -> int:
-    return stats["in"] - stats["rejected"]
-
-
 def strip_chrome(source: Path, target: Path, memo: Path | None = None) -> Stats:
     stats, keys = _run("chrome", source, target, memo)
     # Second look, across the corpus: short lines that stand in many documents are the sites' own.
-    repeated = _repeated(keys, _live_documents(stats), tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
+    repeated = _repeated(keys, stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
     if len(repeated):
         calls = _each_shard(target, repeated, "chrome_removed", False)
         gone = sum(n for n, _ in _rewrite(target, calls, _remove_job, in_place=True))
@@ -379,14 +376,16 @@ def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], 
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index."""
     stats, found = _run("dedup", source, target, None)
-    boilerplate = _repeated([keys for keys, _ in found], _live_documents(stats), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+    boilerplate = _repeated([keys for keys, _ in found], stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
     results = [(0, prints) for _, prints in found]
     if len(boilerplate):  # the texts change: their fingerprints are made again
         results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
         stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
-    where = [(s, k) for s, (_, prints) in enumerate(results) for k, _, _ in prints]  # (shard, row) of each document
-    paths = [path for _, prints in results for _, path, _ in prints]
-    prints: list[Fingerprint] = [fp for _, found in results for _, _, fp in found]
+    documents = [(s, *document) for s, (_, prints) in enumerate(results) for document in prints]
+    where = [(s, k) for s, k, _, _, _ in documents]  # (shard, row) of each document
+    paths = [path for _, _, path, _, _ in documents]
+    ids = [doc_id for _, _, _, doc_id, _ in documents]
+    prints: list[Fingerprint] = [fp for _, _, _, _, fp in documents]
     parts = shards(target)
 
     def shingles(indices: list[int]) -> dict[int, np.ndarray]:  # read from the shards, a worker job per shard
@@ -401,13 +400,9 @@ def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], 
     for dup in duplicates:
         shard, row = where[dup.index]
         how = "exact copy" if dup.kind == "exact" else f"near copy (Jaccard {dup.similarity:.2f})"
-        marks.setdefault(shard, {})[row] = (f"{how} of {paths[dup.kept]}", where[dup.kept])
+        marks.setdefault(shard, {})[row] = (f"{how} of {paths[dup.kept]}", ids[dup.kept])
         stats[f"{dup.kind} duplicates"] += 1
-    kept_ids = _doc_ids(parts, {where[d.kept] for d in duplicates})
-    calls = lambda building: [  # noqa: E731
-        (p, building / p.name, {row: (reason, kept_ids[at]) for row, (reason, at) in marks.get(s, {}).items()})
-        for s, p in enumerate(parts)
-    ]
+    calls = lambda building: [(p, building / p.name, marks.get(s, {})) for s, p in enumerate(parts)]  # noqa: E731
     _rewrite(target, calls, _mark_job, in_place=True)
     stats["out"] -= len(duplicates)
     return stats, duplicates, paths
@@ -416,14 +411,6 @@ def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], 
 def _shingle_job(part: Path, rows: list[int]) -> list[np.ndarray]:
     texts = pq.read_table(part, columns=["text"])["text"]
     return [tx.dedup.shingle_keys(texts[k].as_py()) for k in rows]
-
-
-def _doc_ids(parts: list[Path], wanted: set[tuple[int, int]]) -> dict[tuple[int, int], str]:
-    ids = {}
-    for s in sorted({s for s, _ in wanted}):
-        column = pq.read_table(parts[s], columns=["doc_id"])["doc_id"]
-        ids.update({(s, k): column[k].as_py() for k in range(len(column)) if (s, k) in wanted})
-    return ids
 
 
 def _mark_job(source: Path, target: Path, marks: dict[int, tuple[str, str]]) -> None:
@@ -471,12 +458,16 @@ def published_parts(source: Path, run_id: str) -> Iterator[tuple[pa.Table, pa.Ta
     """split_published of each shard in order; the next shard is read while the caller writes this one (Arrow
     and the Parquet writer let go of the GIL)."""
     parts = shards(source)
+
+    def split(part: Path) -> tuple[pa.Table, pa.Table]:
+        return split_published(pq.read_table(part), run_id)
+
     with ThreadPoolExecutor(1) as reader:
-        pending = [reader.submit(lambda p: split_published(pq.read_table(p), run_id), part) for part in parts[:1]]
+        pending = [reader.submit(split, part) for part in parts[:1]]
         for k in range(len(parts)):
             done = pending.pop().result()
             if k + 1 < len(parts):
-                pending.append(reader.submit(lambda p: split_published(pq.read_table(p), run_id), parts[k + 1]))
+                pending.append(reader.submit(split, parts[k + 1]))
             yield done
 
 
