@@ -233,7 +233,7 @@ ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
 # what a stage's shard job hands back besides its counts, for the stage's step across documents
 _COLLECT: dict[str, Callable[[list[Row]], object]] = {
     "chrome": lambda rows: _keys(rows, repeatable),
-    "dedup": lambda rows: (_keys(rows, bool), _fingerprints(rows)),
+    "dedup": lambda rows: _keys(rows, bool),
 }
 
 
@@ -334,12 +334,12 @@ def _repeated(key_parts: list[np.ndarray], documents: int, min_docs: int, min_sh
 
 
 def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool) -> tuple[int, list]:
-    """Take every line whose key is in `repeated` out of each live document, into its `column`; with
-    `fingerprint`, hand back each live document's _fingerprints."""
+    """Take every line whose key is in `repeated` out of each live document, into its `column` (the shard is
+    written only if a line went); with `fingerprint`, hand back each live document's _fingerprints."""
     rows = pq.read_table(source).to_pylist()
     wanted, gone = set(repeated.tolist()), 0
     for row in rows:
-        if row["reject_stage"]:
+        if row["reject_stage"] or not wanted:
             continue
         lines = row["text"].split("\n")
         drop = [bool(line.strip()) and line_key(line.strip()) in wanted for line in lines]
@@ -350,7 +350,8 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
                 row["paragraph_languages"] = _reindex(row["text"], text, row["paragraph_languages"] or [])
             row.update({"text": text, column: [*(row[column] or []), *removed]})
             gone += len(removed)
-    _write(rows, target)
+    if gone:
+        _write(rows, target)
     return gone, _fingerprints(rows) if fingerprint else []
 
 
@@ -375,12 +376,11 @@ BOILERPLATE_MIN_SHARE = 0.005
 def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], list[str]]:
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index."""
-    stats, found = _run("dedup", source, target, None)
-    boilerplate = _repeated([keys for keys, _ in found], stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
-    results = [(0, prints) for _, prints in found]
-    if len(boilerplate):  # the texts change: their fingerprints are made again
-        results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
-        stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
+    stats, keys = _run("dedup", source, target, None)
+    boilerplate = _repeated(keys, stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+    # boilerplate out, then each document's fingerprint, in one pass over the shards
+    results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
+    stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
     documents = [(s, *document) for s, (_, prints) in enumerate(results) for document in prints]
     where = [(s, k) for s, k, _, _, _ in documents]  # (shard, row) of each document
     paths = [path for _, _, path, _, _ in documents]

@@ -6,7 +6,6 @@ import functools
 import hashlib
 import re
 import unicodedata
-import zlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ NEAR_THRESHOLD = 0.8
 
 def normalize(text: str) -> str:
     """The form two copies share: Unicode NFKC, case folded, whitespace collapsed."""
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower (the common case, at C speed)
+        return " ".join(text.lower().split())
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
@@ -68,19 +69,32 @@ def repeat_floor(documents: int, min_docs: int, min_share: float) -> float:
     return max(min_docs, min_share * documents)
 
 
-def _shingles(normalized: str) -> np.ndarray:
-    """The distinct word shingles of a normalised text as 32-bit hashes: each word's CRC-32, then a polynomial
-    over SHINGLE_WORDS consecutive words, in numpy (no Python loop over shingles). A text of fewer words is one
-    shingle."""
-    words = normalized.split()
-    if not words:
+# Per-byte multipliers of the word hash (multiply-shift hashing: the high bits are the hash), drawn once.
+_BYTE_MULTIPLIERS = np.random.default_rng(20261123).integers(1, 2**64, 256, dtype=np.uint64) | np.uint64(1)
+
+
+def _word_hashes(normalized: str) -> np.ndarray:
+    """A 32-bit hash of each word of a normalised text (words between single spaces), all words at once."""
+    data = np.frombuffer((normalized + " ").encode(), dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(data == 0x20)[:-1] + 1))  # each word with its space after
+    position = np.arange(len(data)) - np.repeat(starts, np.diff(np.append(starts, len(data))))
+    mixed = (data.astype(np.uint64) + np.uint64(1)) * _BYTE_MULTIPLIERS[position & 255]
+    return np.add.reduceat(mixed, starts) >> np.uint64(32)
+
+
+def _shingles(normalized: str, distinct: bool = True) -> np.ndarray:
+    """The word shingles of a normalised text as 32-bit hashes (sorted and `distinct`, or as they come): a
+    polynomial of the hashes of SHINGLE_WORDS consecutive words, in numpy (no Python loop over words or
+    shingles). A text of fewer words is one shingle."""
+    if not normalized:
         return np.array([], dtype=np.uint32)
-    h = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
-    n = max(len(words) - SHINGLE_WORDS + 1, 1)
+    h = _word_hashes(normalized)
+    n = max(len(h) - SHINGLE_WORDS + 1, 1)
     shingle = np.zeros(n, dtype=np.uint64)
-    for k in range(min(SHINGLE_WORDS, len(words))):
+    for k in range(min(SHINGLE_WORDS, len(h))):
         shingle = shingle * np.uint64(0x9E3779B1) + h[k : k + n]
-    return np.unique((shingle & np.uint64(0xFFFFFFFF)).astype(np.uint32))
+    hashes = (shingle & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    return np.unique(hashes) if distinct else hashes
 
 
 @dataclass(frozen=True)
@@ -90,20 +104,32 @@ class Fingerprint:
 
     digest: bytes
     length: int
-    minhash: np.ndarray  # NUM_PERM values of datasketch's default scheme and seed
+    minhash: np.ndarray  # NUM_PERM 32-bit values
 
 
 @functools.cache
-def _template() -> MinHash:
-    return MinHash(num_perm=NUM_PERM)  # datasketch's default scheme, seed 1: the same in every process
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    return tuple(MinHash(num_perm=NUM_PERM).permutations)  # datasketch's default scheme (affine32) and seed
+
+
+def _minhash(shingles: np.ndarray) -> np.ndarray:
+    """datasketch's affine32 MinHash of 32-bit shingle hashes (murmur3's finaliser, then h * a + b mod 2**32 per
+    permutation), as one array operation instead of its per-value Python loop."""
+    if not len(shingles):
+        return np.full(NUM_PERM, 2**32 - 1, dtype=np.uint32)
+    h = shingles.astype(np.uint32)
+    h ^= h >> np.uint32(16)
+    h *= np.uint32(0x85EBCA6B)
+    h ^= h >> np.uint32(13)
+    h *= np.uint32(0xC2B2AE35)
+    h ^= h >> np.uint32(16)
+    a, b = _permutations()
+    return (h[:, None] * a + b).min(axis=0)
 
 
 def fingerprint(text: str) -> Fingerprint:
     normalized = normalize(text)
-    m = MinHash(num_perm=NUM_PERM, hashfunc=int, permutations=_template().permutations, scheme=_template().scheme)
-    # (the shingles come hashed; the permutations are made once)
-    m.update_batch(_shingles(normalized).tolist())
-    return Fingerprint(hashlib.sha256(normalized.encode()).digest(), len(normalized), m.hashvalues)
+    return Fingerprint(hashlib.sha256(normalized.encode()).digest(), len(normalized), _minhash(_shingles(normalized, distinct=False)))
 
 
 def shingle_keys(text: str) -> np.ndarray:
