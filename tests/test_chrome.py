@@ -1,3 +1,5 @@
+import re
+
 from pipeline.text import strip_chrome
 
 LEMMY_CHROME = {"link", "fedilink", "English", "arrow-up", "14", "9", "7", "·", "11 days ago"}
@@ -128,3 +130,19 @@ def test_vote_counts_between_arrows_are_chrome():
     result = strip_chrome(text)
     assert "▲ 877 ▼" in result.removed and "877" not in result.text
     assert "trains, long enough to count as prose.\nAnother paragraph" in result.text  # nothing left between
+
+
+def test_every_footer_pattern_is_found_by_its_quick_words():
+    # Lines without any of _FOOTER_WORDS are never searched with _FOOTER: each of its alternatives must hold one.
+    from pipeline.text.chrome import _FOOTER, _FOOTER_WORDS
+
+    alternatives, depth, start = [], 0, 0
+    for k, ch in enumerate(_FOOTER.pattern + "|"):
+        depth += {"(": 1, ")": -1}.get(ch, 0) if _FOOTER.pattern[k - 1 : k] != "\\" else 0
+        if ch == "|" and depth == 0:
+            alternatives.append(_FOOTER.pattern[start:k])
+            start = k + 1
+    groups = r"\\b|\\d\{\d\}|(?<!\\)\((?:[^()\\]|\\.)*(?<!\\)\)\??"  # what is not a literal: \b, \d{4}, (a|b)?
+    literal = lambda alt: re.sub(groups, "", alt).replace("\\", "")  # noqa: E731
+    missing = [alt for alt in alternatives if not any(word in literal(alt) for word in _FOOTER_WORDS)]
+    assert len(alternatives) >= 20 and not missing

@@ -80,6 +80,20 @@ _FOOTER = re.compile(
     r"your email address will not be published|required fields are marked|users browsing this|who is online|"
     r"利用規約|プライバシー|隐私|개인정보",
 )  # searched in the lowered line: three times faster than re.I
+# What every alternative of _FOOTER contains: a line without any of them (most) is not searched, as Python's
+# regular expressions try each alternative at each character (15 µs a line of prose; `in` takes 2).
+_FOOTER_WORDS = (
+    "powered by", "©", "(c) ", "copyright", "all rights reserved", "terms of ", "privacy", "cookie",
+    "accessibility", "ads info", "impressum", "datenschutz", "agb", "mentions légales", "aviso legal",
+    "your email address will not be published", "required fields are marked", "users browsing this",
+    "who is online", "利用規約", "プライバシー", "隐私", "개인정보",
+)  # fmt: skip
+
+
+def _footer(line: str) -> bool:
+    lowered = line.lower()
+    return any(word in lowered for word in _FOOTER_WORDS) and bool(_FOOTER.search(lowered))
+
 # Interface words of CJK news and shop pages, inside short lines (no spaces to split words by).
 _CJK_INTERFACE = re.compile(
     r"シェア|一覧へ|あわせて読みたい|関連記事|次の記事|前の記事|カートに入れる|阅读下一篇|上一篇|下一篇|责任编辑|纠错|"
@@ -107,6 +121,7 @@ _TIME_ANYWHERE = re.compile(
     r"y|yrs?|years?)\b(\s+ago)?|\b\d{1,2}:\d{2}\s*([ap]\.?m\.?)?(?!\w)",
     re.I,
 )
+_DIGIT = re.compile(r"\d")
 
 _HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)(@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}|[ur]/[\w-]{3,}$)")
 _SCORE = re.compile(r"^[▲▼↑↓⬆⬇]?\s*[+\-−]?\d[\d,.]*\s*[km]?\s*[▲▼↑↓⬆⬇]?$", re.I)  # "14", "▲ 877 ▼"
@@ -198,7 +213,7 @@ def _foreign_words(line: str, body: _Body) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _site_line(line: str) -> bool:
     """What a site says to its reader, even as a sentence: footers, legal lines, calls to act."""
-    return bool(_FOOTER.search(line.lower()) or (len(line.split()) <= 10 and _ACTION_START.match(line)))
+    return _footer(line) or bool(len(line.split()) <= 10 and _ACTION_START.match(line))
 
 
 def _beside_short(lines: list[str], k: int) -> bool:
@@ -225,7 +240,7 @@ def _strong(line: str) -> bool:
     return bool(
         (_short(line) and _HANDLE.search(line))
         or _menu(line)
-        or (words <= 10 and _FOOTER.search(line.lower()))
+        or (words <= 10 and _footer(line))
         or (words <= 6 and _ACTION_START.match(line))
         or (words <= 4 and _COUNT.match(line))
         or _PAGING.search(line)
@@ -239,7 +254,7 @@ def _strong(line: str) -> bool:
 def _dated(line: str) -> bool:
     """A date or time with at most two other words (not counting "on", "by", "at"): "asked Sep 12, 2021 at
     14:02", "Posted on March 3, 2024 by Lena"; not "Additional thoughts after 24h:"."""
-    if len(line) > 100:  # longer than any date with two words
+    if len(line) > 100 or not _DIGIT.search(line):  # longer than any date with two words; none without a digit
         return False
     rest = _TIME_ANYWHERE.sub(" ", line)
     return rest != line and len(re.findall(r"\w{3,}", rest)) <= 2
