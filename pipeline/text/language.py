@@ -49,6 +49,14 @@ def _factory() -> DetectorFactory:
     return factory
 
 
+_SLOT_BITS = 20
+
+
+def _slot(keys: np.ndarray) -> np.ndarray:
+    """Fibonacci hashing of n-gram keys into 2**_SLOT_BITS slots."""
+    return ((keys.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _SLOT_BITS)).astype(np.int64)
+
+
 def _key(gram: str) -> int:
     """An n-gram of 1 to 3 characters as one integer (21 bits a code point)."""
     key = 0
@@ -69,34 +77,74 @@ class _Model:
         keys = np.array([_key(g) for g in grams], dtype=np.int64)
         order = np.argsort(keys)
         self.keys = keys[order]
+        self._index_keys()
         probabilities = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)[order]
         self.log_prob = np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32)
         self.languages = list(factory.langlist)
         codes = range(0x10000)
         self.normal = np.array([ord(NGram.normalize(chr(c))) for c in codes], dtype=np.int64)
         self.upper = np.array([chr(c).isupper() for c in codes])
-        self.weight = np.array([CJK_WEIGHT if _CJK.match(chr(c)) else chr(c).isalpha() for c in codes], dtype=np.int64)
-        self.weight[0xFFFF] = 0  # where code points beyond the BMP are counted
+        # What the rules about scripts count, per code point (one column each, see the names above `counts`).
+        is_cjk = np.array([bool(_CJK.match(chr(c))) for c in codes])
+        weight = np.where(is_cjk, CJK_WEIGHT, [chr(c).isalpha() for c in codes])
+        weight[0xFFFF] = 0  # where code points beyond the BMP are counted
+        latin = np.array([bool(_LATIN_WORDS.match(chr(c))) for c in codes])
+        scripts = [np.array([bool(pattern.match(chr(c))) for c in codes]) for pattern in (_KANA, _HANGUL, _CYRILLIC)]
+        self.classes = np.stack([weight, weight > 0, weight * latin, latin, is_cjk, *scripts], axis=1).astype(np.int32)
+
+    def _index_keys(self) -> None:
+        """An open-addressing hash table of the n-gram keys (linear probing, 1/12 full), filled a probe at a
+        time for all keys at once: looking n-grams up in it costs a quarter of a binary search."""
+        self.slot_keys = np.full(1 << _SLOT_BITS, -1, dtype=np.int64)
+        self.slot_index = np.zeros(1 << _SLOT_BITS, dtype=np.int64)
+        home, waiting, self.probes = _slot(self.keys), np.arange(len(self.keys)), 0
+        while len(waiting):
+            slots = (home[waiting] + self.probes) & ((1 << _SLOT_BITS) - 1)
+            free = self.slot_keys[slots] == -1
+            taken, first = np.unique(slots[free], return_index=True)  # one key for each free slot
+            placed = waiting[free][first]
+            self.slot_keys[taken], self.slot_index[taken] = self.keys[placed], placed
+            waiting = np.setdiff1d(waiting, placed, assume_unique=True)
+            self.probes += 1
+
+    def lookup(self, grams: np.ndarray) -> np.ndarray:
+        """The index of each n-gram key among the model's keys, -1 for one it does not know."""
+        found = np.full(len(grams), -1, dtype=np.int64)
+        home, waiting = _slot(grams), np.arange(len(grams))
+        for probe in range(self.probes):
+            slots = (home[waiting] + probe) & ((1 << _SLOT_BITS) - 1)
+            there = self.slot_keys[slots]
+            hit = there == grams[waiting]
+            found[waiting[hit]] = self.slot_index[slots[hit]]
+            waiting = waiting[~hit & (there != -1)]  # an empty slot ends the search
+            if not len(waiting):
+                break
+        return found
 
     def codes(self, text: str) -> np.ndarray:
         return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
 
-    def letters(self, text: str) -> int:
-        return int(self.weight[np.minimum(self.codes(text), 0xFFFF)].sum())
-
-    def alphabetic(self, text: str) -> int:
-        return int(self.weight[np.minimum(self.codes(text), 0xFFFF)].astype(bool).sum())
+    def counts(self, pieces: list[str]) -> np.ndarray:
+        """For each piece of text, a row of what the script rules count (LETTERS, ALPHABETIC, ...), all
+        pieces in one pass."""
+        if not pieces:
+            return np.zeros((0, self.classes.shape[1]), np.int64)
+        # each piece with the separator after it (a row of zeros): no piece is empty for reduceat
+        codes = np.minimum(self.codes("".join(p.replace("\x00", " ") + "\x00" for p in pieces)), 0xFFFF)
+        starts = np.concatenate(([0], np.flatnonzero(codes == 0)[:-1] + 1))
+        return np.add.reduceat(self.classes[codes], starts, axis=0).astype(np.int64)
 
     def scores(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per piece of text, the log-likelihood of each language and how many known n-grams it has."""
-        cleaned = [_clean(piece[:MAX_TEXT_CHARS]) for piece in pieces]
-        joined = " ".join(cleaned) + " "
+        joined = _clean("\x00".join(piece[:MAX_TEXT_CHARS].replace("\x00", " ") for piece in pieces) + "\x00")
         codes = self.codes(joined)
-        piece = np.repeat(np.arange(len(cleaned)), [len(c) + 1 for c in cleaned])
+        end = codes == 0  # each piece ends with a space, counted as its own
+        piece = np.cumsum(end) - end
+        codes[end] = 0x20
         # langdetect drops Latin letters from a text written mostly in another script
         latin = (codes >= 0x41) & (codes <= 0x7A)
         other = (codes >= 0x300) & ~((codes >= 0x1E00) & (codes <= 0x1EFF))
-        drop_latin = np.bincount(piece, latin, len(cleaned)) * 2 < np.bincount(piece, other, len(cleaned))
+        drop_latin = np.bincount(piece, latin, len(pieces)) * 2 < np.bincount(piece, other, len(pieces))
         keep = ~(latin & drop_latin[piece])
         codes, piece = codes[keep], piece[keep]
         bmp = codes < 0x10000
@@ -114,17 +162,18 @@ class _Model:
         three = (np.concatenate(([0x20], before[:-1])) << 42) | two
         grams = np.concatenate([one[counted & ~space], two[counted & ~(space & prev_space)], three[counted & ~prev_space]])
         owner = np.concatenate([piece[counted & ~space], piece[counted & ~(space & prev_space)], piece[counted & ~prev_space]])
-        at = np.minimum(np.searchsorted(self.keys, grams), len(self.keys) - 1)
-        known = self.keys[at] == grams
+        at = self.lookup(grams)
+        known = at >= 0
         at, owner = at[known], owner[known]
         # each (piece, n-gram) once with its count, the pieces in order: then one sum per piece
-        pairs, counts = np.unique(owner * len(self.keys) + at, return_counts=True)
+        narrow = np.int32 if len(pieces) * len(self.keys) < 2**31 else np.int64  # sorts twice as fast
+        pairs, counts = np.unique(owner.astype(narrow) * narrow(len(self.keys)) + at.astype(narrow), return_counts=True)
         owners, grams = np.divmod(pairs, len(self.keys))
-        totals = np.zeros((len(cleaned), len(self.languages)))
+        totals = np.zeros((len(pieces), len(self.languages)))
         if len(pairs):
             starts = np.flatnonzero(np.diff(owners, prepend=-1))
             totals[owners[starts]] = np.add.reduceat(self.log_prob[grams] * counts[:, None].astype(np.float32), starts)
-        return totals, np.bincount(owner, minlength=len(cleaned))
+        return totals, np.bincount(owner, minlength=len(pieces))
 
     def detect(self, pieces: list[str]) -> list[list[tuple[str, float]]]:
         """For each piece, its languages with posterior probability >= 0.1, most probable first ([] if none)."""
@@ -158,28 +207,29 @@ def _sample(text: str) -> str:
     return " ".join(text[k * step : k * step + width] for k in range(SAMPLE_SLICES))
 
 
-def _letters(text: str) -> int:
-    return _model().letters(text)
+# The columns of _Model.counts: letters (a CJK character counts CJK_WEIGHT), characters that are letters,
+# letters of Latin words, characters of Latin words, CJK characters, kana, Hangul, Cyrillic.
+LETTERS, ALPHABETIC, LATIN_LETTERS, LATIN, CJK, KANA, HANGUL, CYRILLIC = range(8)
 
 
-def _script_guard(lang: str, text: str) -> str:
-    """Correct langdetect's known confusions by the script the text is written in. Kana, Hangul and Han
-    characters carry a word each: where they weigh at least as much as the other letters (CJK_WEIGHT each),
-    the text is Japanese (any kana), Korean (Hangul) or Chinese, whatever Latin words of code stand around them."""
-    letters = _model().alphabetic(text)
-    cjk = len(_CJK.findall(text))
+def _script_guard(lang: str, counts: np.ndarray) -> str:
+    """Correct langdetect's known confusions by the script the text (whose _Model.counts are `counts`) is
+    written in. Kana, Hangul and Han characters carry a word each: where they weigh at least as much as the other
+    letters (CJK_WEIGHT each), the text is Japanese (any kana), Korean (Hangul) or Chinese, whatever Latin words
+    of code stand around them."""
+    letters, cjk, kana, hangul = counts[ALPHABETIC], counts[CJK], counts[KANA], counts[HANGUL]
     if cjk and cjk * CJK_WEIGHT >= letters - cjk:
-        if _KANA.search(text):
+        if kana:
             return "ja"  # kana is written only in Japanese
-        if len(_HANGUL.findall(text)) * 2 > cjk:
+        if hangul * 2 > cjk:
             return "ko"
         if not lang.startswith("zh"):
             return "zh-cn"
-    if lang.startswith("zh") and _KANA.search(text):
+    if lang.startswith("zh") and kana:
         return "ja"
-    if _HANGUL.search(text) and lang != "ko" and len(_HANGUL.findall(text)) * 2 > letters:
+    if hangul and lang != "ko" and hangul * 2 > letters:
         return "ko"
-    if lang in _LATIN_SCRIPT_LANGS and len(_CYRILLIC.findall(text)) * 2 > _model().alphabetic(text):
+    if lang in _LATIN_SCRIPT_LANGS and counts[CYRILLIC] * 2 > letters:
         return UNDETERMINED  # Cyrillic text is never a Latin-script language: let the caller see the doubt
     return lang
 
@@ -193,24 +243,25 @@ def detect_language(text: str, min_letters: int = MIN_LETTERS) -> LanguageResult
 def detect_languages(texts: list[str], min_letters: int = MIN_LETTERS) -> list[LanguageResult]:
     """detect_language of each text, in one pass of the model over all of them."""
     samples = [_sample(text) for text in texts]
-    asked = [k for k, sample in enumerate(samples) if _letters(sample) >= min_letters]
+    counts = _model().counts(samples)
+    asked = [k for k in range(len(samples)) if counts[k, LETTERS] >= min_letters]
     results = [LanguageResult(UNDETERMINED, 0.0)] * len(samples)
     for k, languages in zip(asked, _model().detect([samples[k] for k in asked])):
-        results[k] = _result(languages, samples[k])
+        results[k] = _result(languages, samples[k], counts[k])
     return results
 
 
-def _result(languages: list[tuple[str, float]], sample: str) -> LanguageResult:
-    """The answer for a sample, from the model's languages for it, with the rules about scripts."""
+def _result(languages: list[tuple[str, float]], sample: str, counts: np.ndarray) -> LanguageResult:
+    """The answer for a sample (whose _Model.counts are `counts`), from the model's languages for it, with the
+    rules about scripts."""
     if not languages:
         return LanguageResult(UNDETERMINED, 0.0)
     best = languages[0]
-    other_script = _LATIN_WORDS.sub(" ", sample)
-    if best[0] in _LATIN_SCRIPT_LANGS and other_script != sample and _letters(other_script) >= MIN_OTHER_SCRIPT:
+    if best[0] in _LATIN_SCRIPT_LANGS and counts[LATIN] and counts[LETTERS] - counts[LATIN_LETTERS] >= MIN_OTHER_SCRIPT:
         # Words of another script among Latin ones (code, product names): they say what the text is written in.
-        return detect_language(other_script, min_letters=MIN_OTHER_SCRIPT)
+        return detect_language(_LATIN_WORDS.sub(" ", sample), min_letters=MIN_OTHER_SCRIPT)
     rounded = [(lang, round(p, 4)) for lang, p in languages]
-    return LanguageResult(_script_guard(best[0], sample), round(best[1], 4), rounded)
+    return LanguageResult(_script_guard(best[0], counts), round(best[1], 4), rounded)
 
 
 # A document's paragraphs are each given a language; at most this many, evenly spaced, each cut to
@@ -238,32 +289,34 @@ def language_profile(text: str, main: bool = True) -> tuple[LanguageResult | Non
         judged = [judged[int(k * step)] for k in range(MAX_PARAGRAPHS)]
     pieces = [lines[k][:PARAGRAPH_CHARS] for k in judged]
     model = _model()
-    totals, counts = model.scores(pieces) if pieces else (np.zeros((0, len(model.languages))), np.zeros(0, int))
-    paragraphs = [(k, _result(languages, piece).language if _letters(piece) >= MIN_LETTERS else UNDETERMINED)
-                  for k, piece, languages in zip(judged, pieces, model.languages_of(totals, counts))]  # fmt: skip
+    totals, grams = model.scores(pieces) if pieces else (np.zeros((0, len(model.languages))), np.zeros(0, int))
+    counts = model.counts(pieces)
+    paragraphs = [(k, _result(languages, piece, c).language if c[LETTERS] >= MIN_LETTERS else UNDETERMINED)
+                  for k, piece, c, languages in zip(judged, pieces, counts, model.languages_of(totals, grams))]  # fmt: skip
     if not main:
         return None, paragraphs
     together = " ".join(pieces)
     if 2 * len(together) < SAMPLE_CHARS:
         return detect_language(text), paragraphs
-    whole = model.languages_of(totals.sum(axis=0, keepdims=True), counts.sum(keepdims=True))[0]
-    return _result(whole, together), paragraphs
+    whole = model.languages_of(totals.sum(axis=0, keepdims=True), grams.sum(keepdims=True))[0]
+    return _result(whole, together, counts.sum(axis=0)), paragraphs
 
 
 def _letters_per_line(text: str) -> list[int]:
     model = _model()
     codes = model.codes(text)
     line = np.concatenate(([0], np.cumsum(codes == 0x0A)[:-1])) if len(codes) else codes
-    return np.bincount(line, model.weight[np.minimum(codes, 0xFFFF)], text.count("\n") + 1).astype(int).tolist()
+    return np.bincount(line, model.classes[np.minimum(codes, 0xFFFF), LETTERS], text.count("\n") + 1).astype(int).tolist()
 
 
 def language_shares(text: str, paragraphs: list[tuple[int, str]] | None = None) -> list[tuple[str, float]]:
     """The share of each language in `text`, by the letters of its paragraphs written in it (`paragraphs`, from
     paragraph_languages, if already known); [] when no paragraph is long enough to tell."""
     lines = text.split("\n")
+    paragraphs = [(k, lang) for k, lang in (paragraph_languages(text) if paragraphs is None else paragraphs) if lang != UNDETERMINED]
+    letters = _model().counts([lines[k][:PARAGRAPH_CHARS] for k, _ in paragraphs])[:, LETTERS]
     weights: dict[str, int] = {}
-    for k, language in paragraph_languages(text) if paragraphs is None else paragraphs:
-        if language != UNDETERMINED:
-            weights[language] = weights.get(language, 0) + _letters(lines[k][:PARAGRAPH_CHARS])
+    for (_, language), n in zip(paragraphs, letters.tolist()):
+        weights[language] = weights.get(language, 0) + n
     total = sum(weights.values())
     return sorted(((lang, round(n / total, 4)) for lang, n in weights.items()), key=lambda x: (-x[1], x[0]))
