@@ -117,3 +117,16 @@ def test_multilingual_set_meets_its_targets():
         assert ours_right >= ftfy_right and ours_right >= 0.93 * n, kind
     total = [sum(col) for col in zip(*rows.values())]
     assert total[2] > total[1]
+
+
+def test_the_gate_finds_damage_in_the_non_ascii_parts_as_in_the_whole_text():
+    # A long text is searched through its runs of non-ASCII characters only: the same patterns must be found.
+    from eval.score_mojibake import damaged_cases
+    from pipeline.text.mojibake import _FIRST_LOOK, _GATE_PATTERNS, _non_ascii_parts
+
+    texts = [damaged for _, damaged, _ in damaged_cases()]
+    texts += ["\n".join(texts[k : k + 40]) for k in range(0, len(texts), 40)]  # long ones, damage among lines
+    for text in texts:
+        parts = _non_ascii_parts(text)
+        for pattern in (*_FIRST_LOOK, *_GATE_PATTERNS):
+            assert bool(pattern.search(parts)) == bool(pattern.search(text)), (pattern.pattern[:30], text[:80])

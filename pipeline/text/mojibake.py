@@ -236,8 +236,15 @@ _FIRST_LOOK = (
 )  # fmt: skip
 
 
-# Lines end at "\n" only: str.splitlines would also split at U+0085, a C1 control damaged text is full of.
-_LINES = re.compile(r"[^\n]*\n|[^\n]+")
+
+
+def _lines(text: str) -> list[str]:
+    """The lines of a text with their "\n", at "\n" only: str.splitlines would also split at U+0085, a C1
+    control damaged text is full of."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
 _NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
@@ -245,11 +252,25 @@ def _non_ascii(text: str) -> int:
     return len(text) - len(text.encode("ascii", "ignore"))
 
 
+_NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
+
+
+def _non_ascii_parts(text: str) -> str:
+    """Each run of non-ASCII characters with the 3 characters after it, one a line: where every gate pattern
+    matches (a match starts at a non-ASCII character and spans at most 4), for a fraction of most texts."""
+    return "\n".join(text[m.start() : m.end() + 3] for m in _NON_ASCII_RUN.finditer(text))
+
+
 def _suspect(text: str, patterns: tuple[re.Pattern, ...] = _GATE_PATTERNS) -> tuple[re.Pattern, ...]:
     """Which of the gate's patterns `text` holds: none for most text, found at hundreds of MB/s. Lines
     of a document need only be tested against the document's."""
-    if patterns is _GATE_PATTERNS and not any(p.search(text) for p in _FIRST_LOOK):
+    if text.isascii():  # every pattern starts with a character beyond ASCII
         return ()
+    if patterns is _GATE_PATTERNS:
+        if len(text) > 1000:
+            text = _non_ascii_parts(text)
+        if not any(p.search(text) for p in _FIRST_LOOK):
+            return ()
     return tuple(p for p in patterns if (quick := _QUICK.get(p)) is None or quick.search(text) if p.search(text))
 
 
@@ -733,6 +754,29 @@ def _repair_line(
     return line, gate
 
 
+def _repair_line_once(
+    line: str, report: MojibakeReport, gate: tuple[re.Pattern, ...], trusted: frozenset[str], mode: str
+) -> tuple[str, tuple[re.Pattern, ...]]:
+    """_repair_line, remembered: a site's damaged lines ("Reply Â· Share Â· Report") recur in every document."""
+    repaired, gate, found = _repair_line_alone(line, gate, trusted, mode)
+    for kind in found.kinds:
+        _count(report, kind, 0)
+    report.runs += found.runs
+    report.guessed += found.guessed
+    report.lost_bytes += found.lost_bytes
+    report.evidence.update(found.evidence)
+    report.unrecoverable += found.unrecoverable
+    return repaired, gate
+
+
+@functools.lru_cache(maxsize=8192)
+def _repair_line_alone(
+    line: str, gate: tuple[re.Pattern, ...], trusted: frozenset[str], mode: str
+) -> tuple[str, tuple[re.Pattern, ...], MojibakeReport]:
+    found = MojibakeReport()
+    return (*_repair_line(line, found, gate, trusted, mode), found)
+
+
 def _changed(line: str, repaired: str) -> tuple[int, int]:
     """The span of `line` a repair changed: repairs of the same runs share it."""
     start = next((k for k, (a, b) in enumerate(zip(line, repaired)) if a != b), 0)
@@ -764,11 +808,11 @@ def _repair_lines(
     """Each line on its own (damage is often mixed), then the lines left with only guesses, under the
     readings that repaired other lines for certain ("farms šŸ„" in a thread of broken quotes).
     `gates`: the gate patterns each line holds; returned with the lines."""
-    fixed = [_repair_line(line, report, g, mode=mode) if g else (line, g) for line, g in zip(lines, gates)]
+    fixed = [_repair_line_once(line, report, g, frozenset(), mode) if g else (line, g) for line, g in zip(lines, gates)]
     if report.kinds:
         trusted = frozenset(report.kinds)
         fixed = [
-            _repair_line(line, report, g, trusted, mode) if g and line is before else (line, g)
+            _repair_line_once(line, report, g, trusted, mode) if g and line == before else (line, g)
             for (line, g), before in zip(fixed, lines)
         ]
     seen = next((e for e in ("marks", "drops", "drops?", "marks?") if report.evidence[e]), None)
@@ -833,7 +877,7 @@ def repair_mojibake(text: str) -> tuple[str, MojibakeReport]:
     """Repair mojibake and say what was done. Correct text comes back unchanged."""
     if text.isascii() or not (gate := _suspect(text)):
         return text, MojibakeReport()
-    lines = _LINES.findall(text)
+    lines = _lines(text)
     gates = [_suspect(line, gate) for line in lines]
     report = MojibakeReport()
     ours, ours_gates = _repair_lines(lines, gates, report)
@@ -847,7 +891,7 @@ def repair_mojibake(text: str) -> tuple[str, MojibakeReport]:
 
 def _damage(text: str) -> float:
     """What is left to repair: ftfy's badness, and whether our readings would still repair something."""
-    lines = _LINES.findall(text)
+    lines = _lines(text)
     return ftfy.badness.badness(text) + (_repair_lines(lines, [_suspect(x) for x in lines], MojibakeReport())[0] != lines)
 
 
