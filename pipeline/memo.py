@@ -57,6 +57,7 @@ class Memo:
         # Workers write their shards' results at the same time: wait for the lock rather than fail.
         db = sqlite3.connect(self.path, timeout=120)
         db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # a cache: a crash may lose the last results, never corrupt it
         db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")  # another may be creating it
         return db
 

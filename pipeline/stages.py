@@ -73,7 +73,9 @@ def shards(folder: Path) -> list[Path]:
 
 
 def _write(rows: list[Row], path: Path) -> None:
-    pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENTS), path)
+    # A stage's shards are read once or twice and replaced: LZ4 and no dictionaries (texts are all distinct)
+    # write them in a third of the default's time and read them in half, at the default's size.
+    pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENTS), path, compression="lz4", use_dictionary=False)
 
 
 def _rewrite(target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False) -> list:

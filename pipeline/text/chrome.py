@@ -22,6 +22,8 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from pipeline.text.dedup import repeated_paragraphs
 from pipeline.text.language import detect_language
 
@@ -149,20 +151,44 @@ class ChromeResult:
     posts: list[Post] = field(default_factory=list)
 
 
-@functools.cache
-def _script(ch: str) -> str | None:
+def _script_of(ch: str) -> str | None:
     if not ch.isalpha():
         return None
     name = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
     return "CJK" if name in ("CJK", "HIRAGANA", "KATAKANA") else name
 
 
+_script = functools.cache(_script_of)
+
+
+@functools.cache
+def _script_table() -> tuple[np.ndarray, list[str | None]]:
+    """_script of every code point of the BMP, as an index into a list of scripts (0: not a letter)."""
+    names: list[str | None] = [None]
+    of = [_script_of(chr(c)) for c in range(0x10000)]
+    for name in dict.fromkeys(of):
+        if name:
+            names.append(name)
+    index = {name: k for k, name in enumerate(names)}
+    return np.array([index[name] for name in of], dtype=np.int16), names
+
+
 def _scripts(text: str) -> Counter[str]:
     """Letters by script (the first word of their Unicode names: LATIN, CYRILLIC, CJK for Han and kana)."""
     counts: Counter[str] = Counter()
-    for ch, n in Counter(text).items():
-        if script := _script(ch):
-            counts[script] += n
+    if len(text) < 1000:  # a line: counted character by character
+        for ch, n in Counter(text).items():
+            if script := _script(ch):
+                counts[script] += n
+        return counts
+    table, names = _script_table()  # a body: counted as an array
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    for k, n in enumerate(np.bincount(table[codes[codes < 0x10000]], minlength=len(names)).tolist()):
+        if k and n:
+            counts[names[k]] = n
+    for code in codes[codes >= 0x10000].tolist():
+        if script := _script(chr(code)):
+            counts[script] += 1
     return counts
 
 
@@ -210,10 +236,10 @@ def _foreign_words(line: str, body: _Body) -> bool:
     return guess.language != "und" and dict(guess.languages).get(body.language, 0.0) <= 1 - FOREIGN_SURE
 
 
-@functools.lru_cache(maxsize=4096)
-def _site_line(line: str) -> bool:
-    """What a site says to its reader, even as a sentence: footers, legal lines, calls to act."""
-    return _footer(line) or bool(len(line.split()) <= 10 and _ACTION_START.match(line))
+def _site_line(line: str, footers: bool = True) -> bool:
+    """What a site says to its reader, even as a sentence: footers, legal lines, calls to act. `footers`: False
+    when the document holds none of _FOOTER_WORDS (most do not: its lines need not be searched)."""
+    return (footers and _footer(line)) or bool(len(line.split()) <= 10 and _ACTION_START.match(line))
 
 
 def _beside_short(lines: list[str], k: int) -> bool:
@@ -308,14 +334,16 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     # Edges: before the first and after the last line of prose, a site's own lines stand: its navigation,
     # footer and legal sentences, and lines in a script the body does not use (a Japanese storefront's
     # buttons around an English essay).
-    prose = [k for k, line in enumerate(lines) if line and not drop[k] and _written(line) and not _site_line(line)]
+    lowered = text.lower()
+    footers = any(word in lowered for word in _FOOTER_WORDS)
+    prose = [k for k, line in enumerate(lines) if line and not drop[k] and _written(line) and not _site_line(line, footers)]
     if prose:
         body = _Body("\n".join(lines[k] for k in prose))
         for k, line in enumerate(lines):
             if not line or drop[k] or prose[0] <= k <= prose[-1]:
                 continue
             words = len(line.split())
-            if words <= 25 and _site_line(line):
+            if words <= 25 and _site_line(line, footers):
                 drop[k] = True
             elif not _is_prose(line):
                 menu_word = words <= 2 and not line.endswith((".", "!", "?")) and _beside_short(lines, k)

@@ -265,9 +265,10 @@ def _result(languages: list[tuple[str, float]], sample: str, counts: np.ndarray)
 
 
 # A document's paragraphs are each given a language; at most this many, evenly spaced, each cut to
-# PARAGRAPH_CHARS: enough to see a mixed document, bounded for a long one.
+# PARAGRAPH_CHARS: enough to see a mixed document, bounded for a long one. (300 characters gave the answers
+# 400 gave on all 31,203 paragraphs of 2,048 benchmark documents and on the labelled set, for 3/4 of the cost.)
 MAX_PARAGRAPHS = 16
-PARAGRAPH_CHARS = 400
+PARAGRAPH_CHARS = 300
 PARAGRAPH_LETTERS = 40
 
 
