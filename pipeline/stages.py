@@ -72,10 +72,11 @@ def shards(folder: Path) -> list[Path]:
     return sorted(folder.glob("part-*.parquet"))
 
 
-def _write(rows: list[Row], path: Path) -> None:
+def _write(rows: list[Row] | pa.Table, path: Path) -> None:
+    table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=DOCUMENTS)
     # A stage's shards are read once or twice and replaced: LZ4 and no dictionaries (texts are all distinct)
     # write them in a third of the default's time and read them in half, at the default's size.
-    pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENTS), path, compression="lz4", use_dictionary=False)
+    pq.write_table(table, path, compression="lz4", use_dictionary=False)
 
 
 def _rewrite(target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False) -> list:
@@ -235,14 +236,14 @@ ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
 # what a stage's shard job hands back besides its counts, for the stage's step across documents
 _COLLECT: dict[str, Callable[[list[Row]], object]] = {
     "chrome": lambda rows: _keys(rows, repeatable),
-    "dedup": lambda rows: _keys(rows, bool),
+    "dedup": lambda rows: (_keys(rows, bool), _fingerprints(rows)),
 }
 
 
-def _fingerprints(rows: list[Row]) -> list[tuple[int, str, str, Fingerprint]]:
-    """(row in the shard, source path, doc id, dedup fingerprint) of each live document."""
-    return [(k, row["source_path"], row["doc_id"], tx.dedup.fingerprint(row["text"]))
-            for k, row in enumerate(rows) if not row["reject_stage"]]  # fmt: skip
+def _fingerprints(rows: list[Row], which: list[int] | None = None) -> list[tuple[int, str, str, Fingerprint]]:
+    """(row in the shard, source path, doc id, dedup fingerprint) of each live document (or of rows `which`)."""
+    which = [k for k, row in enumerate(rows) if not row["reject_stage"]] if which is None else which
+    return [(k, rows[k]["source_path"], rows[k]["doc_id"], tx.dedup.fingerprint(rows[k]["text"])) for k in which]
 
 
 def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
@@ -336,12 +337,12 @@ def _repeated(key_parts: list[np.ndarray], documents: int, min_docs: int, min_sh
 
 
 def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool) -> tuple[int, list]:
-    """Take every line whose key is in `repeated` out of each live document, into its `column` (the shard is
-    written only if a line went); with `fingerprint`, hand back each live document's _fingerprints."""
+    """Take every line whose key is in `repeated` out of each live document, into its `column`; with
+    `fingerprint`, hand back the _fingerprints of the documents that changed."""
     rows = pq.read_table(source).to_pylist()
-    wanted, gone = set(repeated.tolist()), 0
-    for row in rows:
-        if row["reject_stage"] or not wanted:
+    wanted, gone, changed = set(repeated.tolist()), 0, []
+    for k, row in enumerate(rows):
+        if row["reject_stage"]:
             continue
         lines = row["text"].split("\n")
         drop = [bool(line.strip()) and line_key(line.strip()) in wanted for line in lines]
@@ -352,9 +353,10 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
                 row["paragraph_languages"] = _reindex(row["text"], text, row["paragraph_languages"] or [])
             row.update({"text": text, column: [*(row[column] or []), *removed]})
             gone += len(removed)
+            changed.append(k)
     if gone:
         _write(rows, target)
-    return gone, _fingerprints(rows) if fingerprint else []
+    return gone, _fingerprints(rows, changed) if fingerprint else []
 
 
 def strip_chrome(source: Path, target: Path, memo: Path | None = None) -> Stats:
@@ -378,12 +380,15 @@ BOILERPLATE_MIN_SHARE = 0.005
 def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], list[str]]:
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index."""
-    stats, keys = _run("dedup", source, target, None)
-    boilerplate = _repeated(keys, stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
-    # boilerplate out, then each document's fingerprint, in one pass over the shards
-    results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
-    stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
-    documents = [(s, *document) for s, (_, prints) in enumerate(results) for document in prints]
+    stats, found = _run("dedup", source, target, None)
+    boilerplate = _repeated([keys for keys, _ in found], stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+    by_shard = [{k: document for k, *document in prints} for _, prints in found]  # fingerprints, by row
+    if len(boilerplate):  # out of every document; those that changed get new fingerprints
+        results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
+        stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
+        for prints, (_, changed) in zip(by_shard, results):
+            prints.update({k: document for k, *document in changed})
+    documents = [(s, k, *document) for s, prints in enumerate(by_shard) for k, document in sorted(prints.items())]
     where = [(s, k) for s, k, _, _, _ in documents]  # (shard, row) of each document
     paths = [path for _, _, path, _, _ in documents]
     ids = [doc_id for _, _, _, doc_id, _ in documents]
@@ -418,10 +423,13 @@ def _shingle_job(part: Path, rows: list[int]) -> list[np.ndarray]:
 def _mark_job(source: Path, target: Path, marks: dict[int, tuple[str, str]]) -> None:
     if not marks:
         return  # nothing to change: the shard stays as it is (a second pass replaces the shards it writes)
-    rows = pq.read_table(source).to_pylist()
+    table = pq.read_table(source)  # three columns change: the texts are not turned into Python strings
+    columns = {name: table[name].to_pylist() for name in ("reject_stage", "reject_reason", "duplicate_of")}
     for k, (reason, kept) in marks.items():
-        rows[k].update(reject_stage="dedup", reject_reason=reason, duplicate_of=kept)
-    _write(rows, target)
+        columns["reject_stage"][k], columns["reject_reason"][k], columns["duplicate_of"][k] = "dedup", reason, kept
+    for name, values in columns.items():
+        table = table.set_column(table.schema.get_field_index(name), table.schema.field(name), pa.array(values, pa.string()))
+    _write(table, target)
 
 
 def _reindex(old_text: str, new_text: str, paragraphs: list[dict]) -> list[dict]:
