@@ -33,11 +33,11 @@ def code_version(stage: str) -> str:
 
 
 class Memo:
-    """Results by stage, code version and input; `None` as a path keeps nothing (every run is a full one)."""
+    """Results by stage, code version and input; `None` as a path keeps nothing (every run is a full one).
+    Workers read it; one process writes what they computed (`add`): writers would wait on SQLite's lock."""
 
     def __init__(self, path: Path | None):
         self.path = path
-        self.pending: list[tuple[str, bytes]] = []
 
     def key(self, stage: str, inputs: tuple) -> str:
         return hashlib.sha256(pickle.dumps((stage, code_version(stage), inputs))).hexdigest()
@@ -54,20 +54,20 @@ class Memo:
         return found
 
     def _connect(self) -> sqlite3.Connection:
-        # Workers write their shards' results at the same time: wait for the lock rather than fail.
         db = sqlite3.connect(self.path, timeout=120)
-        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA journal_mode=WAL")  # readers go on while it is written
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: a crash may lose the last results, never corrupt it
-        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")  # another may be creating it
+        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")
         return db
 
-    def put(self, key: str, value: object) -> None:
-        self.pending.append((key, pickle.dumps(value)))
+    @staticmethod
+    def entry(key: str, value: object) -> tuple[str, bytes]:
+        """A result as `add` takes it (pickled where it was computed)."""
+        return key, pickle.dumps(value)
 
-    def flush(self) -> None:
-        if self.path is None or not self.pending:
+    def add(self, entries: list[tuple[str, bytes]]) -> None:
+        if self.path is None or not entries:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", self.pending)
-        self.pending.clear()
+            db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", entries)

@@ -55,17 +55,20 @@ def workers() -> int:
 _pool: ProcessPoolExecutor | None = None
 
 
-def _map(job: Callable, calls: list[tuple]) -> list:
-    """job(*call) for every call, in order: in the pool, or here when there is one call or one worker."""
+def _map(job: Callable, calls: list[tuple], each: Callable | None = None) -> list:
+    """job(*call) for every call, in order: in the pool, or here when there is one call or one worker.
+    `each` is applied to every result as it comes (while the pool works on the next); its value is kept."""
     global _pool
     if len(calls) <= 1 or workers() == 1:
-        return [job(*call) for call in calls]
-    if _pool is None:  # one pool for the process: workers keep their loaded models from stage to stage
-        for threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(threads, "1")  # a worker is one core's work: no BLAS threads spinning beside it
-        context = multiprocessing.get_context("forkserver")  # not fork: the Dagster process runs threads
-        _pool = ProcessPoolExecutor(workers(), mp_context=context)
-    return list(_pool.map(job, *zip(*calls)))
+        results = (job(*call) for call in calls)
+    else:
+        if _pool is None:  # one pool for the process: workers keep their loaded models from stage to stage
+            for threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+                os.environ.setdefault(threads, "1")  # a worker is one core's work: no BLAS threads beside it
+            context = multiprocessing.get_context("forkserver")  # not fork: the Dagster process runs threads
+            _pool = ProcessPoolExecutor(workers(), mp_context=context)
+        results = _pool.map(job, *zip(*calls))
+    return [result if each is None else each(result) for result in results]
 
 
 def shards(folder: Path) -> list[Path]:
@@ -79,13 +82,16 @@ def _write(rows: list[Row] | pa.Table, path: Path) -> None:
     pq.write_table(table, path, compression="lz4", use_dictionary=False)
 
 
-def _rewrite(target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False) -> list:
-    """Run job on each of `calls(building)`, which write shards into a folder beside `target`; then put them in
-    its place: the whole folder (a stage's new table), or shard by shard (`in_place`: a second pass)."""
+def _rewrite(
+    target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False, each: Callable | None = None
+) -> list:
+    """Run job on each of `calls(building)` (_map, with `each`), which write shards into a folder beside `target`;
+    then put them in its place: the whole folder (a stage's new table), or shard by shard (`in_place`: a second
+    pass)."""
     building = target.with_name(f".{target.name}.building")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    results = _map(job, calls(building))
+    results = _map(job, calls(building), each)
     if in_place:
         for part in shards(building):
             os.replace(part, target / part.name)
@@ -125,10 +131,14 @@ def _total(results: list[Stats]) -> Stats:
 # --- per-document stages ----------------------------------------------------------------------------------------
 
 
-def _apply(rows: list[Row], stage: str, fn: Callable, memo: Memo | None, reads: tuple[str, ...], settings: tuple) -> Stats:
+def _apply(
+    rows: list[Row], stage: str, fn: Callable, memo: Memo | None, reads: tuple[str, ...], settings: tuple
+) -> tuple[Stats, list[tuple[str, bytes]]]:
     """fn on every document not yet rejected. A document whose `reads` fields (and the stage's `settings`) are
-    in the memo gets the update (or the rejection) and the counts fn gave it last time, and fn is not called."""
+    in the memo gets the update (or the rejection) and the counts fn gave it last time, and fn is not called.
+    Returns the counts and the memo entries of the results computed."""
     stats: Stats = Counter()
+    fresh = []
     live = [row for row in rows if not row["reject_stage"]]
     keys = [memo.key(stage, (settings, *(row[f] for f in reads))) if memo else None for row in live]
     known = memo.get(keys) if memo else {}
@@ -147,15 +157,13 @@ def _apply(rows: list[Row], stage: str, fn: Callable, memo: Memo | None, reads: 
                 update = {"reject_stage": stage, "reject_reason": f"{stage} failed: {type(e).__name__}: {e}"}
                 counts["errors"] += 1
                 remember = False
-            if memo and remember:
-                memo.put(key, (update, counts))
+            if memo and remember:  # what a stage left as it read it (most texts) is not stored again
+                fresh.append(memo.entry(key, ({f: v for f, v in update.items() if not (f in reads and row[f] == v)}, counts)))
         row.update(update)
         stats.update(counts)
         if row["reject_stage"]:
             stats["rejected"] += 1
-    if memo:
-        memo.flush()
-    return stats
+    return stats, fresh
 
 
 def _decode(row: Row, stats: Stats) -> Row:
@@ -252,17 +260,23 @@ def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
     return np.array(keys, dtype=np.int64)
 
 
-def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple[Stats, object]:
+def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple[Stats, object, list]:
     fn, reads = ROW_STAGES[stage]
     rows = pq.read_table(source).to_pylist()
-    stats = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
+    stats, fresh = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
     _write(rows, target)
-    return stats, _COLLECT[stage](rows) if stage in _COLLECT else None
+    return stats, _COLLECT[stage](rows) if stage in _COLLECT else None, fresh
 
 
 def _run(stage: str, source: Path, target: Path, memo: Path | None, settings: tuple = ()) -> tuple[Stats, list]:
     calls = lambda building: [(stage, part, building / part.name, memo, settings) for part in shards(source)]  # noqa: E731
-    results = _rewrite(target, calls, _row_job)
+    store = Memo(memo)
+
+    def remember(result: tuple[Stats, object, list]) -> tuple[Stats, object]:  # a shard's results, then let go
+        store.add(result[2])
+        return result[:2]
+
+    results = _rewrite(target, calls, _row_job, each=remember)
     stats = _total([s for s, _ in results])
     stats["out"] = stats["in"] - stats["rejected"]
     return stats, [extra for _, extra in results]
