@@ -216,7 +216,7 @@ def _tag_language(row: Row, stats: Stats, *wanted: str) -> Row:
         raise Reject(f"language: {found.language} is not among the wanted languages ({', '.join(wanted)})")
     page_language = row["page_language"]
     if not page_language and row["chrome_removed"]:  # the interface's language, when it has enough words
-        chrome = tx.detect_language("\n".join(row["chrome_removed"]))
+        chrome = tx.detect_language("\n".join(dict.fromkeys(row["chrome_removed"])))  # a button says it once
         page_language = None if chrome.language == tx.language.UNDETERMINED else chrome.language
     return {
         "language": found.language,
