@@ -92,9 +92,10 @@ _FOOTER_WORDS = (
 )  # fmt: skip
 
 
-def _footer(line: str) -> bool:
+def _footer(line: str, words: tuple[str, ...] = _FOOTER_WORDS) -> bool:
+    """Does the line hold a footer? `words`: those of _FOOTER_WORDS its document holds, if known."""
     lowered = line.lower()
-    return any(word in lowered for word in _FOOTER_WORDS) and bool(_FOOTER.search(lowered))
+    return any(word in lowered for word in words) and bool(_FOOTER.search(lowered))
 
 # Interface words of CJK news and shop pages, inside short lines (no spaces to split words by).
 _CJK_INTERFACE = re.compile(
@@ -236,10 +237,10 @@ def _foreign_words(line: str, body: _Body) -> bool:
     return guess.language != "und" and dict(guess.languages).get(body.language, 0.0) <= 1 - FOREIGN_SURE
 
 
-def _site_line(line: str, footers: bool = True) -> bool:
-    """What a site says to its reader, even as a sentence: footers, legal lines, calls to act. `footers`: False
-    when the document holds none of _FOOTER_WORDS (most do not: its lines need not be searched)."""
-    return (footers and _footer(line)) or bool(len(line.split()) <= 10 and _ACTION_START.match(line))
+def _site_line(line: str, footer_words: tuple[str, ...] = _FOOTER_WORDS) -> bool:
+    """What a site says to its reader, even as a sentence: footers, legal lines, calls to act. `footer_words`:
+    those of _FOOTER_WORDS the document holds (most hold none: their lines need not be searched)."""
+    return _footer(line, footer_words) or bool(len(line.split()) <= 10 and _ACTION_START.match(line))
 
 
 def _beside_short(lines: list[str], k: int) -> bool:
@@ -327,7 +328,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     # A reply's title repeats the topic's: "Re: Mirror keeps failing during install".
     seen: set[str] = set()
     for k, line in enumerate(lines):
-        if _REPLY_TITLE.match(line) and _REPLY_TITLE.sub("", line) in seen:
+        if ":" in line and _REPLY_TITLE.match(line) and _REPLY_TITLE.sub("", line) in seen:
             drop[k] = True
         seen.add(line)
 
@@ -335,7 +336,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     # footer and legal sentences, and lines in a script the body does not use (a Japanese storefront's
     # buttons around an English essay).
     lowered = text.lower()
-    footers = any(word in lowered for word in _FOOTER_WORDS)
+    footers = tuple(word for word in _FOOTER_WORDS if word in lowered)
     prose = [k for k, line in enumerate(lines) if line and not drop[k] and _written(line) and not _site_line(line, footers)]
     if prose:
         body = _Body("\n".join(lines[k] for k in prose))
