@@ -150,6 +150,7 @@ def _umask() -> int:
 
 # Columns that say which run wrote a row, not what it holds: left out of the content hash.
 _RUN_COLUMNS = ("ingested_at", "run_id")
+_FEW_VALUES = ("source_encoding", "decode_method", "language", "page_language", "stage", "pipeline_version", "run_id")
 
 
 class StagedFile:
@@ -173,7 +174,9 @@ class StagedFile:
             **{k.encode(): v.encode() for k, v in (extra_metadata or {}).items()},
         }
         self.schema = schema.with_metadata(metadata)
-        self.writer = pq.ParquetWriter(self.file, self.schema, compression="zstd")
+        # Dictionaries for the columns of few values only: tried on texts, ids and paths, they are built and thrown away.
+        dictionary = [name for name in _FEW_VALUES if name in schema.names]
+        self.writer = pq.ParquetWriter(self.file, self.schema, compression="zstd", use_dictionary=dictionary)
         self.digest = hashlib.sha256()
         self.rows = 0
 
