@@ -15,10 +15,11 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import hashlib
+import itertools
 import multiprocessing
 import os
 import shutil
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
@@ -58,17 +59,26 @@ _pool: ProcessPoolExecutor | None = None
 def _map(job: Callable, calls: list[tuple], each: Callable | None = None) -> list:
     """job(*call) for every call, in order: in the pool, or here when there is one call or one worker.
     `each` is applied to every result as it comes (while the pool works on the next); its value is kept."""
-    global _pool
-    if len(calls) <= 1 or workers() == 1:
-        results = (job(*call) for call in calls)
-    else:
-        if _pool is None:  # one pool for the process: workers keep their loaded models from stage to stage
-            for threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-                os.environ.setdefault(threads, "1")  # a worker is one core's work: no BLAS threads beside it
-            context = multiprocessing.get_context("forkserver")  # not fork: the Dagster process runs threads
-            _pool = ProcessPoolExecutor(workers(), mp_context=context)
-        results = _pool.map(job, *zip(*calls))
+    results = (job(*call) for call in calls) if len(calls) <= 1 or workers() == 1 else _in_pool(job, calls)
     return [result if each is None else each(result) for result in results]
+
+
+def _in_pool(job: Callable, calls: list[tuple]) -> Iterator:
+    """The results of job(*call), in order, from the pool, with two calls a worker in flight at most: results
+    wait for this process in memory, so a slow consumer slows the workers instead of piling them up."""
+    global _pool
+    if _pool is None:  # one pool for the process: workers keep their loaded models from stage to stage
+        for threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(threads, "1")  # a worker is one core's work: no BLAS threads beside it
+        context = multiprocessing.get_context("forkserver")  # not fork: the Dagster process runs threads
+        _pool = ProcessPoolExecutor(workers(), mp_context=context)
+    waiting = iter(calls)
+    running = deque(_pool.submit(job, *call) for call in itertools.islice(waiting, 2 * workers()))
+    while running:
+        result = running.popleft().result()
+        if (call := next(waiting, None)) is not None:
+            running.append(_pool.submit(job, *call))
+        yield result
 
 
 def shards(folder: Path) -> list[Path]:
