@@ -21,7 +21,7 @@ import os
 import shutil
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -72,12 +72,18 @@ def _in_pool(job: Callable, calls: list[tuple]) -> Iterator:
             os.environ.setdefault(threads, "1")  # a worker is one core's work: no BLAS threads beside it
         context = multiprocessing.get_context("forkserver")  # not fork: the Dagster process runs threads
         _pool = ProcessPoolExecutor(workers(), mp_context=context)
+    yield from _ahead(_pool, job, calls, 2 * workers())
+
+
+def _ahead(executor: Executor, job: Callable, calls: list[tuple], window: int) -> Iterator:
+    """The results of job(*call) on `executor`, in order, with at most `window` calls submitted and not yet
+    handed on: the work runs ahead of the consumer, but no further."""
     waiting = iter(calls)
-    running = deque(_pool.submit(job, *call) for call in itertools.islice(waiting, 2 * workers()))
+    running = deque(executor.submit(job, *call) for call in itertools.islice(waiting, window))
     while running:
         result = running.popleft().result()
         if (call := next(waiting, None)) is not None:
-            running.append(_pool.submit(job, *call))
+            running.append(executor.submit(job, *call))
         yield result
 
 
@@ -491,18 +497,11 @@ def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:
 def published_parts(source: Path, run_id: str) -> Iterator[tuple[pa.Table, pa.Table]]:
     """split_published of each shard in order; the next shard is read while the caller writes this one (Arrow
     and the Parquet writer let go of the GIL)."""
-    parts = shards(source)
-
     def split(part: Path) -> tuple[pa.Table, pa.Table]:
         return split_published(pq.read_table(part), run_id)
 
     with ThreadPoolExecutor(1) as reader:
-        pending = [reader.submit(split, part) for part in parts[:1]]
-        for k in range(len(parts)):
-            done = pending.pop().result()
-            if k + 1 < len(parts):
-                pending.append(reader.submit(split, parts[k + 1]))
-            yield done
+        yield from _ahead(reader, split, [(part,) for part in shards(source)], 1)
 
 
 class Tally:

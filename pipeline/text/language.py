@@ -74,11 +74,9 @@ class _Model:
     def __init__(self) -> None:
         factory = _factory()
         grams = list(factory.word_lang_prob_map)
-        keys = np.array([_key(g) for g in grams], dtype=np.int64)
-        order = np.argsort(keys)
-        self.keys = keys[order]
+        self.keys = np.array([_key(g) for g in grams], dtype=np.int64)
         self._index_keys()
-        probabilities = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)[order]
+        probabilities = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)
         self.log_prob = np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32)
         self.languages = list(factory.langlist)
         codes = range(0x10000)

@@ -236,8 +236,6 @@ _FIRST_LOOK = (
 )  # fmt: skip
 
 
-
-
 def _lines(text: str) -> list[str]:
     """The lines of a text with their "\n", at "\n" only: str.splitlines would also split at U+0085, a C1
     control damaged text is full of."""
@@ -245,14 +243,13 @@ def _lines(text: str) -> list[str]:
     lines[-1] = lines[-1][:-1]
     return lines if lines[-1] else lines[:-1]
 
+
 _NON_ASCII = re.compile("[^\x00-\x7f]")
+_NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 
 
 def _non_ascii(text: str) -> int:
     return len(text) - len(text.encode("ascii", "ignore"))
-
-
-_NON_ASCII_RUN = re.compile("[^\x00-\x7f]+")
 
 
 def _non_ascii_parts(text: str) -> str:
