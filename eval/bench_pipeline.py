@@ -43,7 +43,7 @@ class TreeSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done:
-            rss = 0
+            rss = root = 0
             try:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.NoSuchProcess:
@@ -53,21 +53,24 @@ class TreeSampler(threading.Thread):
                     with p.oneshot():
                         mine = p.memory_info().rss
                         t = p.cpu_times()
-                        role = "dagster run" if p == self.root else ("worker" if "forkserver" not in " ".join(p.cmdline()) or p.ppid() != self.root.pid else "forkserver")
+                        role = self.role(p)
                     rss += mine
+                    root = mine if p == self.root else root
                     self.cpu_by_pid[p.pid] = t.user + t.system
                     self.peak_by_role[role] = max(self.peak_by_role.get(role, 0), mine)
                 except psutil.NoSuchProcess:
                     continue
             # CPU of processes that ended stays counted: the sum over every pid seen
-            self.samples.append((time.time(), rss, sum(self.cpu_by_pid.values()), self.root_rss(procs)))
+            self.samples.append((time.time(), rss, sum(self.cpu_by_pid.values()), root))
             time.sleep(self.every)
 
-    def root_rss(self, procs) -> int:
-        try:
-            return procs[0].memory_info().rss
-        except psutil.NoSuchProcess:
-            return 0
+    def role(self, p: psutil.Process) -> str:
+        """The Dagster run process, the forkserver it started, or a worker (the forkserver's children; the
+        resource tracker, a few MB, is counted with them)."""
+        if p == self.root:
+            return "dagster run"
+        forkserver = p.ppid() == self.root.pid and "forkserver" in " ".join(p.cmdline())
+        return "forkserver" if forkserver else "worker"
 
     def peak_between(self, start: float, end: float) -> tuple[int, int]:
         """The largest RSS of the tree, and of the Dagster run process alone, between two times."""

@@ -118,8 +118,6 @@ def test_posts_of_engines_without_handles():
 
 
 def test_vote_counts_between_arrows_are_chrome():
-    from pipeline.text import strip_chrome
-
     text = (
         "alice@lemmy.world · 3 hours ago\n"
         "This is a paragraph a person wrote about the weather and the trains, long enough to count as prose.\n"
