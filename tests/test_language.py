@@ -43,6 +43,36 @@ def test_mixed_scripts_are_judged_by_the_non_latin_words():
     assert detect_language("(다음 언어만 지원: C, C++, ObjectiveC). (다음 언어만 지원: Shell, Python)").language == "ko"
 
 
+def test_the_model_counts_the_n_grams_langdetect_extracts():
+    # langdetect's own Detector, fed as it feeds itself, gives the n-grams; our compiled rules must find the same
+    # ones (acronyms, runs of spaces, Latin words in Cyrillic text, an address, Vietnamese marks, kana, astral).
+    from collections import Counter
+
+    import numpy as np
+    from langdetect.detector import Detector
+
+    from pipeline.text.language import _factory, _model
+
+    texts = [
+        "The NASA and ESA  teams met   in Paris. Mr Smith said: OK!",
+        "Привет, мир! Это текст про Linux и Python, и ещё немного слов на русском языке.",
+        "Write to anna@example.org or see https://example.org/page?x=1 for the Vietnamese: Tiếng Việt có dấu.",
+        "これは日本語の文章です。東京に住んでいます 😀 𝒜𝒷𝒸",
+        "   ",
+    ]
+    model, factory = _model(), _factory()
+    totals, known = model.scores(texts)
+    for text, total, n in zip(texts, totals, known):
+        detector = factory.create()
+        detector.append(text)
+        detector.cleaning_text()
+        grams = Counter(detector._extract_ngrams())
+        assert n == sum(grams.values()), text
+        expected = np.zeros(len(model.languages))
+        for gram, count in grams.items():
+            expected += count * np.log(np.array(factory.word_lang_prob_map[gram]) + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ)
+        np.testing.assert_allclose(total, expected, rtol=1e-5, atol=1e-3, err_msg=text)
+
 def test_labelled_set_meets_its_targets():
     from eval.score_language import score
 
