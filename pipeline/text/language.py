@@ -113,11 +113,11 @@ class _Model:
     def languages_of(self, totals: np.ndarray, counts: np.ndarray) -> list[list[tuple[str, float]]]:
         posterior = np.exp(totals - totals.max(axis=1, keepdims=True))
         posterior /= posterior.sum(axis=1, keepdims=True)
-        found = []
-        for row, n in zip(posterior, counts):
-            likely = sorted(((float(row[k]), self.languages[k]) for k in np.flatnonzero(row >= 0.1)), reverse=True)
-            found.append([(lang, p) for p, lang in likely] if n else [])
-        return found
+        likely: list[list[tuple[float, str]]] = [[] for _ in counts]
+        rows, columns = np.nonzero(posterior >= 0.1)
+        for row, column, p in zip(rows.tolist(), columns.tolist(), posterior[rows, columns].tolist()):
+            likely[row].append((p, self.languages[column]))
+        return [[(lang, p) for p, lang in sorted(found, reverse=True)] if n else [] for found, n in zip(likely, counts)]
 
 
 # Compiled with numba (cached in __pycache__ after the first run): langdetect's rules a character at a time cost a
