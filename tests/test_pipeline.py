@@ -288,6 +288,27 @@ def test_incremental_runs_equal_full_rebuilds(tmp_path, monkeypatch):
     assert "reused from an earlier run" not in changes["mojibake_fixed"]
 
 
+
+def test_a_stage_code_version_covers_every_module_its_code_imports():
+    # A module left out would let the memo serve results of code that has since changed.
+    import ast
+
+    from pipeline.memo import _TEXT, STAGE_CODE
+
+    def imported(name: str) -> set[str]:  # the pipeline.text modules a module imports, at any depth of its code
+        found = set()
+        for node in ast.walk(ast.parse((_TEXT / name).read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "pipeline.text":
+                found |= {f"{alias.name}.py" for alias in node.names if (_TEXT / f"{alias.name}.py").exists()}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pipeline.text."):
+                found.add(node.module.rsplit(".", 1)[1] + ".py")
+        return found
+
+    for stage, files in STAGE_CODE.items():
+        modules = [f for f in files if f.endswith(".py")]
+        for name in modules:
+            assert imported(name) <= set(files), (stage, name, imported(name) - set(files))
+
 def test_a_corpus_unfit_to_publish_is_not_written(tmp_path, monkeypatch):
     from pipeline import stages
 

@@ -6,7 +6,6 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-import numba
 import numpy as np
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
@@ -50,11 +49,6 @@ def _factory() -> DetectorFactory:
     return factory
 
 
-# 87,598 n-grams in 2**18 slots: a third full, and small enough to stay in the processor's cache
-_SLOT_BITS = 18
-_SLOTS = 1 << _SLOT_BITS
-
-
 def _key(gram: str) -> int:
     """An n-gram of 1 to 3 characters as one integer (21 bits a code point)."""
     key = 0
@@ -70,13 +64,17 @@ class _Model:
     alpha 0.5 over a base frequency of 10,000)."""
 
     def __init__(self) -> None:
+        from pipeline.text import ngrams  # numba: 50 MB and 0.3 s to import, only where a language is judged
+
+        self.ngrams = ngrams
+
         factory = _factory()
         grams = list(factory.word_lang_prob_map)
         self.keys = np.array([_key(g) for g in grams], dtype=np.int64)
         known = set(grams)
-        if not all(g[1:] in known for g in grams if len(g) == 3):  # what _known_grams relies on
+        if not all(g[1:] in known for g in grams if len(g) == 3):  # what ngrams.known_grams relies on
             raise RuntimeError("langdetect's profiles hold a 3-gram without its last two characters")
-        self.slots = _hash_table(self.keys)
+        self.slots = self.ngrams.hash_table(self.keys)
         probabilities = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)
         self.log_prob = np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32)
         self.languages = list(factory.langlist)
@@ -96,15 +94,15 @@ class _Model:
     def counts(self, pieces: list[str]) -> np.ndarray:
         """For each piece of text, a row of what the script rules count (LETTERS, ALPHABETIC, ...), all
         pieces in one pass."""
-        return _class_sums(self.codes("".join(p.replace("\x00", " ") + "\x00" for p in pieces)), 0, len(pieces), self.classes)
+        return self.ngrams.class_sums(self.codes("".join(p.replace("\x00", " ") + "\x00" for p in pieces)), 0, len(pieces), self.classes)
 
     def scores(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per piece of text, the log-likelihood of each language and how many known n-grams it has."""
         joined = _clean("\x00".join(piece[:MAX_TEXT_CHARS].replace("\x00", " ") for piece in pieces) + "\x00")
         stride = len(self.keys)
-        pairs = _known_grams(self.codes(joined), len(pieces), self.normal, self.upper, self.slots, stride)
+        pairs = self.ngrams.known_grams(self.codes(joined), len(pieces), self.normal, self.upper, self.slots, stride)
         pairs = np.sort(pairs.astype(np.int32) if len(pieces) * stride < 2**31 else pairs)  # int32 sorts faster
-        return _sums(pairs, len(pieces), stride, self.log_prob)
+        return self.ngrams.sums(pairs, len(pieces), stride, self.log_prob)
 
     def detect(self, pieces: list[str]) -> list[list[tuple[str, float]]]:
         """For each piece, its languages with posterior probability >= 0.1, most probable first ([] if none)."""
@@ -119,155 +117,6 @@ class _Model:
             likely[row].append((p, self.languages[column]))
         return [[(lang, p) for p, lang in sorted(found, reverse=True)] if n else [] for found, n in zip(likely, counts)]
 
-
-# Compiled with numba (cached in __pycache__ after the first run): langdetect's rules a character at a time cost a
-# quarter of the same rules as numpy array operations, whose temporaries dominated.
-
-
-@numba.njit(cache=True)
-def _home(key: int) -> int:
-    """Fibonacci hashing of an n-gram key to its first slot."""
-    return np.int64((np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _SLOT_BITS))
-
-
-@numba.njit(cache=True)
-def _hash_table(keys: np.ndarray) -> np.ndarray:
-    """An open-addressing hash table (linear probing) of the n-gram keys: a row a slot, its key (-1: empty) and
-    the key's index side by side (one read from memory)."""
-    slots = np.full((_SLOTS, 2), -1, np.int64)
-    for k in range(len(keys)):
-        slot = _home(keys[k])
-        while slots[slot, 0] != -1:
-            slot = (slot + 1) & (_SLOTS - 1)
-        slots[slot] = keys[k], k
-    return slots
-
-
-@numba.njit(cache=True)
-def _find(key: int, slots: np.ndarray) -> int:
-    """The index of an n-gram key among the model's, -1 for one it does not know."""
-    slot = _home(key)
-    while slots[slot, 0] != -1:
-        if slots[slot, 0] == key:
-            return slots[slot, 1]
-        slot = (slot + 1) & (_SLOTS - 1)
-    return -1
-
-
-@numba.njit(cache=True)
-def _known_grams(codes, n_pieces, normal, upper, slots, stride):  # noqa: ANN001, ANN202
-    """The n-grams of the pieces (their code points, each piece ended by a 0) that the model knows, by langdetect's
-    NGram rules: (piece, index of the n-gram in the model) of each as piece * stride + index."""
-    # langdetect drops Latin letters from a text written mostly in another script
-    latin, other = np.zeros(n_pieces, np.int64), np.zeros(n_pieces, np.int64)
-    p = 0
-    for c in codes:
-        if c == 0:
-            p += 1
-        elif 0x41 <= c <= 0x7A:
-            latin[p] += 1
-        elif c >= 0x300 and not 0x1E00 <= c <= 0x1EFF:
-            other[p] += 1
-    found = np.empty(3 * len(codes), np.int64)
-    n = p = 0
-    was_space, was_upper, before, before2 = True, False, 0x20, 0x20
-    for c in codes:
-        end = c == 0
-        if end:
-            c = 0x20  # the separator counts as a space
-        if not (0x41 <= c <= 0x7A and latin[p] * 2 < other[p]):
-            norm = normal[c] if c < 0x10000 else c
-            space = norm == 0x20
-            if not (space and was_space):  # runs of spaces count as one
-                is_upper = norm < 0x10000 and upper[norm]
-                if not (is_upper and was_upper):  # an n-gram ends at each character, none inside a run of capitals
-                    two = (before << 21) | norm
-                    for length in range(1, 4):  # no 1-gram of a space, no 3-gram after one
-                        if not (length == 1 and space or length == 3 and was_space):
-                            key = norm if length == 1 else two if length == 2 else (before2 << 42) | two
-                            index = _find(key, slots)
-                            if index >= 0:
-                                found[n] = p * stride + index
-                                n += 1
-                            elif length == 2:
-                                break  # the model knows the last two characters of every 3-gram it knows
-                before2, before, was_upper = before, norm, is_upper
-            was_space = space
-        if end:
-            p += 1
-    return found[:n]
-
-
-@numba.njit(cache=True)
-def _sums(pairs, n_pieces, stride, log_prob):  # noqa: ANN001, ANN202
-    """From the sorted (piece, n-gram) pairs of _known_grams: each piece's sum of log-probabilities a language and
-    its number of known n-grams. Summed as numpy sums a column (pairwise, in float32) the rows of the piece's
-    distinct n-grams in the order of their index, each weighted by its count: the scores of the array version
-    (np.unique, np.add.reduceat), to the bit."""
-    totals = np.zeros((n_pieces, log_prob.shape[1]))
-    known = np.zeros(n_pieces, np.int64)
-    grams, weights = np.empty(len(pairs), np.int64), np.empty(len(pairs), np.float32)
-    k = 0
-    while k < len(pairs):
-        piece, m = pairs[k] // stride, 0
-        while k < len(pairs) and pairs[k] // stride == piece:
-            if m and grams[m - 1] == pairs[k] % stride:
-                weights[m - 1] += 1
-            else:
-                grams[m], weights[m] = pairs[k] % stride, 1
-                m += 1
-            known[piece] += 1
-            k += 1
-        total = log_prob[grams[0]] * weights[0]
-        _pairwise(log_prob, grams[1:m], weights[1:m], total)
-        totals[piece] = total
-    return totals, known
-
-
-@numba.njit(cache=True)
-def _class_sums(codes, separator, n_groups, classes):  # noqa: ANN001, ANN202
-    """The sums of the `classes` rows of the code points (beyond the BMP: none) of each group, groups ended by
-    `separator`."""
-    sums = np.zeros((n_groups + 1, classes.shape[1]), np.int64)
-    group = 0
-    for c in codes:
-        if c == separator:
-            group += 1
-        elif c < 0xFFFF:
-            for column in range(classes.shape[1]):
-                sums[group, column] += classes[c, column]
-    return sums[:n_groups]
-
-
-@numba.njit(cache=True)
-def _pairwise(log_prob, grams, weights, total):  # noqa: ANN001
-    """Add to `total` the column sums of log_prob[grams] * weights, in float32 and in numpy's order (pairwise,
-    blocks of 128 rows summed in 8 lanes)."""
-    n, columns = len(grams), log_prob.shape[1]
-    if n > 128:
-        half = n // 2 - (n // 2) % 8
-        first, second = np.zeros(columns, np.float32), np.zeros(columns, np.float32)
-        _pairwise(log_prob, grams[:half], weights[:half], first)
-        _pairwise(log_prob, grams[half:], weights[half:], second)
-        for c in range(columns):
-            total[c] += first[c] + second[c]
-        return
-    lanes = np.full((8, columns), -0.0, np.float32)  # rows outer, columns inner: no temporaries, vectorised
-    blocked = n - n % 8 if n >= 8 else 0
-    for k in range(blocked):
-        j, row, weight = k % 8, log_prob[grams[k]], weights[k]
-        for c in range(columns):
-            lanes[j, c] = row[c] * weight if k < 8 else lanes[j, c] + row[c] * weight
-    lane = lanes[0]
-    if blocked:
-        for c in range(columns):
-            lane[c] = ((lanes[0, c] + lanes[1, c]) + (lanes[2, c] + lanes[3, c])) + ((lanes[4, c] + lanes[5, c]) + (lanes[6, c] + lanes[7, c]))
-    for k in range(blocked, n):
-        row, weight = log_prob[grams[k]], weights[k]
-        for c in range(columns):
-            lane[c] += row[c] * weight
-    for c in range(columns):
-        total[c] += lane[c]
 
 def _clean(text: str) -> str:
     """langdetect's own preparation: addresses out, Vietnamese diacritics composed."""
@@ -389,7 +238,7 @@ def language_profile(text: str, main: bool = True) -> tuple[LanguageResult | Non
 
 def _letters_per_line(text: str) -> list[int]:
     model = _model()
-    return _class_sums(model.codes(text), 0x0A, text.count("\n") + 1, model.classes)[:, LETTERS].tolist()
+    return model.ngrams.class_sums(model.codes(text), 0x0A, text.count("\n") + 1, model.classes)[:, LETTERS].tolist()
 
 
 def language_shares(text: str, paragraphs: list[tuple[int, str]] | None = None) -> list[tuple[str, float]]:
