@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.text.dedup import repeated_paragraphs
+from pipeline.text.dedup import collapse_blank_lines, repeated_paragraphs
 from pipeline.text.language import detect_language
 
 _ACTIONS = (
@@ -94,6 +94,8 @@ _FOOTER_WORDS = (
 
 def _footer(line: str, words: tuple[str, ...] = _FOOTER_WORDS) -> bool:
     """Does the line hold a footer? `words`: those of _FOOTER_WORDS its document holds, if known."""
+    if not words:
+        return False
     lowered = line.lower()
     return any(word in lowered for word in words) and bool(_FOOTER.search(lowered))
 
@@ -127,6 +129,11 @@ _TIME_ANYWHERE = re.compile(
 _DIGIT = re.compile(r"\d")
 
 _HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)(@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}|[ur]/[\w-]{3,}$)")
+
+
+def _handle(line: str) -> bool:
+    return ("@" in line or "/" in line) and bool(_HANDLE.search(line))  # every handle holds one of them
+
 _SCORE = re.compile(r"^[▲▼↑↓⬆⬇]?\s*[+\-−]?\d[\d,.]*\s*[km]?\s*[▲▼↑↓⬆⬇]?$", re.I)  # "14", "▲ 877 ▼"
 _LANGUAGE_LABELS = {
     "english", "deutsch", "français", "español", "italiano", "português", "nederlands", "русский", "polski",
@@ -240,7 +247,7 @@ def _foreign_words(line: str, body: _Body) -> bool:
 def _site_line(line: str, footer_words: tuple[str, ...] = _FOOTER_WORDS) -> bool:
     """What a site says to its reader, even as a sentence: footers, legal lines, calls to act. `footer_words`:
     those of _FOOTER_WORDS the document holds (most hold none: their lines need not be searched)."""
-    return _footer(line, footer_words) or bool(len(line.split()) <= 10 and _ACTION_START.match(line))
+    return _footer(line, footer_words) or bool(_ACTION_START.match(line) and len(line.split()) <= 10)
 
 
 def _beside_short(lines: list[str], k: int) -> bool:
@@ -265,7 +272,7 @@ def _strong(line: str) -> bool:
         return False
     words = len(line.split())
     return bool(
-        (_short(line) and _HANDLE.search(line))
+        (_short(line) and _handle(line))
         or _menu(line)
         or (words <= 10 and _footer(line))
         or (words <= 6 and _ACTION_START.match(line))
@@ -303,17 +310,16 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     lines = [line.strip() for line in raw_lines]
     drop = [False] * len(lines)
 
-    def runlike(line: str) -> bool:
-        return bool(line) and (_short(line) or (_strong(line) and not _is_prose(line)))
+    runlike = [bool(line) and (_short(line) or (_strong(line) and not _is_prose(line))) for line in lines]
 
     # Runs of consecutive short lines: a post's header or footer when two of them are surely chrome.
     i = 0
     while i < len(lines):
-        if not runlike(lines[i]):
+        if not runlike[i]:
             i += 1
             continue
         j = i
-        while j < len(lines) and runlike(lines[j]):
+        while j < len(lines) and runlike[j]:
             j += 1
         run = range(i, j)
         strong = [k for k in run if _strong(lines[k])]
@@ -322,7 +328,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
                 drop[k] = drop[k] or _strong(lines[k]) or _weak(lines[k])
         else:  # alone, only what cannot be anything but chrome goes (not a bare handle: it may be a byline)
             for k in strong:
-                drop[k] = not _HANDLE.search(lines[k]) or bool(_STRONG.match(lines[k]))
+                drop[k] = not _handle(lines[k]) or bool(_STRONG.match(lines[k]))
         i = j
 
     # A reply's title repeats the topic's: "Re: Mirror keeps failing during install".
@@ -353,8 +359,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     posts = _posts(raw_lines, lines, drop)
     kept = [raw_lines[k].strip() for k in range(len(lines)) if not drop[k]]
     removed = [lines[k] for k in range(len(lines)) if drop[k]]
-    # Blank lines separate paragraphs; collapse the runs chrome removal leaves behind.
-    out = re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip("\n")
+    out = collapse_blank_lines("\n".join(kept))
     return ChromeResult(out, removed, posts)
 
 
@@ -390,7 +395,7 @@ def _author(lines: list[str], k: int) -> str | None:
         return author
     if k and lines[k - 1].lower() == "by" and re.fullmatch(r"[\w.-]{2,30}", lines[k]) and not _strong(lines[k]):
         return lines[k]
-    byline = _HN_BYLINE.match(lines[k])
+    byline = _HN_BYLINE.match(lines[k]) if "|" in lines[k] else None
     return byline.group(1) if byline else None
 
 
@@ -404,7 +409,7 @@ def _age(line: str) -> str | None:
 
 def _author_line(line: str) -> str | None:
     """The author a handle line names ("alice@mastodon.social", "u/joe"), or None."""
-    if not (_short(line) and _HANDLE.search(line)):
+    if not (_short(line) and _handle(line)):
         return None
     if user := re.search(r"\bu/[\w-]{3,}", line):
         return user.group()
