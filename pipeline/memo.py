@@ -19,8 +19,8 @@ _TEXT = Path(__file__).resolve().parent / "text"
 STAGE_CODE = {
     "decode": ["decode.py", "data/alphabets.tsv"],
     "mojibake": ["mojibake.py", "decode.py", "data/char_frequency.tsv", "data/bigram_frequency.tsv.gz"],
-    "chrome": ["chrome.py", "html.py", "dedup.py", "language.py", "ngrams.py"],
-    "language": ["language.py", "ngrams.py"],
+    "chrome": ["chrome.py", "html.py", "dedup.py", "language.py", "compiled.py"],
+    "language": ["language.py", "compiled.py"],
 }
 
 

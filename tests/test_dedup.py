@@ -67,3 +67,17 @@ def test_labelled_pairs_meet_their_targets():
     negatives = [row for kind, row in table.items() if kind.startswith("distinct")]
     assert all(right == n for n, right in negatives)  # precision 100 %: distinct documents are never merged
     assert sum(right for _, right in positives) >= 0.98 * sum(n for n, _ in positives)
+
+
+def test_minhash_is_datasketchs():
+    # The compiled MinHash must give datasketch's values: its LSH bands and anyone's stored signatures rely on them.
+    import numpy as np
+    from datasketch import MinHash
+
+    from pipeline.text.dedup import NUM_PERM, _minhash, _shingles, normalize
+
+    for text in ["one two three four five six seven eight nine ten", "Ein Satz, auf Deutsch geschrieben.", "word"]:
+        shingles = _shingles(normalize(text), distinct=False)
+        reference = MinHash(num_perm=NUM_PERM, hashfunc=int)
+        reference.update_batch(shingles.tolist())
+        assert np.array_equal(_minhash(shingles), reference.hashvalues)

@@ -22,17 +22,22 @@ NEAR_THRESHOLD = 0.8
 
 def normalize(text: str) -> str:
     """The form two copies share: Unicode NFKC, case folded, whitespace collapsed."""
+    return " ".join(_folded(text).split())
+
+
+def _folded(text: str) -> str:
     if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower (the common case, at C speed)
-        return " ".join(text.lower().split())
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+        return text.lower()
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def dedup_paragraphs(text: str) -> tuple[str, list[str]]:
     """Keep the first occurrence of every paragraph (line); return the text and the repeats removed."""
     seen: set[str] = set()
     kept, removed = [], []
-    for line in text.split("\n"):
-        key = normalize(line)
+    # normalize of each line, the text folded at once (NFKC and case folding never change a line break)
+    for line, folded in zip(text.split("\n"), _folded(text).split("\n"), strict=True):
+        key = " ".join(folded.split())
         if key and key in seen:
             removed.append(line)
             continue
@@ -118,18 +123,11 @@ def _permutations() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _minhash(shingles: np.ndarray) -> np.ndarray:
-    """datasketch's affine32 MinHash of 32-bit shingle hashes (murmur3's finaliser, then h * a + b mod 2**32 per
-    permutation), as one array operation instead of its per-value Python loop."""
-    if not len(shingles):
-        return np.full(NUM_PERM, 2**32 - 1, dtype=np.uint32)
-    h = shingles.astype(np.uint32)
-    h ^= h >> np.uint32(16)
-    h *= np.uint32(0x85EBCA6B)
-    h ^= h >> np.uint32(13)
-    h *= np.uint32(0xC2B2AE35)
-    h ^= h >> np.uint32(16)
-    a, b = _permutations()
-    return (h[:, None] * a + b).min(axis=0)
+    """datasketch's affine32 MinHash of 32-bit shingle hashes (the same values), compiled instead of its
+    per-value Python loop."""
+    from pipeline.text import compiled  # numba, loaded where fingerprints are made
+
+    return compiled.minhash(shingles, *_permutations())
 
 
 def fingerprint(text: str) -> Fingerprint:

@@ -64,17 +64,17 @@ class _Model:
     alpha 0.5 over a base frequency of 10,000)."""
 
     def __init__(self) -> None:
-        from pipeline.text import ngrams  # numba: 50 MB and 0.3 s to import, only where a language is judged
+        from pipeline.text import compiled  # numba: 50 MB and 0.3 s to import, only where a language is judged
 
-        self.ngrams = ngrams
+        self.compiled = compiled
 
         factory = _factory()
         grams = list(factory.word_lang_prob_map)
         self.keys = np.array([_key(g) for g in grams], dtype=np.int64)
         known = set(grams)
-        if not all(g[1:] in known for g in grams if len(g) == 3):  # what ngrams.known_grams relies on
+        if not all(g[1:] in known for g in grams if len(g) == 3):  # what compiled.known_grams relies on
             raise RuntimeError("langdetect's profiles hold a 3-gram without its last two characters")
-        self.slots = self.ngrams.hash_table(self.keys)
+        self.slots = self.compiled.hash_table(self.keys)
         probabilities = np.array([factory.word_lang_prob_map[g] for g in grams], dtype=np.float64)
         self.log_prob = np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32)
         self.languages = list(factory.langlist)
@@ -94,15 +94,15 @@ class _Model:
     def counts(self, pieces: list[str]) -> np.ndarray:
         """For each piece of text, a row of what the script rules count (LETTERS, ALPHABETIC, ...), all
         pieces in one pass."""
-        return self.ngrams.class_sums(self.codes("".join(p.replace("\x00", " ") + "\x00" for p in pieces)), 0, len(pieces), self.classes)
+        return self.compiled.class_sums(self.codes("".join(p.replace("\x00", " ") + "\x00" for p in pieces)), 0, len(pieces), self.classes)
 
     def scores(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per piece of text, the log-likelihood of each language and how many known n-grams it has."""
         joined = _clean("\x00".join(piece[:MAX_TEXT_CHARS].replace("\x00", " ") for piece in pieces) + "\x00")
         stride = len(self.keys)
-        pairs = self.ngrams.known_grams(self.codes(joined), len(pieces), self.normal, self.upper, self.slots, stride)
+        pairs = self.compiled.known_grams(self.codes(joined), len(pieces), self.normal, self.upper, self.slots, stride)
         pairs = np.sort(pairs.astype(np.int32) if len(pieces) * stride < 2**31 else pairs)  # int32 sorts faster
-        return self.ngrams.sums(pairs, len(pieces), stride, self.log_prob)
+        return self.compiled.sums(pairs, len(pieces), stride, self.log_prob)
 
     def detect(self, pieces: list[str]) -> list[list[tuple[str, float]]]:
         """For each piece, its languages with posterior probability >= 0.1, most probable first ([] if none)."""
@@ -238,7 +238,7 @@ def language_profile(text: str, main: bool = True) -> tuple[LanguageResult | Non
 
 def _letters_per_line(text: str) -> list[int]:
     model = _model()
-    return model.ngrams.class_sums(model.codes(text), 0x0A, text.count("\n") + 1, model.classes)[:, LETTERS].tolist()
+    return model.compiled.class_sums(model.codes(text), 0x0A, text.count("\n") + 1, model.classes)[:, LETTERS].tolist()
 
 
 def language_shares(text: str, paragraphs: list[tuple[int, str]] | None = None) -> list[tuple[str, float]]:

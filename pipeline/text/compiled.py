@@ -1,7 +1,8 @@
-"""langdetect's n-gram rules, compiled with numba (cached in __pycache__ after the first run, about 7 s): a
-character at a time they cost a quarter of the same rules as numpy array operations, whose temporaries dominated.
-Imported by the language model when it is first built (numba costs 50 MB and 0.3 s to import: the Dagster
-process, which never judges a language, does not load it)."""
+"""Loops compiled with numba (cached in __pycache__ after the first run, about 7 s): langdetect's n-gram rules,
+which a character at a time cost a quarter of the same rules as numpy array operations (whose temporaries
+dominated), and MinHash. Imported where they are first used (numba costs 50 MB and 0.3 s to import: the Dagster
+process, which judges no language and makes no fingerprint, does not load it).
+"""
 
 import numba
 import numpy as np
@@ -155,3 +156,20 @@ def _pairwise(log_prob, grams, weights, total):  # noqa: ANN001
             lane[c] += row[c] * weight
     for c in range(columns):
         total[c] += lane[c]
+
+
+@numba.njit(cache=True)
+def minhash(shingles, a, b):  # noqa: ANN001, ANN202
+    """datasketch's affine32 MinHash of 32-bit shingle hashes: murmur3's finaliser, then the least of
+    h * a + b mod 2**32 for each permutation (a, b)."""
+    least = np.full(len(a), 0xFFFFFFFF, np.uint32)
+    for shingle in shingles:  # numba computes in 64 bits: each step is cut back to 32
+        h = np.uint32(shingle)
+        h = np.uint32(h ^ (h >> 16))
+        h = np.uint32(h * np.uint32(0x85EBCA6B))
+        h = np.uint32(h ^ (h >> 13))
+        h = np.uint32(h * np.uint32(0xC2B2AE35))
+        h = np.uint32(h ^ (h >> 16))
+        for k in range(len(a)):
+            least[k] = min(least[k], np.uint32(h * a[k] + b[k]))
+    return least
