@@ -51,7 +51,9 @@ def test_the_model_counts_the_n_grams_langdetect_extracts():
     import numpy as np
     from langdetect.detector import Detector
 
-    from pipeline.text.language import _factory, _model
+    from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+
+    from pipeline.text.language import _model, _profiles
 
     texts = [
         "The NASA and ESA  teams met   in Paris. Mr Smith said: OK!",
@@ -60,7 +62,11 @@ def test_the_model_counts_the_n_grams_langdetect_extracts():
         "これは日本語の文章です。東京に住んでいます 😀 𝒜𝒷𝒸",
         "   ",
     ]
-    model, factory = _model(), _factory()
+    model, factory = _model(), DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    languages, grams, probabilities = _profiles()  # read as langdetect reads them
+    assert languages == factory.langlist and grams == list(factory.word_lang_prob_map)
+    assert np.array_equal(probabilities, np.array([factory.word_lang_prob_map[g] for g in grams]))
     totals, known = model.scores(texts)
     for text, total, n in zip(texts, totals, known):
         detector = factory.create()
