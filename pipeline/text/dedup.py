@@ -84,12 +84,10 @@ _BYTE_MULTIPLIERS = np.random.default_rng(20261123).integers(1, 2**64, 256, dtyp
 
 
 def _word_hashes(normalized: str) -> np.ndarray:
-    """A 32-bit hash of each word of a normalised text (words between single spaces), all words at once."""
-    data = np.frombuffer((normalized + " ").encode(), dtype=np.uint8)
-    starts = np.concatenate(([0], np.flatnonzero(data == 0x20)[:-1] + 1))  # each word with its space after
-    position = np.arange(len(data)) - np.repeat(starts, np.diff(np.append(starts, len(data))))
-    mixed = (data.astype(np.uint64) + np.uint64(1)) * _BYTE_MULTIPLIERS[position & 255]
-    return np.add.reduceat(mixed, starts) >> np.uint64(32)
+    """A 32-bit hash of each word of a normalised text (words between single spaces)."""
+    from pipeline.text import compiled  # numba, loaded where shingles are made
+
+    return compiled.word_hashes(np.frombuffer((normalized + " ").encode(), dtype=np.uint8), _BYTE_MULTIPLIERS)
 
 
 def _shingles(normalized: str, distinct: bool = True) -> np.ndarray:
