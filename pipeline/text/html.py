@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Comment, Tag
+from lxml import etree
 
 # Never content: the page's machinery and its interface around the text.
 _DROP_TAGS = {
@@ -40,8 +40,8 @@ def looks_like_html(text: str, filename: str = "") -> bool:
     return filename.lower().endswith((".html", ".htm", ".xhtml")) or bool(_HTML_START.match(text[:2048]))
 
 
-def _hidden(tag: Tag) -> bool:
-    attrs = tag.attrs or {}
+def _hidden(tag: etree._Element) -> bool:
+    attrs = tag.attrib
     if "hidden" in attrs or attrs.get("aria-hidden") == "true":
         return True
     style = str(attrs.get("style", "")).replace(" ", "").lower()
@@ -49,10 +49,10 @@ def _hidden(tag: Tag) -> bool:
         return True
     if attrs.get("role") in _DROP_ROLES:
         return True
-    if tag.name in _NAMED_NOT_DROPPED:  # a heading's anchor may be class="header": it is still the heading
+    if tag.tag in _NAMED_NOT_DROPPED:  # a heading's anchor may be class="header": it is still the heading
         return False
-    names = " ".join([*(attrs.get("class") or []), str(attrs.get("id", ""))])
-    return bool(names and _DROP_NAMES.search(names))
+    names = f"{attrs.get('class', '')} {attrs.get('id', '')}"
+    return bool(_DROP_NAMES.search(names))
 
 
 # Blocks judged by how much of their text is links (a menu or a list of headlines, wherever it stands).
@@ -66,47 +66,111 @@ def _mostly_links(text: int, linked: int, count: int) -> bool:
     return count >= MIN_LINKS and linked > MAX_LINK_SHARE * text and text - linked < MAX_UNLINKED
 
 
-def _link_density(root: Tag) -> dict[int, tuple[int, int, int]]:
-    """For every element under `root`: its visible characters, those inside links, and its links. One pass
-    from the leaves up, without recursion (pages nest thousands deep)."""
-    totals: dict[int, tuple[int, int, int]] = {}
-    order: list[Tag] = []
-    stack: list[Tag] = [root]
+def _contents(node: etree._Element) -> list:
+    """A node's children as a tree of strings and elements has them: its text, then each child and its tail."""
+    found: list = [node.text] if node.text else []
+    for child in node:
+        found.append(child)
+        if child.tail:
+            found.append(child.tail)
+    return found
+
+
+def _is_tag(node: object) -> bool:
+    return isinstance(node, etree._Element) and isinstance(node.tag, str)  # not a comment or an instruction
+
+
+def _link_density(root: etree._Element) -> tuple[dict[etree._Element, tuple[int, int, int]], int]:
+    """For every element under `root`: its visible characters, those inside links, and its links; and how deep
+    the elements nest. One pass from the leaves up, without recursion (pages nest thousands deep). Keyed by the
+    elements themselves: lxml keeps one Python object for a node only while something holds it."""
+    totals: dict[etree._Element, tuple[int, int, int]] = {}
+    order: list[etree._Element] = []
+    stack: list[tuple[etree._Element, int]] = [(root, 0)]
+    deepest = 0
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
         order.append(node)
-        stack.extend(child for child in node.children if isinstance(child, Tag) and child.name not in _DROP_TAGS)
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in node if _is_tag(child) and child.tag not in _DROP_TAGS)
     for node in reversed(order):  # children before parents
         text = linked = count = 0
-        for child in node.children:
-            if isinstance(child, Comment):
-                continue
+        for child in _contents(node):
             if isinstance(child, str):
                 text += len(child.strip())
-            elif isinstance(child, Tag) and id(child) in totals:
-                t, l, c = totals[id(child)]
+            elif child in totals:
+                t, l, c = totals[child]
                 text, linked, count = text + t, linked + l, count + c
-        if node.name == "a":
+        if node.tag == "a":
             linked, count = text, count + 1
-        totals[id(node)] = (text, linked, count)
-    return totals
+        totals[node] = (text, linked, count)
+    return totals, deepest
 
 
-def html_to_text(markup: str) -> HtmlText:
-    """Extract the main content of an HTML page. Inline elements never break a sentence; blocks do."""
+# Where beautifulsoup's get_text, which the text of a `pre` followed, leaves strings out.
+_STRING_CONTAINERS = {"script", "style", "template", "rt", "rp"}
+
+
+def _pre_text(node: etree._Element) -> str:
+    """The text of a `pre`, as beautifulsoup's get_text gave it: not what script, style, template and ruby
+    annotations hold, nor comments."""
+    parts: list[str] = []
+    stack: list[tuple[object, bool]] = [(node, any(a.tag in _STRING_CONTAINERS for a in node.iterancestors()))]
+    while stack:  # (a string or an element, whether it is inside one whose strings are left out)
+        item, hidden = stack.pop()
+        if isinstance(item, str):
+            parts.append("" if hidden else item)
+        elif _is_tag(item):
+            inside = hidden or item.tag in _STRING_CONTAINERS
+            stack.extend((child, inside) for child in reversed(_contents(item)))
+    return "".join(parts)
+
+
+# libxml2 builds its tree at most this deep and drops the rest of the page; a page that reaches it is read again
+# into a tree built from the parser's events, as beautifulsoup built its own (slower, and never needed by a real page).
+_LIBXML2_DEPTH = 2048
+_XML_NAME = re.compile(r"[A-Za-z_][\w.-]*\Z")
+
+
+class _AnyDepth(etree.TreeBuilder):
+    def start(self, tag, attrib, nsmap=None):  # noqa: ANN001, ANN201
+        # Names like "xmlns:fb" or "@click", which an lxml element cannot hold (none of them is read here).
+        return super().start(tag, {k: v for k, v in attrib.items() if _XML_NAME.match(k)})
+
+
+def _parse(markup: str, any_depth: bool = False) -> etree._Element | None:
+    """The page as lxml's HTML parser reads it, fed in the chunks beautifulsoup fed it (a tree can depend on
+    where the parser stopped). None for a page without any element."""
+    target = {"target": _AnyDepth(insert_comments=True)} if any_depth else {"huge_tree": True}
+    parser = etree.HTMLParser(recover=True, **target)
+    for start in range(0, len(markup), 512):
+        parser.feed(markup[start : start + 512])
     try:
-        soup = BeautifulSoup(markup, "lxml")
-    except Exception:  # lxml gave up on the markup: the pure-Python parser survives anything
-        soup = BeautifulSoup(markup, "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else None
-    html_tag = soup.find("html")
-    lang = html_tag.get("lang") if isinstance(html_tag, Tag) else None
-    main = soup.find("main") or soup.find("article")
-    root = main or soup.body or soup
+        page = parser.close()
+    except etree.XMLSyntaxError:
+        return None
+    return page if _is_tag(page) else None
+
+
+def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
+    """Extract the main content of an HTML page. Inline elements never break a sentence; blocks do.
+    `any_depth`: read the page without libxml2's limit on depth (it does so by itself for a page that reaches it)."""
+    page = _parse(markup, any_depth)
+    if page is None:  # nothing but text outside any element, or comments
+        return HtmlText("", None, None)
+    title_tag = next(page.iter("title"), None)
+    title = " ".join(s.strip() for s in title_tag.itertext() if s.strip()) if title_tag is not None else None
+    lang = page.get("lang") if page.tag == "html" else None
+    main = next(page.iter("main"), None)
+    main = main if main is not None else next(page.iter("article"), None)
+    body = next(page.iter("body"), None)
+    root = main if main is not None else body if body is not None else page
     # Blocks of links are menus and lists of other stories; but inside a page's marked content a list of
     # links may be the content (a page of references), so there only lists are trusted.
-    links = _link_density(root)
-    judged = _LIST_TAGS - {"ul", "ol", "dl"} if main else _LIST_TAGS
+    links, depth = _link_density(root)
+    if depth + sum(1 for _ in root.iterancestors()) >= _LIBXML2_DEPTH - 2 and not any_depth:  # maybe cut short
+        return html_to_text(markup, any_depth=True)
+    judged = _LIST_TAGS - {"ul", "ol", "dl"} if main is not None else _LIST_TAGS
     paragraphs: list[str] = []
     current: list[str] = []
 
@@ -123,25 +187,23 @@ def html_to_text(markup: str) -> HtmlText:
         if node is flush:
             flush()
             continue
-        if isinstance(node, Comment):
-            continue
         if isinstance(node, str):  # text, or a cell separator pushed below
-            current.append(str(node))
+            current.append(node)
             continue
-        if not isinstance(node, Tag) or node.name in _DROP_TAGS or _hidden(node):
+        if not _is_tag(node) or node.tag in _DROP_TAGS or _hidden(node):
             continue
-        if node.name in judged and _mostly_links(*links.get(id(node), (0, 0, 0))):
+        if node.tag in judged and _mostly_links(*links.get(node, (0, 0, 0))):
             continue  # a menu, a list of related stories, a tag cloud: links, not text
-        if node.name == "pre":  # keep code's own line breaks
+        if node.tag == "pre":  # keep code's own line breaks
             flush()
-            paragraphs.extend(line for line in node.get_text().splitlines() if line.strip())
+            paragraphs.extend(line for line in _pre_text(node).splitlines() if line.strip())
             continue
-        block = node.name in _BLOCK_TAGS
+        block = node.tag in _BLOCK_TAGS
         if block:
             flush()
             stack.append(flush)
-        elif node.name in _CELL_TAGS:
+        elif node.tag in _CELL_TAGS:
             stack.append(" | ")
-        stack.extend(reversed(node.contents))
+        stack.extend(reversed(_contents(node)))
     flush()
     return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None)
