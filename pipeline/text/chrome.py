@@ -134,6 +134,7 @@ _HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)(@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-
 def _handle(line: str) -> bool:
     return ("@" in line or "/" in line) and bool(_HANDLE.search(line))  # every handle holds one of them
 
+
 _SCORE = re.compile(r"^[▲▼↑↓⬆⬇]?\s*[+\-−]?\d[\d,.]*\s*[km]?\s*[▲▼↑↓⬆⬇]?$", re.I)  # "14", "▲ 877 ▼"
 _LANGUAGE_LABELS = {
     "english", "deutsch", "français", "español", "italiano", "português", "nederlands", "русский", "polski",

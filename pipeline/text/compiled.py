@@ -1,8 +1,8 @@
 """Loops compiled with numba (cached in __pycache__ after the first run, about 7 s): langdetect's n-gram rules,
 which a character at a time cost a quarter of the same rules as numpy array operations (whose temporaries
-dominated), and MinHash and the word hashes its shingles are made of. Imported where they are first used (numba costs 50 MB and 0.3 s to import: the Dagster
-process, which judges no language and makes no fingerprint, does not load it).
-"""
+dominated); MinHash; the word hashes shingles are made of. Imported where they are first used: numba costs 50 MB
+and 0.3 s to import, and the Dagster process, which judges no language and makes no fingerprint, does not load it.
+The callers build every array these loops index (numba does not check bounds)."""
 
 import numba
 import numpy as np
