@@ -235,7 +235,7 @@ def language_profile(text: str, main: bool = True) -> tuple[LanguageResult | Non
         judged = [judged[int(k * step)] for k in range(MAX_PARAGRAPHS)]
     pieces = [lines[k][:PARAGRAPH_CHARS] for k in judged]
     model = _model()
-    totals, grams = model.scores(pieces) if pieces else (np.zeros((0, len(model.languages))), np.zeros(0, int))
+    totals, grams = model.scores(pieces)
     counts = model.counts(pieces)
     paragraphs = [(k, _result(languages, piece, c).language if c[LETTERS] >= MIN_LETTERS else UNDETERMINED)
                   for k, piece, c, languages in zip(judged, pieces, counts, model.languages_of(totals, grams))]  # fmt: skip
