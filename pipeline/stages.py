@@ -244,9 +244,11 @@ def _tag_language(row: Row, stats: Stats, *wanted: str) -> Row:
 
 
 def _dedup_paragraphs(row: Row, stats: Stats) -> Row:
-    text, removed = tx.dedup_paragraphs(row["text"])
+    text, removed, fingerprint = tx.dedup.dedup_and_fingerprint(row["text"])
     stats["repeated paragraphs removed"] += len(removed)
-    return {"text": text, "paragraphs_removed": removed, "paragraph_languages": _reindex(row["text"], text, row["paragraph_languages"] or [])}
+    paragraphs = _reindex(row["text"], text, row["paragraph_languages"] or [])
+    # FINGERPRINT is not a column (the shard keeps its schema's only): it waits in the row for _fingerprints
+    return {"text": text, "paragraphs_removed": removed, "paragraph_languages": paragraphs, FINGERPRINT: fingerprint}
 
 
 # stage: (what it does to a document, the fields its result depends on)
@@ -264,10 +266,17 @@ _COLLECT: dict[str, Callable[[list[Row]], object]] = {
 }
 
 
+FINGERPRINT = "dedup fingerprint"
+
+
 def _fingerprints(rows: list[Row], which: list[int] | None = None) -> list[tuple[int, str, str, Fingerprint]]:
-    """(row in the shard, source path, doc id, dedup fingerprint) of each live document (or of rows `which`)."""
+    """(row in the shard, source path, doc id, dedup fingerprint) of each live document (or of rows `which`):
+    the one _dedup_paragraphs made, or made here (rows read again from a shard)."""
     which = [k for k, row in enumerate(rows) if not row["reject_stage"]] if which is None else which
-    return [(k, rows[k]["source_path"], rows[k]["doc_id"], tx.dedup.fingerprint(rows[k]["text"])) for k in which]
+    return [
+        (k, rows[k]["source_path"], rows[k]["doc_id"], rows[k].get(FINGERPRINT) or tx.dedup.fingerprint(rows[k]["text"]))
+        for k in which
+    ]
 
 
 def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:

@@ -1,4 +1,4 @@
-from pipeline.text import dedup_paragraphs, find_duplicates
+from pipeline.text import dedup, dedup_paragraphs, find_duplicates
 
 BASE = (
     "Open models reduce duplicative costs of training, help the entire ecosystem monitor best practices, "
@@ -81,3 +81,14 @@ def test_minhash_is_datasketchs():
         reference = MinHash(num_perm=NUM_PERM, hashfunc=int)
         reference.update_batch(shingles.tolist())
         assert np.array_equal(_minhash(shingles), reference.hashvalues)
+
+
+def test_fingerprint_made_with_the_paragraphs_is_the_texts_own(samples):
+    # the deduplicating stage fingerprints a text from its lines' normalised forms, not from the text again
+    texts = [samples["forum-essay-no-moat.txt"].decode(), "ﬁne\nﬁne\nFINE\n\n\n\nǅ x\nǆ x\n", "Straße\nSTRASSE\n",
+             "e\u0301\n\u0301x\nx\u0301", "  a  b \n\n c\u3000d\x1ce\n\n\n", "\n\nX\u2028Y\x85Z\n" + BASE]  # fmt: skip
+    for text in texts:
+        kept, removed, made = dedup.dedup_and_fingerprint(text)
+        own = dedup.fingerprint(kept)
+        assert (kept, removed) == dedup_paragraphs(text)
+        assert (made.digest, made.length, made.minhash.tolist()) == (own.digest, own.length, own.minhash.tolist())

@@ -33,8 +33,20 @@ def _folded(text: str) -> str:
 
 def dedup_paragraphs(text: str) -> tuple[str, list[str]]:
     """Keep the first occurrence of every paragraph (line); return the text and the repeats removed."""
+    return _dedup_lines(text)[:2]
+
+
+def dedup_and_fingerprint(text: str) -> tuple[str, list[str], Fingerprint]:
+    """dedup_paragraphs, and the fingerprint of the text it returns (from the lines' normalised forms, made once)."""
+    kept, removed, normalized = _dedup_lines(text)
+    return kept, removed, fingerprint(kept, normalized)
+
+
+def _dedup_lines(text: str) -> tuple[str, list[str], str]:
+    """dedup_paragraphs, and the normalize of the text it returns: its kept lines' keys joined (words never span
+    a line break, and removing blank lines changes no word)."""
     seen: set[str] = set()
-    kept, removed = [], []
+    kept, removed, words = [], [], []
     # normalize of each line, the text folded at once (NFKC and case folding never change a line break)
     for line, folded in zip(text.split("\n"), _folded(text).split("\n"), strict=True):
         key = " ".join(folded.split())
@@ -43,7 +55,9 @@ def dedup_paragraphs(text: str) -> tuple[str, list[str]]:
             continue
         seen.add(key)
         kept.append(line)
-    return collapse_blank_lines("\n".join(kept)), removed
+        if key:
+            words.append(key)
+    return collapse_blank_lines("\n".join(kept)), removed, " ".join(words)
 
 
 def collapse_blank_lines(text: str) -> str:
@@ -128,8 +142,9 @@ def _minhash(shingles: np.ndarray) -> np.ndarray:
     return compiled.minhash(shingles, *_permutations())
 
 
-def fingerprint(text: str) -> Fingerprint:
-    normalized = normalize(text)
+def fingerprint(text: str, normalized: str | None = None) -> Fingerprint:
+    """The text's Fingerprint (`normalized`: its normalize, if already made)."""
+    normalized = normalize(text) if normalized is None else normalized
     return Fingerprint(hashlib.sha256(normalized.encode()).digest(), len(normalized), _minhash(_shingles(normalized, distinct=False)))
 
 
