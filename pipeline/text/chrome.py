@@ -204,7 +204,7 @@ def _scripts(text: str) -> Counter[str]:
 @functools.lru_cache(maxsize=4096)  # lines repeat within a document and across a site's documents
 def _is_prose(line: str) -> bool:
     """Long enough to be what a person wrote, and not a bar of links or a line of dates."""
-    return (len(line.split()) >= 8 or len(line) >= 60) and not _menu(line) and not _dated(line)
+    return (len(line) >= 60 or len(line.split()) >= 8) and not _menu(line) and not _dated(line)
 
 
 class _Body:
@@ -258,7 +258,7 @@ def _beside_short(lines: list[str], k: int) -> bool:
 
 def _written(line: str) -> bool:
     """Prose, or a short sentence: what bounds the body of a document."""
-    return _is_prose(line) or (len(line.split()) >= 3 and line[-1] in ".!?。！？")
+    return _is_prose(line) or (line[-1:] in ".!?。！？" and len(line.split()) >= 3)
 
 
 def _short(line: str) -> bool:
@@ -297,7 +297,7 @@ def _dated(line: str) -> bool:
 
 def _is_sentence(line: str) -> bool:
     """Ends like a sentence a person wrote, and is long enough to be one."""
-    return len(line.split()) >= 6 and line.rstrip()[-1:] in ".!?。！？…\"”"
+    return line.rstrip()[-1:] in ".!?。！？…\"”" and len(line.split()) >= 6
 
 
 def _weak(line: str) -> bool:
