@@ -1,8 +1,9 @@
 """Loops compiled with numba (cached in __pycache__ after the first run, about 7 s): langdetect's n-gram rules,
 which a character at a time cost a quarter of the same rules as numpy array operations (whose temporaries
-dominated); MinHash; the word hashes shingles are made of. Imported where they are first used: numba costs 50 MB
-and 0.3 s to import, and the Dagster process, which judges no language and makes no fingerprint, does not load it.
-The callers build every array these loops index (numba does not check bounds)."""
+dominated), each n-gram's log-probabilities added as it is found; MinHash; the word hashes shingles are made of.
+Imported where they are first used: numba costs 50 MB and 0.3 s to import, and the Dagster process, which judges
+no language and makes no fingerprint, does not load it. The callers build every array these loops index (numba
+does not check bounds)."""
 
 import numba
 import numpy as np
@@ -43,9 +44,9 @@ def _find(key: int, slots: np.ndarray) -> int:
 
 
 @numba.njit(cache=True)
-def known_grams(codes, n_pieces, normal, upper, slots, stride):  # noqa: ANN001, ANN202
-    """The n-grams of the pieces (their code points, each piece ended by a 0) that the model knows, by langdetect's
-    NGram rules: (piece, index of the n-gram in the model) of each as piece * stride + index."""
+def scores(codes, n_pieces, normal, upper, slots, log_prob):  # noqa: ANN001, ANN202
+    """For the pieces (their code points, each piece ended by a 0): the sum of the log-probabilities, a language
+    a column, of the n-grams the model knows, found by langdetect's NGram rules, and how many it knows."""
     # langdetect drops Latin letters from a text written mostly in another script
     latin, other = np.zeros(n_pieces, np.int64), np.zeros(n_pieces, np.int64)
     p = 0
@@ -56,8 +57,9 @@ def known_grams(codes, n_pieces, normal, upper, slots, stride):  # noqa: ANN001,
             latin[p] += 1
         elif c >= 0x300 and not 0x1E00 <= c <= 0x1EFF:
             other[p] += 1
-    found = np.empty(3 * len(codes), np.int64)
-    n = p = 0
+    totals = np.zeros((n_pieces, log_prob.shape[1]))
+    known = np.zeros(n_pieces, np.int64)
+    p = 0
     was_space, was_upper, before, before2 = True, False, 0x20, 0x20
     for c in codes:
         end = c == 0
@@ -75,40 +77,16 @@ def known_grams(codes, n_pieces, normal, upper, slots, stride):  # noqa: ANN001,
                             key = norm if length == 1 else two if length == 2 else (before2 << 42) | two
                             index = _find(key, slots)
                             if index >= 0:
-                                found[n] = p * stride + index
-                                n += 1
+                                row = log_prob[index]
+                                for language in range(len(row)):
+                                    totals[p, language] += row[language]
+                                known[p] += 1
                             elif length == 2:
                                 break  # the model knows the last two characters of every 3-gram it knows
                 before2, before, was_upper = before, norm, is_upper
             was_space = space
         if end:
             p += 1
-    return found[:n]
-
-
-@numba.njit(cache=True)
-def sums(pairs, n_pieces, stride, log_prob):  # noqa: ANN001, ANN202
-    """From the sorted (piece, n-gram) pairs of known_grams: each piece's sum of log-probabilities a language and
-    its number of known n-grams. Summed as numpy sums a column (pairwise, in float32) the rows of the piece's
-    distinct n-grams in the order of their index, each weighted by its count: the scores of the array version
-    (np.unique, np.add.reduceat), to the bit."""
-    totals = np.zeros((n_pieces, log_prob.shape[1]))
-    known = np.zeros(n_pieces, np.int64)
-    grams, weights = np.empty(len(pairs), np.int64), np.empty(len(pairs), np.float32)
-    k = 0
-    while k < len(pairs):
-        piece, m = pairs[k] // stride, 0
-        while k < len(pairs) and pairs[k] // stride == piece:
-            if m and grams[m - 1] == pairs[k] % stride:
-                weights[m - 1] += 1
-            else:
-                grams[m], weights[m] = pairs[k] % stride, 1
-                m += 1
-            known[piece] += 1
-            k += 1
-        total = log_prob[grams[0]] * weights[0]
-        _pairwise(log_prob, grams[1:m], weights[1:m], total)
-        totals[piece] = total
     return totals, known
 
 
@@ -125,37 +103,6 @@ def class_sums(codes, separator, n_groups, classes):  # noqa: ANN001, ANN202
             for column in range(classes.shape[1]):
                 sums[group, column] += classes[c, column]
     return sums[:n_groups]
-
-
-@numba.njit(cache=True)
-def _pairwise(log_prob, grams, weights, total):  # noqa: ANN001
-    """Add to `total` the column sums of log_prob[grams] * weights, in float32 and in numpy's order (pairwise,
-    blocks of 128 rows summed in 8 lanes)."""
-    n, columns = len(grams), log_prob.shape[1]
-    if n > 128:
-        half = n // 2 - (n // 2) % 8
-        first, second = np.zeros(columns, np.float32), np.zeros(columns, np.float32)
-        _pairwise(log_prob, grams[:half], weights[:half], first)
-        _pairwise(log_prob, grams[half:], weights[half:], second)
-        for c in range(columns):
-            total[c] += first[c] + second[c]
-        return
-    lanes = np.full((8, columns), -0.0, np.float32)  # rows outer, columns inner: no temporaries, vectorised
-    blocked = n - n % 8 if n >= 8 else 0
-    for k in range(blocked):
-        j, row, weight = k % 8, log_prob[grams[k]], weights[k]
-        for c in range(columns):
-            lanes[j, c] = row[c] * weight if k < 8 else lanes[j, c] + row[c] * weight
-    lane = lanes[0]
-    if blocked:
-        for c in range(columns):
-            lane[c] = ((lanes[0, c] + lanes[1, c]) + (lanes[2, c] + lanes[3, c])) + ((lanes[4, c] + lanes[5, c]) + (lanes[6, c] + lanes[7, c]))
-    for k in range(blocked, n):
-        row, weight = log_prob[grams[k]], weights[k]
-        for c in range(columns):
-            lane[c] += row[c] * weight
-    for c in range(columns):
-        total[c] += lane[c]
 
 
 @numba.njit(cache=True)

@@ -86,7 +86,7 @@ class _Model:
         self.languages, grams, probabilities = _profiles()
         self.keys = np.array([_key(g) for g in grams], dtype=np.int64)
         known = set(grams)
-        if not all(g[1:] in known for g in grams if len(g) == 3):  # what compiled.known_grams relies on
+        if not all(g[1:] in known for g in grams if len(g) == 3):  # what compiled.scores relies on
             raise RuntimeError("langdetect's profiles hold a 3-gram without its last two characters")
         self.slots = self.compiled.hash_table(self.keys)
         self.log_prob = np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32)
@@ -111,10 +111,7 @@ class _Model:
     def scores(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per piece of text, the log-likelihood of each language and how many known n-grams it has."""
         joined = _clean("\x00".join(piece[:MAX_TEXT_CHARS].replace("\x00", " ") for piece in pieces) + "\x00")
-        stride = len(self.keys)
-        pairs = self.compiled.known_grams(self.codes(joined), len(pieces), self.normal, self.upper, self.slots, stride)
-        pairs = np.sort(pairs.astype(np.int32) if len(pieces) * stride < 2**31 else pairs)  # int32 sorts faster
-        return self.compiled.sums(pairs, len(pieces), stride, self.log_prob)
+        return self.compiled.scores(self.codes(joined), len(pieces), self.normal, self.upper, self.slots, self.log_prob)
 
     def detect(self, pieces: list[str]) -> list[list[tuple[str, float]]]:
         """For each piece, its languages with posterior probability >= 0.1, most probable first ([] if none)."""
