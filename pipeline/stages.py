@@ -353,8 +353,9 @@ def read_raw(raw_dir: Path, target: Path) -> Stats:
     return stats
 
 
-def decode(source: Path, target: Path, memo: Path | None = None) -> Stats:
-    return _run("decode", source, target, memo)[0]
+def decode(source: Path, target: Path) -> Stats:
+    # not remembered: decoding costs less than reading a text back from the memo, and stored every text once more
+    return _run("decode", source, target, None)[0]
 
 
 def fix_mojibake(source: Path, target: Path, memo: Path | None = None) -> Stats:

@@ -74,7 +74,7 @@ def raw_documents(paths: CorpusPaths) -> dg.MaterializeResult:
 
 @_stage("decoded", "Bytes decoded to text: BOM, UTF-8, <meta charset>, else detected; empty and binary files rejected.", "raw_documents")
 def decoded(paths: CorpusPaths) -> dg.MaterializeResult:
-    return _stage_result(paths, "decoded", stages.decode(paths.stage("raw_documents"), paths.stage("decoded"), paths.memo))
+    return _stage_result(paths, "decoded", stages.decode(paths.stage("raw_documents"), paths.stage("decoded")))
 
 
 @_stage("mojibake_fixed", "Text decoded with the wrong code page repaired (pipeline.text.fix_mojibake).", "decoded")
