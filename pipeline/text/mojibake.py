@@ -490,6 +490,13 @@ def _covers(line: str, repairs: list[_Repair]) -> bool:
     return sum(r.end - r.start for r in repairs) == _non_ascii(line) + taken
 
 
+class _ModeMet:
+    """How many times a scan met what a document's mode decides: a placeholder or a space where a continuation
+    byte belongs (the mode is asked nowhere else). A line whose repair met none is repaired alike in every mode."""
+
+    count = 0
+
+
 def _scan_from(line: str, reading: Reading, mode: str, starts: re.Pattern) -> list[_Repair]:
     lead_of, cont_of, placeholders = reading.lead_of, reading.cont_of, PLACEHOLDERS if reading.lost else ""
     nbsp_is_a0 = 0xA0 in reading.bytes_of.get("\xa0", ())
@@ -506,9 +513,12 @@ def _scan_from(line: str, reading: Reading, mode: str, starts: re.Pattern) -> li
         j = i + 1
         while j < n and len(conts) < length - 1:
             opts = cont_of.get(line[j], ())
-            if not opts and line[j] in placeholders and not (mode == "drops" and _ends_sentence(line, j, len(conts) == length - 2)):
-                opts, guessed_byte, marked = reading.lost, True, True
+            if not opts and line[j] in placeholders:
+                _ModeMet.count += 1
+                if not (mode == "drops" and _ends_sentence(line, j, len(conts) == length - 2)):
+                    opts, guessed_byte, marked = reading.lost, True, True
             elif not opts and line[j] == " " and nbsp_is_a0:  # a no-break space that became a space
+                _ModeMet.count += 1
                 opts, guessed_byte = (0xA0,), True
             if not opts:
                 break
@@ -763,8 +773,11 @@ def _repair_line(
 def _repair_line_once(
     line: str, report: MojibakeReport, gate: tuple[re.Pattern, ...], trusted: frozenset[str], mode: str
 ) -> tuple[str, tuple[re.Pattern, ...]]:
-    """_repair_line, remembered: a site's damaged lines ("Reply Â· Share Â· Report") recur in every document."""
-    repaired, gate, found = _repair_line_alone(line, gate, trusted, mode)
+    """_repair_line, remembered: a site's damaged lines ("Reply Â· Share Â· Report") recur in every document, and
+    a document is repaired a second time once it shows its mode, where most lines come out as they did."""
+    repaired, gate_after, found, mode_met = _repair_line_alone(line, gate, trusted, "unknown")
+    if mode != "unknown" and mode_met:
+        repaired, gate_after, found, _ = _repair_line_alone(line, gate, trusted, mode)
     for kind in found.kinds:
         _count(report, kind, 0)
     report.runs += found.runs
@@ -772,15 +785,16 @@ def _repair_line_once(
     report.lost_bytes += found.lost_bytes
     report.evidence.update(found.evidence)
     report.unrecoverable += found.unrecoverable
-    return repaired, gate
+    return repaired, gate_after
 
 
 @functools.lru_cache(maxsize=8192)
 def _repair_line_alone(
     line: str, gate: tuple[re.Pattern, ...], trusted: frozenset[str], mode: str
-) -> tuple[str, tuple[re.Pattern, ...], MojibakeReport]:
-    found = MojibakeReport()
-    return (*_repair_line(line, found, gate, trusted, mode), found)
+) -> tuple[str, tuple[re.Pattern, ...], MojibakeReport, bool]:
+    """_repair_line with a report of its own, and whether it met what the mode decides."""
+    found, met = MojibakeReport(), _ModeMet.count
+    return (*_repair_line(line, found, gate, trusted, mode), found, _ModeMet.count != met)
 
 
 def _changed(line: str, repaired: str) -> tuple[int, int]:
