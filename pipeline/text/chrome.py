@@ -105,11 +105,11 @@ _CJK_INTERFACE = re.compile(
     r"相关阅读|分享到|관련\s?기사|공유하기|이전 기사|다음 기사"
 )
 _MENU = re.compile(r"\s[|•›‹»«]\s.*\s[|•›‹»«]\s|^[|•›‹»«·]\s|\s[|•›‹»«·]$")  # a bar of links or a breadcrumb
-_MENU_MARK = re.compile(r"[|•›‹»«·]")  # what every bar holds: a quick search rules most lines out
+_MENU_MARKS = "|•›‹»«·"  # what every bar holds: looking for them (`in`, twice as fast as a regex) rules most lines out
 
 
 def _menu(line: str) -> bool:
-    return bool(_MENU_MARK.search(line) and _MENU.search(line))
+    return any(mark in line for mark in _MENU_MARKS) and bool(_MENU.search(line))
 _PAGING = re.compile(r"\b(page|seite|página|pagina|страница)\s+\d+\s+(of|von|de|di|sur|из)\s+\d+", re.I)
 _RATING = re.compile(r"^[\d.,]+\s*(out of|of|von|de|sur|su|из|/)\s*\d+(\s+\S+){0,2}$|つ星のうち", re.I)
 # A short label in square brackets: "[–]", "[edit]", "【纠错】" (not parentheses: "(we are hiring)" is a post's).
@@ -394,20 +394,24 @@ _HN_BYLINE = re.compile(r"^([\w.-]+)\s+\d+\s+\w+\s+ago\s+\|")
 def _author(lines: list[str], k: int) -> str | None:
     if author := _author_line(lines[k]):
         return author
-    if k and lines[k - 1].lower() == "by" and re.fullmatch(r"[\w.-]{2,30}", lines[k]) and not _strong(lines[k]):
+    if k and len(lines[k - 1]) == 2 and lines[k - 1].lower() == "by" and re.fullmatch(r"[\w.-]{2,30}", lines[k]) and not _strong(lines[k]):
         return lines[k]
     byline = _HN_BYLINE.match(lines[k]) if "|" in lines[k] else None
     return byline.group(1) if byline else None
 
 
+_TIME_ONLY = re.compile(_RELATIVE_TIME + "|" + _ABSOLUTE_TIME, re.I)
+
+
 def _age(line: str) -> str | None:
     """The date or time a header line gives ("11 days ago", "5 hours ago" in an HN byline), or None."""
-    if re.fullmatch(_RELATIVE_TIME + "|" + _ABSOLUTE_TIME, line, re.I):
+    if _TIME_ONLY.fullmatch(line):
         return line
     found = _TIME_ANYWHERE.search(line)
     return found.group().strip() if found and (_dated(line) or _menu(line)) else None
 
 
+@functools.lru_cache(maxsize=4096)  # every removed line is asked; a site's buttons recur
 def _author_line(line: str) -> str | None:
     """The author a handle line names ("alice@mastodon.social", "u/joe"), or None."""
     if not (_short(line) and _handle(line)):
@@ -427,7 +431,7 @@ REPEATED_MIN_SHARE = 0.02
 
 def repeatable(line: str) -> bool:
     """A line short enough, and not a sentence, to be a site's own when many documents hold it."""
-    return len(line.split()) <= 8 and not _written(line)
+    return not _written(line) and len(line.split()) <= 8  # most lines are prose: no need to split them
 
 
 def repeated_lines(texts: list[str], min_docs: int = REPEATED_MIN_DOCS, min_share: float = REPEATED_MIN_SHARE) -> set[str]:
