@@ -33,7 +33,7 @@ from pipeline import text as tx
 from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
 from pipeline.memo import Memo
 from pipeline.text.chrome import repeatable
-from pipeline.text.dedup import Fingerprint, line_key, paragraph_set, repeat_floor
+from pipeline.text.dedup import Fingerprint, collapse_blank_lines, line_key, paragraph_set, repeat_floor
 
 SHARD_DOCS = 256
 
@@ -387,7 +387,7 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
         lines = row["text"].split("\n")
         drop = [bool(line.strip()) and line_key(line.strip()) in wanted for line in lines]
         if any(drop):
-            text = "\n".join(line for line, d in zip(lines, drop) if not d).strip("\n")
+            text = collapse_blank_lines("\n".join(line for line, d in zip(lines, drop) if not d))
             removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]
             if column == "paragraphs_removed":  # the paragraphs' languages follow their lines
                 row["paragraph_languages"] = _reindex(row["text"], text, row["paragraph_languages"] or [])

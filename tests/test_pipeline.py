@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 import pipeline.definitions
+from pipeline.corpus import DOCUMENTS
 from pipeline.defs import assets, checks
 from pipeline.defs.resources import default_resources, resources_for
 
@@ -344,3 +345,18 @@ def test_the_result_does_not_depend_on_how_the_work_is_split(run, tmp_path, monk
     assert len(stages.shards(split / ".work" / "deduplicated")) > 2
     for name in ("corpus", "rejected"):
         assert _rows(split, name) == _rows(run["curated"], name)
+
+
+def test_lines_removed_across_documents_leave_no_run_of_blank_lines(tmp_path):
+    from pipeline import stages
+
+    prose = "A line of prose a person wrote about the garden, the weather and what the neighbours grew this year"
+    texts = [f"{prose}, {k}.\n\nFiled under gardening\n\n{prose}, again {k}." for k in range(3)]
+    rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": str(k), "source_path": f"{k}.txt", "source_sha256": "", "source_bytes": 0,
+             "text": text} for k, text in enumerate(texts)]  # fmt: skip
+    (tmp_path / "in").mkdir()
+    stages._write(rows, tmp_path / "in" / "part-00000.parquet")
+    stages.strip_chrome(tmp_path / "in", tmp_path / "out")  # the line stands in every document: the site's own
+    out = pq.read_table(tmp_path / "out").to_pylist()
+    assert [row["text"] for row in out] == [f"{prose}, {k}.\n\n{prose}, again {k}." for k in range(3)]
+    assert [row["chrome_removed"] for row in out] == [["Filed under gardening"]] * 3
