@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 # Near copies: word shingles of this many words, MinHash with this many permutations, and this Jaccard
 # similarity (estimated by LSH, then checked exactly on the shingle sets) for two documents to be copies.
@@ -131,7 +130,11 @@ class Fingerprint:
 
 @functools.cache
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
-    return tuple(MinHash(num_perm=NUM_PERM).permutations)  # datasketch's default scheme (affine32) and seed
+    """datasketch's permutations (MinHash(num_perm=NUM_PERM).permutations: its default affine32 scheme and seed),
+    drawn as it draws them: importing datasketch (scipy with it) costs a worker half a second."""
+    draw = np.random.RandomState(1)
+    odd = draw.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    return odd, draw.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
 
 
 def _minhash(shingles: np.ndarray) -> np.ndarray:
@@ -175,6 +178,8 @@ def _banded_pairs(minhashes: list[np.ndarray]) -> dict[int, list[int]]:
     (a chance collision only adds a candidate). Memory: the signatures and one key per document and band."""
     if len(minhashes) < 2:
         return {}
+    from datasketch import MinHashLSH  # here: only the step across documents needs it
+
     lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM, weights=(0.1, 0.9))
     signatures = np.stack(minhashes)
     pairs: dict[int, set[int]] = {}
