@@ -1,6 +1,8 @@
 """Checks on the published corpus, read back from Parquet the way a consumer reads it. The blocking ones are
 made before publication too: a corpus that fails them is not written."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import dagster as dg
 
 from pipeline.defs.resources import CorpusPaths
@@ -23,9 +25,11 @@ def corpus_checks(paths: CorpusPaths):
     consumer reads; and a warning for mojibake left."""
     corpus = paths.curated / "corpus" / "corpus.parquet"
     rejected = paths.curated / "rejected" / "rejected.parquet"
-    for name, found in problems(corpus, rejected, set(read_raw_listing(paths.raw))).items():
+    with ThreadPoolExecutor(1) as here:  # the tally here while the workers look for mojibake
+        counted = here.submit(problems, corpus, rejected, set(read_raw_listing(paths.raw)))
+        broken = mojibake_left(corpus)
+    for name, found in counted.result().items():
         yield dg.AssetCheckResult(check_name=name, asset_key="corpus", passed=not found, metadata={"found": found[:20]})
-    broken = mojibake_left(corpus)
     yield dg.AssetCheckResult(
         check_name="no_mojibake_left", asset_key="corpus", passed=not broken,
         severity=dg.AssetCheckSeverity.WARN, metadata={"documents": broken[:20]},
