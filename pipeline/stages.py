@@ -310,13 +310,16 @@ def _run(stage: str, source: Path, target: Path, memo: Path | None, settings: tu
 
 
 def read_raw_listing(raw_dir: Path) -> dict[str, Path]:
-    """Every regular, non-hidden file under raw_dir (sub-folders included), by its '/'-separated relative path."""
+    """Every regular, non-hidden file under raw_dir (sub-folders included, not those behind a link), by its
+    '/'-separated relative path, in the order of the paths' parts. os.walk: Path.rglob took three times as long."""
     listing = {}
-    for path in sorted(raw_dir.rglob("*")):
-        rel = path.relative_to(raw_dir)
-        if not any(part.startswith(".") for part in rel.parts) and path.is_file():
-            listing[rel.as_posix()] = path
-    return listing
+    for folder, subfolders, names in os.walk(raw_dir):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        prefix = Path(folder).relative_to(raw_dir).as_posix() + "/"
+        for name in names:
+            if not name.startswith(".") and os.path.isfile(path := os.path.join(folder, name)):
+                listing[name if prefix == "./" else prefix + name] = Path(path)
+    return dict(sorted(listing.items(), key=lambda item: item[0].split("/")))
 
 
 def _read_job(files: list[tuple[str, Path]], target: Path) -> Stats:
