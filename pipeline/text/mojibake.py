@@ -253,9 +253,10 @@ def _non_ascii(text: str) -> int:
 
 
 def _non_ascii_parts(text: str) -> str:
-    """Each run of non-ASCII characters with the 3 characters after it, one a line: where every gate pattern
-    matches (a match starts at a non-ASCII character and spans at most 4), for a fraction of most texts. In
-    numpy: a regular expression looks at each character in Python's loop (0.15 ms for 10 KB of English)."""
+    """Each run of non-ASCII characters with the 3 characters after it (runs closer than that together), one a
+    line: where every gate pattern matches (a match starts at a non-ASCII character and spans at most 4), for a
+    fraction of most texts. In numpy: a regular expression steps through every character (0.15 ms for 10 KB of
+    English)."""
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     beyond = codes > 0x7F
     kept = beyond.copy()
