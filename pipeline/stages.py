@@ -35,7 +35,7 @@ from pipeline import text as tx
 from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
 from pipeline.memo import Memo
 from pipeline.text.chrome import repeatable
-from pipeline.text.dedup import Fingerprint, collapse_blank_lines, line_key, paragraph_set, repeat_floor
+from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, line_key, paragraph_set, repeat_floor
 
 SHARD_DOCS = 256
 
@@ -386,11 +386,12 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
     `fingerprint`, hand back the _fingerprints of the documents that changed."""
     rows = pq.read_table(source).to_pylist()
     wanted, gone, changed = set(repeated.tolist()), 0, []
+    lengths = {key & 0xFFFF for key in wanted}  # see line_key: only lines of these lengths can be wanted
     for k, row in enumerate(rows):
         if row["reject_stage"]:
             continue
         lines = row["text"].split("\n")
-        drop = [bool(line.strip()) and line_key(line.strip()) in wanted for line in lines]
+        drop = [bool(s := line.strip()) and key_length(s) in lengths and line_key(s) in wanted for line in lines]
         if any(drop):
             text = collapse_blank_lines("\n".join(line for line, d in zip(lines, drop) if not d))
             removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]

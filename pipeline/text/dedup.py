@@ -70,9 +70,16 @@ def paragraph_set(text: str, eligible: Callable[[str], bool] = bool) -> set[str]
 
 
 def line_key(line: str) -> int:
-    """A 64-bit key for a line, the same in every process (Python's hash() is not): corpus-wide counts are
-    made of keys, not of the lines themselves."""
-    return int.from_bytes(hashlib.blake2b(line.encode(), digest_size=8).digest(), "little", signed=True)
+    """A 64-bit key for a line, the same in every process (Python's hash() is not), its low 16 bits the line's
+    key_length: corpus-wide counts are made of keys, not of the lines themselves, and a pass looking for some keys
+    hashes only the lines of their lengths."""
+    digest = int.from_bytes(hashlib.blake2b(line.encode(), digest_size=8).digest(), "little", signed=True)
+    return (digest & ~0xFFFF) | key_length(line)
+
+
+def key_length(line: str) -> int:
+    """The length line_key keeps of a line (in its low 16 bits: `key & 0xFFFF`)."""
+    return min(len(line), 0xFFFF)
 
 
 def repeated_paragraphs(
