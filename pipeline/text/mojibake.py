@@ -369,7 +369,8 @@ def _choose(candidates: list[str], closing: set[str]) -> str:
     return max(candidates, key=key)
 
 
-_QUOTES = re.compile(_char_class({*_OPEN_CLOSE, *_OPEN_CLOSE.values()}))
+_QUOTE_CHARS = frozenset({*_OPEN_CLOSE, *_OPEN_CLOSE.values()})
+_QUOTES = re.compile(_char_class(_QUOTE_CHARS))
 
 
 class _OpenQuotes:
@@ -378,12 +379,17 @@ class _OpenQuotes:
 
     def __init__(self, line: str):
         self.line, self.at, self.done, self.quotes = line, 0, 0, []
+        self.in_line = bool(_QUOTES.search(line))  # most lines hold none: nothing to look for between repairs
 
     def before(self, i: int, repairs: list[_Repair]) -> set[str]:
         for r in repairs[self.done :]:
-            self.quotes += _QUOTES.findall(self.line, self.at, r.start) + _QUOTES.findall(r.text)
+            if self.in_line:
+                self.quotes += _QUOTES.findall(self.line, self.at, r.start)
+            self.quotes += [ch for ch in r.text if ch in _QUOTE_CHARS]
             self.at = r.end
         self.done = len(repairs)
+        if not self.in_line:
+            return _closing_quotes(self.quotes) if self.quotes else set()
         return _closing_quotes(self.quotes + _QUOTES.findall(self.line, self.at, i))
 
 
