@@ -25,8 +25,8 @@ def corpus_checks(paths: CorpusPaths):
     consumer reads; and a warning for mojibake left."""
     corpus = paths.curated / "corpus" / "corpus.parquet"
     rejected = paths.curated / "rejected" / "rejected.parquet"
-    with ThreadPoolExecutor(1) as here:  # the tally here while the workers look for mojibake
-        counted = here.submit(problems, corpus, rejected, set(read_raw_listing(paths.raw)))
+    with ThreadPoolExecutor(1) as tally:  # counted in this process while the workers look for mojibake
+        counted = tally.submit(problems, corpus, rejected, set(read_raw_listing(paths.raw)))
         broken = mojibake_left(corpus)
     for name, found in counted.result().items():
         yield dg.AssetCheckResult(check_name=name, asset_key="corpus", passed=not found, metadata={"found": found[:20]})

@@ -394,7 +394,8 @@ _HN_BYLINE = re.compile(r"^([\w.-]+)\s+\d+\s+\w+\s+ago\s+\|")
 def _author(lines: list[str], k: int) -> str | None:
     if author := _author_line(lines[k]):
         return author
-    if k and len(lines[k - 1]) == 2 and lines[k - 1].lower() == "by" and re.fullmatch(r"[\w.-]{2,30}", lines[k]) and not _strong(lines[k]):
+    by = k and len(lines[k - 1]) == 2 and lines[k - 1].lower() == "by"  # the length first: most lines are long
+    if by and re.fullmatch(r"[\w.-]{2,30}", lines[k]) and not _strong(lines[k]):
         return lines[k]
     byline = _HN_BYLINE.match(lines[k]) if "|" in lines[k] else None
     return byline.group(1) if byline else None
