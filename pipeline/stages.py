@@ -35,7 +35,7 @@ from pipeline import text as tx
 from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
 from pipeline.memo import Memo
 from pipeline.text.chrome import repeatable
-from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, line_key, paragraph_set, repeat_floor
+from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_key, paragraph_set, repeat_floor
 
 SHARD_DOCS = 256
 
@@ -245,6 +245,9 @@ def _tag_language(row: Row, stats: Stats, *wanted: str) -> Row:
     }
 
 
+FINGERPRINT = "dedup fingerprint"
+
+
 def _dedup_paragraphs(row: Row, stats: Stats) -> Row:
     text, removed, fingerprint = tx.dedup.dedup_and_fingerprint(row["text"])
     stats["repeated paragraphs removed"] += len(removed)
@@ -266,9 +269,6 @@ _COLLECT: dict[str, Callable[[list[Row]], object]] = {
     "chrome": lambda rows: _keys(rows, repeatable),
     "dedup": lambda rows: (_keys(rows, bool), _fingerprints(rows)),
 }
-
-
-FINGERPRINT = "dedup fingerprint"
 
 
 def _fingerprints(rows: list[Row], which: list[int] | None = None) -> list[tuple[int, str, str, Fingerprint]]:
@@ -386,7 +386,7 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
     `fingerprint`, hand back the _fingerprints of the documents that changed."""
     rows = pq.read_table(source).to_pylist()
     wanted, gone, changed = set(repeated.tolist()), 0, []
-    lengths = {key & 0xFFFF for key in wanted}  # see line_key: only lines of these lengths can be wanted
+    lengths = keyed_lengths(wanted)
     for k, row in enumerate(rows):
         if row["reject_stage"]:
             continue

@@ -78,8 +78,13 @@ def line_key(line: str) -> int:
 
 
 def key_length(line: str) -> int:
-    """The length line_key keeps of a line (in its low 16 bits: `key & 0xFFFF`)."""
+    """The length line_key keeps of a line (in its low 16 bits)."""
     return min(len(line), 0xFFFF)
+
+
+def keyed_lengths(keys: set[int]) -> set[int]:
+    """The key_length each of these line_keys keeps: only lines of those lengths can have them."""
+    return {key & 0xFFFF for key in keys}
 
 
 def repeated_paragraphs(

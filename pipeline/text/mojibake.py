@@ -388,9 +388,7 @@ class _OpenQuotes:
             self.quotes += [ch for ch in r.text if ch in _QUOTE_CHARS]
             self.at = r.end
         self.done = len(repairs)
-        if not self.in_line:
-            return _closing_quotes(self.quotes) if self.quotes else set()
-        return _closing_quotes(self.quotes + _QUOTES.findall(self.line, self.at, i))
+        return _closing_quotes(self.quotes + (_QUOTES.findall(self.line, self.at, i) if self.in_line else []))
 
 
 def _closing_quotes(quotes: list[str]) -> set[str]:
