@@ -50,7 +50,6 @@ def test_the_model_counts_the_n_grams_langdetect_extracts():
 
     import numpy as np
     from langdetect.detector import Detector
-
     from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
     from pipeline.text.language import _model, _profiles
@@ -78,6 +77,7 @@ def test_the_model_counts_the_n_grams_langdetect_extracts():
         for gram, count in grams.items():
             expected += count * np.log(np.array(factory.word_lang_prob_map[gram]) + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ)
         np.testing.assert_allclose(total, expected, rtol=1e-5, atol=1e-3, err_msg=text)
+
 
 def test_labelled_set_meets_its_targets():
     from eval.score_language import score

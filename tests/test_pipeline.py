@@ -289,7 +289,6 @@ def test_incremental_runs_equal_full_rebuilds(tmp_path, monkeypatch):
     assert "reused from an earlier run" not in changes["mojibake_fixed"]
 
 
-
 def test_a_stage_code_version_covers_every_module_its_code_imports():
     # A module left out would let the memo serve results of code that has since changed.
     import ast
