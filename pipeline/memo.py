@@ -3,7 +3,8 @@
 A stage's result for a document depends only on the fields it reads and on its code, so it is stored under the
 SHA-256 of both; an unchanged file with unchanged code is not processed again, a changed one is. Steps across
 documents (repeated lines, deduplication) run every time on every document, so a run gives what a full rebuild
-would. The store is SQLite under curated/.work/ (hidden from readers), written once per shard of each stage.
+would. The store is SQLite under curated/.work/ (hidden from readers), written once per shard of each stage, and
+after each stage it holds only what that run used: a schedule re-ingesting a changing folder does not grow it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,9 @@ def code_version(stage: str) -> str:
     return digest.hexdigest()[:16]
 
 
+_LAYOUT = 2  # of the results table (PRAGMA user_version); 1 had no stage column
+
+
 class Memo:
     """Results by stage, code version and input; `None` as a path keeps nothing (every run is a full one).
     Workers read it; one process writes what they computed (`add`): writers would wait on SQLite's lock."""
@@ -45,6 +49,8 @@ class Memo:
         if self.path is None or not self.path.exists() or not keys:
             return {}
         with self._connect() as db:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'results'").fetchone():
+                return {}  # the writer has made the file, not yet its table
             found = {}
             for start in range(0, len(keys), 500):  # SQLite's limit on bound parameters
                 chunk = keys[start : start + 500]
@@ -56,17 +62,36 @@ class Memo:
         db = sqlite3.connect(self.path, timeout=120)
         db.execute("PRAGMA journal_mode=WAL")  # readers go on while it is written
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: a crash may lose the last results, never corrupt it
-        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value BLOB)")
+        return db
+
+    def _writable(self) -> sqlite3.Connection:
+        """The writer's connection, to a table of this layout (one of an older layout is dropped: a cache)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = self._connect()
+        if db.execute("PRAGMA user_version").fetchone()[0] != _LAYOUT:
+            db.execute("DROP TABLE IF EXISTS results")
+            db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, stage TEXT, value BLOB)")
+            db.execute(f"PRAGMA user_version = {_LAYOUT}")
         return db
 
     @staticmethod
-    def entry(key: str, value: object) -> tuple[str, bytes]:
+    def entry(stage: str, key: str, value: object) -> tuple[str, str, bytes]:
         """A result as `add` takes it (pickled where it was computed)."""
-        return key, pickle.dumps(value)
+        return key, stage, pickle.dumps(value)
 
-    def add(self, entries: list[tuple[str, bytes]]) -> None:
+    def add(self, entries: list[tuple[str, str, bytes]]) -> None:
         if self.path is None or not entries:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)", entries)
+        with self._writable() as db:
+            db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", entries)
+
+    def keep_only(self, stage: str, keys: list[str]) -> int:
+        """Forget the stage's results whose keys are not among `keys` (those a run just used: results of files
+        since changed or removed, of code since changed); returns how many. SQLite reuses the space they held."""
+        if self.path is None or not self.path.exists():
+            return 0
+        with self._writable() as db:
+            db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
+            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in keys))
+            gone = db.execute("DELETE FROM results WHERE stage = ? AND key NOT IN (SELECT key FROM used)", (stage,))
+            return gone.rowcount

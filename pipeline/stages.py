@@ -151,10 +151,10 @@ def _total(results: list[Stats]) -> Stats:
 
 def _apply(
     rows: list[Row], stage: str, fn: Callable, memo: Memo | None, reads: tuple[str, ...], settings: tuple
-) -> tuple[Stats, list[tuple[str, bytes]]]:
+) -> tuple[Stats, list[tuple[str, str, bytes]], list[str]]:
     """fn on every document not yet rejected. A document whose `reads` fields (and the stage's `settings`) are
     in the memo gets the update (or the rejection) and the counts fn gave it last time, and fn is not called.
-    Returns the counts and the memo entries of the results computed."""
+    Returns the counts, the memo entries of the results computed and the memo keys of every document."""
     stats: Stats = Counter()
     fresh = []
     live = [row for row in rows if not row["reject_stage"]]
@@ -176,12 +176,12 @@ def _apply(
                 counts["errors"] += 1
                 remember = False
             if memo and remember:  # what a stage left as it read it (most texts) is not stored again
-                fresh.append(memo.entry(key, ({f: v for f, v in update.items() if not (f in reads and row[f] == v)}, counts)))
+                fresh.append(memo.entry(stage, key, ({f: v for f, v in update.items() if not (f in reads and row[f] == v)}, counts)))
         row.update(update)
         stats.update(counts)
         if row["reject_stage"]:
             stats["rejected"] += 1
-    return stats, fresh
+    return stats, fresh, keys if memo else []
 
 
 def _decode(row: Row, stats: Stats) -> Row:
@@ -287,23 +287,26 @@ def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
     return np.array(keys, dtype=np.int64)
 
 
-def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple[Stats, object, list]:
+def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple:
     fn, reads = ROW_STAGES[stage]
     rows = pq.read_table(source).to_pylist()
-    stats, fresh = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
+    stats, fresh, used = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
     _write(rows, target)
-    return stats, _COLLECT[stage](rows) if stage in _COLLECT else None, fresh
+    return stats, _COLLECT[stage](rows) if stage in _COLLECT else None, fresh, used
 
 
 def _run(stage: str, source: Path, target: Path, memo: Path | None, settings: tuple = ()) -> tuple[Stats, list]:
     calls = lambda building: [(stage, part, building / part.name, memo, settings) for part in shards(source)]  # noqa: E731
-    store = Memo(memo)
+    store, used = Memo(memo), []
 
-    def remember(result: tuple[Stats, object, list]) -> tuple[Stats, object]:  # a shard's results, then let go
-        store.add(result[2])
-        return result[:2]
+    def remember(result: tuple) -> tuple[Stats, object]:  # a shard's results, then let go of them
+        stats, extra, fresh, keys = result
+        store.add(fresh)
+        used.extend(keys)
+        return stats, extra
 
     results = _rewrite(target, calls, _row_job, each=remember)
+    store.keep_only(stage, used)  # what this run did not use (changed or removed files, older code) goes
     stats = _total([s for s, _ in results])
     stats["out"] = stats["in"] - stats["rejected"]
     return stats, [extra for _, extra in results]

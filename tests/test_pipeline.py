@@ -5,6 +5,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import sqlite3
 
 import dagster as dg
 import pyarrow.dataset as ds
@@ -258,6 +259,11 @@ def _published_hash(curated, name):
     return pq.read_metadata(curated / name / f"{name}.parquet").metadata[b"content_hash"]
 
 
+def _memo_keys(curated):
+    with sqlite3.connect(curated / ".work" / "memo.sqlite") as db:
+        return set(db.execute("SELECT stage, key FROM results"))
+
+
 def test_incremental_runs_equal_full_rebuilds(tmp_path, monkeypatch):
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     shutil.copy(RAW / "tweet-thread-leaked-memo.txt", raw / "tweet.txt")
@@ -277,6 +283,8 @@ def test_incremental_runs_equal_full_rebuilds(tmp_path, monkeypatch):
         changes = result.asset_materializations_for_node("mojibake_fixed")[0].metadata["changes"].data
         assert changes["reused from an earlier run"] >= 1  # unchanged files were not processed again
     assert "lemmy-thread.txt" not in pq.read_table(curated / "corpus" / "corpus.parquet")["source_path"].to_pylist()
+    # the memo forgot the results of the changed and removed files: it holds what a rebuild's memo holds
+    assert _memo_keys(curated) == _memo_keys(full)
 
     from pipeline import memo
 
@@ -287,6 +295,19 @@ def test_incremental_runs_equal_full_rebuilds(tmp_path, monkeypatch):
                for node in ("mojibake_fixed", "chrome_stripped")}  # fmt: skip
     assert changes["chrome_stripped"]["reused from an earlier run"] == 3  # the repairs came out the same
     assert "reused from an earlier run" not in changes["mojibake_fixed"]
+
+
+def test_a_memo_of_the_earlier_layout_is_replaced_not_an_error(tmp_path):
+    from pipeline.memo import Memo
+
+    path = tmp_path / "memo.sqlite"
+    with sqlite3.connect(path) as db:  # layout 1: no stage column
+        db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, value BLOB)")
+        db.execute("INSERT INTO results VALUES ('old', x'00')")
+    memo = Memo(path)
+    memo.add([memo.entry("language", "k1", ({"language": "en"}, {}))])
+    assert memo.get(["k1", "old"]) == {"k1": ({"language": "en"}, {})}
+    assert memo.keep_only("language", ["k2"]) == 1 and memo.get(["k1"]) == {}
 
 
 def test_a_stage_code_version_covers_every_module_its_code_imports():
