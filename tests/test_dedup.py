@@ -21,6 +21,11 @@ def test_repeated_paragraphs_kept_once(samples):
         assert text.count(paragraph) == 1
 
 
+def test_a_paragraph_repeated_with_other_spacing_or_case_is_a_repeat():
+    text = "One two three.\nOne  two three.\n  one two three.  \nOne\ttwo three.\nOne\u00a0two three.\nOne two\u2028three.\nOne two three!"
+    assert dedup_paragraphs(text) == ("One two three.\nOne two three!", text.split("\n")[1:6])
+
+
 def test_exact_copies_modulo_case_and_whitespace():
     dups = find_duplicates([BASE, "  " + BASE.upper().replace(" ", "\n  "), OTHER], ["a", "b", "c"])
     assert [(d.index, d.kept, d.kind) for d in dups] == [(1, 0, "exact")]
