@@ -381,13 +381,15 @@ class _OpenQuotes:
         self.line, self.at, self.done, self.quotes = line, 0, 0, []
         self.in_line = bool(_QUOTES.search(line))  # most lines hold none: nothing to look for between repairs
 
-    def before(self, i: int, repairs: list[_Repair]) -> set[str]:
-        for r in repairs[self.done :]:
+    def before(self, i: int, repairs: list[_Repair], made: int | None = None) -> set[str]:
+        """`made`: how many of the repairs stand before i (all of them if None)."""
+        made = len(repairs) if made is None else made
+        for r in repairs[self.done : made]:
             if self.in_line:
                 self.quotes += _QUOTES.findall(self.line, self.at, r.start)
             self.quotes += [ch for ch in r.text if ch in _QUOTE_CHARS]
             self.at = r.end
-        self.done = len(repairs)
+        self.done = made
         return _closing_quotes(self.quotes + (_QUOTES.findall(self.line, self.at, i) if self.in_line else []))
 
 
@@ -481,9 +483,15 @@ def _scan(line: str, reading: Reading, mode: str = "unknown") -> list[_Repair]:
     non_ascii = _non_ascii(line)
     if 4 * len(reading.starts.findall(line)) < non_ascii:  # too few to cover the line: only whole runs
         return _scan_from(line, reading, mode, reading.run_starts)
-    repairs = _scan_from(line, reading, mode, reading.starts)
-    if reading.lost and repairs and 2 * sum(r.end - r.start for r in repairs) >= non_ascii:
+    if not reading.lost:
+        repairs = _scan_from(line, reading, mode, reading.starts)
+    else:  # from `leads` where the repairs from `starts` cover half the line: most lines here, scanned once
         repairs = _scan_from(line, reading, mode, reading.leads)
+        narrow = _scan_from(line, reading, mode, reading.starts) if any(r.spaced for r in repairs) else None
+        # unless a space taken or left moves them, those from `starts` are those from `leads` but at lone leads
+        spans = narrow if narrow is not None else [r for r in repairs if reading.starts.match(line, r.start)]
+        if not (spans and 2 * sum(r.end - r.start for r in spans) >= non_ascii):
+            repairs = narrow if narrow is not None else _scan_from(line, reading, mode, reading.starts)
     # Choosing again by context matters only where the repairs may be taken: where they cover the line.
     return _rechoose(line, repairs, mode) if _covers(line, repairs) else repairs
 
@@ -609,10 +617,11 @@ def _rechoose(line: str, repairs: list[_Repair], mode: str) -> list[_Repair]:
                 return nxt.text[:1]
             return line[end : end + 1]
 
-        closing = quotes.before(r.start, repairs[:k])
+        closing = quotes.before(r.start, repairs, k)
         allowed = _allowed(r, mode, closing)
-        ranked = sorted(allowed, key=lambda ch: (ch in closing, _in_context_score(before or "\n", ch, after(ch) or "\n"), -ord(ch)), reverse=True)
-        margin = _in_context_score(before or "\n", ranked[0], after(ranked[0]) or "\n") - _in_context_score(before or "\n", ranked[1], after(ranked[1]) or "\n") if len(ranked) > 1 else 99
+        score = {ch: _in_context_score(before or "\n", ch, after(ch) or "\n") for ch in allowed}
+        ranked = sorted(allowed, key=lambda ch: (ch in closing, score[ch], -ord(ch)), reverse=True)
+        margin = score[ranked[0]] - score[ranked[1]] if len(ranked) > 1 else 99
         if ranked[0] in closing or margin >= CONTEXT_MARGIN or r.text not in allowed:
             r.text = ranked[0]
         _settle_space(line, r)
