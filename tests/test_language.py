@@ -1,6 +1,7 @@
+import numpy as np
 import pytest
 
-from pipeline.text import detect_language
+from pipeline.text import detect_language, language
 from pipeline.text.language import SAMPLE_CHARS, _sample
 
 
@@ -124,3 +125,13 @@ def test_each_paragraph_language_points_at_its_line():
     english = "This paragraph is written in English and it says something about the weather today."
     german = "Dieser Absatz ist auf Deutsch geschrieben und er sagt etwas über das Wetter heute."
     assert paragraph_languages("\n".join(["Title", english, "", german])) == [(1, "en"), (3, "de")]
+
+
+def test_the_saved_language_model_is_the_one_built(tmp_path, monkeypatch):
+    monkeypatch.setattr(language, "_SAVED", tmp_path)
+    built = language._model_arrays()  # built, then saved for the next process
+    assert [p.name.startswith("language-model-") for p in tmp_path.iterdir()] == [True]
+    loaded = language._model_arrays()
+    assert sorted(loaded) == sorted(built)
+    for name, array in built.items():
+        assert loaded[name].dtype == array.dtype and np.array_equal(loaded[name], array), name

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.metadata
 import json
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from langdetect.detector import Detector
@@ -72,6 +76,54 @@ def _key(gram: str) -> int:
     return key
 
 
+# Where the model's arrays are kept once built, beside numba's compiled loops: building them took 0.4 s in every
+# worker of every run, loading them takes 15 ms. Named by what they are made of: this file and langdetect's version.
+_SAVED = Path(__file__).parent / "__pycache__"
+
+
+def _model_arrays() -> dict[str, np.ndarray]:
+    made_of = hashlib.sha256(Path(__file__).read_bytes() + importlib.metadata.version("langdetect").encode())
+    path = _SAVED / f"language-model-{made_of.hexdigest()[:16]}.npz"
+    try:
+        with np.load(path) as saved:
+            return {name: saved[name] for name in saved.files}
+    except (OSError, ValueError, zipfile.BadZipFile):  # not built yet here (or cut short: built again)
+        pass
+    arrays = _build_model_arrays()
+    try:  # by another name first, then renamed: two workers may build it at once
+        _SAVED.mkdir(exist_ok=True)
+        building = path.with_name(f".{path.stem}.{os.getpid()}.npz")
+        np.savez(building, **arrays)
+        os.replace(building, path)
+        for old in _SAVED.glob("language-model-*.npz"):  # those of earlier versions
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:  # a read-only install: built in every process
+        pass
+    return arrays
+
+
+def _build_model_arrays() -> dict[str, np.ndarray]:
+    languages, grams, probabilities = _profiles()
+    known = set(grams)
+    if not all(g[1:] in known for g in grams if len(g) == 3):  # what compiled.scores relies on
+        raise RuntimeError("langdetect's profiles hold a 3-gram without its last two characters")
+    codes = range(0x10000)
+    # What the rules about scripts count, per code point (one column each, see the names above `counts`).
+    is_cjk = np.array([bool(_CJK.match(chr(c))) for c in codes])
+    weight = np.where(is_cjk, CJK_WEIGHT, [chr(c).isalpha() for c in codes])
+    latin = np.array([bool(_LATIN_WORDS.match(chr(c))) for c in codes])
+    scripts = [np.array([bool(pattern.match(chr(c))) for c in codes]) for pattern in (_KANA, _HANGUL, _CYRILLIC)]
+    return {
+        "languages": np.array(languages),
+        "keys": np.array([_key(g) for g in grams], dtype=np.int64),
+        "log_prob": np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32),
+        "normal": np.array([ord(NGram.normalize(chr(c))) for c in codes], dtype=np.int64),
+        "upper": np.array([chr(c).isupper() for c in codes]),
+        "classes": np.stack([weight, weight > 0, weight * latin, latin, is_cjk, *scripts], axis=1).astype(np.int32),
+    }
+
+
 class _Model:
     """langdetect's profiles and n-gram rules, with every n-gram of the text counted once instead of sampled at
     random in 7 trials until one language passes 0.99999: the same model, deterministic, and compiled (numba) it
@@ -82,23 +134,10 @@ class _Model:
         from pipeline.text import compiled  # numba: 50 MB and 0.3 s to import, only where a language is judged
 
         self.compiled = compiled
-
-        self.languages, grams, probabilities = _profiles()
-        self.keys = np.array([_key(g) for g in grams], dtype=np.int64)
-        known = set(grams)
-        if not all(g[1:] in known for g in grams if len(g) == 3):  # what compiled.scores relies on
-            raise RuntimeError("langdetect's profiles hold a 3-gram without its last two characters")
-        self.slots = self.compiled.hash_table(self.keys)
-        self.log_prob = np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32)
-        codes = range(0x10000)
-        self.normal = np.array([ord(NGram.normalize(chr(c))) for c in codes], dtype=np.int64)
-        self.upper = np.array([chr(c).isupper() for c in codes])
-        # What the rules about scripts count, per code point (one column each, see the names above `counts`).
-        is_cjk = np.array([bool(_CJK.match(chr(c))) for c in codes])
-        weight = np.where(is_cjk, CJK_WEIGHT, [chr(c).isalpha() for c in codes])
-        latin = np.array([bool(_LATIN_WORDS.match(chr(c))) for c in codes])
-        scripts = [np.array([bool(pattern.match(chr(c))) for c in codes]) for pattern in (_KANA, _HANGUL, _CYRILLIC)]
-        self.classes = np.stack([weight, weight > 0, weight * latin, latin, is_cjk, *scripts], axis=1).astype(np.int32)
+        arrays = _model_arrays()
+        self.languages = arrays["languages"].tolist()
+        self.log_prob, self.normal, self.upper, self.classes = (arrays[k] for k in ("log_prob", "normal", "upper", "classes"))
+        self.slots = compiled.hash_table(arrays["keys"])
 
     def codes(self, text: str) -> np.ndarray:
         return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
