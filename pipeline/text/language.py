@@ -238,11 +238,24 @@ def _result(languages: list[tuple[str, float]], sample: str, counts: np.ndarray)
     if not languages:
         return LanguageResult(UNDETERMINED, 0.0)
     best = languages[0]
-    if best[0] in _LATIN_SCRIPT_LANGS and counts[LATIN] and counts[LETTERS] - counts[LATIN_LETTERS] >= MIN_OTHER_SCRIPT:
-        # Words of another script among Latin ones (code, product names): they say what the text is written in.
+    if _other_script_among_latin(best[0], counts):
         return detect_language(_LATIN_WORDS.sub(" ", sample), min_letters=MIN_OTHER_SCRIPT)
     rounded = [(lang, round(p, 4)) for lang, p in languages]
     return LanguageResult(_script_guard(best[0], counts), round(best[1], 4), rounded)
+
+
+def _language(languages: list[tuple[str, float]], sample: str, counts: list[int]) -> str:
+    """_result(...).language, without the scores (a paragraph keeps its language only)."""
+    if not languages or counts[LETTERS] < MIN_LETTERS:
+        return UNDETERMINED
+    if _other_script_among_latin(languages[0][0], counts):
+        return detect_language(_LATIN_WORDS.sub(" ", sample), min_letters=MIN_OTHER_SCRIPT).language
+    return _script_guard(languages[0][0], counts)
+
+
+def _other_script_among_latin(language: str, counts: np.ndarray | list[int]) -> bool:
+    """Words of another script among Latin ones (code, product names): they say what the text is written in."""
+    return language in _LATIN_SCRIPT_LANGS and bool(counts[LATIN]) and counts[LETTERS] - counts[LATIN_LETTERS] >= MIN_OTHER_SCRIPT
 
 
 # A document's paragraphs are each given a language; at most this many, evenly spaced, each cut to
@@ -273,8 +286,8 @@ def language_profile(text: str, main: bool = True) -> tuple[LanguageResult | Non
     model = _model()
     totals, grams = model.scores(pieces)
     counts = model.counts(pieces)
-    paragraphs = [(k, _result(languages, piece, c).language if c[LETTERS] >= MIN_LETTERS else UNDETERMINED)
-                  for k, piece, c, languages in zip(judged, pieces, counts, model.languages_of(totals, grams))]  # fmt: skip
+    found = model.languages_of(totals, grams)
+    paragraphs = [(k, _language(languages, piece, c)) for k, languages, piece, c in zip(judged, found, pieces, counts.tolist())]
     if not main:
         return None, paragraphs
     together = " ".join(pieces)
