@@ -164,6 +164,9 @@ def _apply(
         stats["in"] += 1
         if key in known:
             update, counts = known[key]
+            if KEPT_LINES in update:  # stored without its text and lines removed: the lines kept of the text read
+                text, removed = tx.chrome.kept_lines(row["text"], update[KEPT_LINES])
+                update = {**update, "text": text, "chrome_removed": removed}
             stats["reused from an earlier run"] += 1
         else:
             counts, remember = Counter(), True
@@ -175,8 +178,10 @@ def _apply(
                 update = {"reject_stage": stage, "reject_reason": f"{stage} failed: {type(e).__name__}: {e}"}
                 counts["errors"] += 1
                 remember = False
-            if memo and remember:  # what a stage left as it read it (most texts) is not stored again
-                fresh.append(memo.entry(stage, key, ({f: v for f, v in update.items() if not (f in reads and row[f] == v)}, counts)))
+            if memo and remember:  # what a stage left as it read it (most texts) is not stored again, nor a text
+                rebuilt = ("text", "chrome_removed") if KEPT_LINES in update else ()
+                stored = {f: v for f, v in update.items() if not (f in reads and row[f] == v or f in rebuilt)}
+                fresh.append(memo.entry(stage, key, (stored, counts)))
         row.update(update)
         stats.update(counts)
         if row["reject_stage"]:
@@ -209,6 +214,11 @@ def _fix_mojibake(row: Row, stats: Stats) -> Row:
     return {"text": text, "mojibake": mojibake}
 
 
+# Not a column (the shard keeps its schema's only): the lines chrome kept of a text export, which the memo keeps
+# instead of the text it gave and the lines it removed (kept_lines rebuilds both from the text read)
+KEPT_LINES = "chrome kept lines"
+
+
 def _strip_chrome(row: Row, stats: Stats) -> Row:
     text, update = row["text"], {"is_html": False}
     if tx.looks_like_html(text, row["source_path"]):
@@ -224,6 +234,8 @@ def _strip_chrome(row: Row, stats: Stats) -> Row:
     if not result.text.strip():
         raise Reject(f"nothing but page chrome ({len(result.removed)} interface lines, no text)")
     posts = [vars(p) for p in result.posts]
+    if not update["is_html"]:  # the memo keeps which lines are kept, not the text and the lines removed
+        update[KEPT_LINES] = result.kept
     return {**update, "text": result.text, "chrome_removed": result.removed, "posts": posts}
 
 

@@ -1,6 +1,7 @@
 import re
 
 from pipeline.text import strip_chrome
+from pipeline.text.chrome import kept_lines
 
 LEMMY_CHROME = {"link", "fedilink", "English", "arrow-up", "14", "9", "7", "·", "11 days ago"}
 
@@ -144,3 +145,11 @@ def test_every_footer_pattern_is_found_by_its_quick_words():
     literal = lambda alt: re.sub(groups, "", alt).replace("\\", "")  # noqa: E731
     missing = [alt for alt in alternatives if not any(word in literal(alt) for word in _FOOTER_WORDS)]
     assert len(alternatives) >= 20 and not missing
+
+
+def test_the_lines_kept_give_the_text_and_the_lines_removed(samples):
+    # the memo keeps ChromeResult.kept instead of the text and the removed lines: kept_lines gives them back
+    for name, raw in samples.items():
+        text = raw.decode("utf-8", "replace")
+        result = strip_chrome(text)
+        assert kept_lines(text, result.kept) == (result.text, result.removed), name

@@ -158,6 +158,7 @@ class ChromeResult:
     text: str
     removed: list[str] = field(default_factory=list)  # the lines themselves, for audit
     posts: list[Post] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)  # which lines of the text given are kept (see kept_lines)
 
 
 def _script_of(ch: str) -> str | None:
@@ -358,10 +359,16 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
                 drop[k] = body.foreign_letters(line) >= 2 or (not from_html and menu_word) or _foreign_words(line, body)
 
     posts = _posts(raw_lines, lines, drop)
-    kept = [raw_lines[k].strip() for k in range(len(lines)) if not drop[k]]
+    kept = [k for k in range(len(lines)) if not drop[k]]
     removed = [lines[k] for k in range(len(lines)) if drop[k]]
-    out = collapse_blank_lines("\n".join(kept))
-    return ChromeResult(out, removed, posts)
+    return ChromeResult(collapse_blank_lines("\n".join(lines[k] for k in kept)), removed, posts, kept)
+
+
+def kept_lines(text: str, kept: list[int]) -> tuple[str, list[str]]:
+    """The text strip_chrome gave for `text` and the lines it removed, from the lines it kept (ChromeResult.kept)."""
+    lines = [line.strip() for line in text.split("\n")]
+    keep = set(kept)
+    return collapse_blank_lines("\n".join(lines[k] for k in kept)), [line for k, line in enumerate(lines) if k not in keep]
 
 
 def _posts(raw_lines: list[str], lines: list[str], drop: list[bool]) -> list[Post]:
