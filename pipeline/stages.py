@@ -178,8 +178,8 @@ def _apply(
                 update = {"reject_stage": stage, "reject_reason": f"{stage} failed: {type(e).__name__}: {e}"}
                 counts["errors"] += 1
                 remember = False
-            if memo and remember:  # what a stage left as it read it (most texts) is not stored again, nor a text
-                rebuilt = ("text", "chrome_removed") if KEPT_LINES in update else ()
+            if memo and remember:  # what a stage left as it read it (most texts) is not stored again, nor what
+                rebuilt = ("text", "chrome_removed") if KEPT_LINES in update else ()  # the lines kept tell
                 stored = {f: v for f, v in update.items() if not (f in reads and row[f] == v or f in rebuilt)}
                 fresh.append(memo.entry(stage, key, (stored, counts)))
         row.update(update)
@@ -299,7 +299,7 @@ def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
     return np.array(keys, dtype=np.int64)
 
 
-def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple:
+def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple[Stats, object, list, list[str]]:
     fn, reads = ROW_STAGES[stage]
     rows = pq.read_table(source).to_pylist()
     stats, fresh, used = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
@@ -311,7 +311,7 @@ def _run(stage: str, source: Path, target: Path, memo: Path | None, settings: tu
     calls = lambda building: [(stage, part, building / part.name, memo, settings) for part in shards(source)]  # noqa: E731
     store, used = Memo(memo), []
 
-    def remember(result: tuple) -> tuple[Stats, object]:  # a shard's results, then let go of them
+    def remember(result: tuple[Stats, object, list, list[str]]) -> tuple[Stats, object]:  # a shard's, then let go
         stats, extra, fresh, keys = result
         store.add(fresh)
         used.extend(keys)
