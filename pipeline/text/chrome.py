@@ -109,6 +109,8 @@ _MENU_MARKS = "|•›‹»«·"  # what every bar holds: looking for them (`in`
 
 
 def _menu(line: str) -> bool:
+    if "|" not in line and line.isascii():  # every other mark is beyond ASCII (isascii is known, not searched)
+        return False
     return any(mark in line for mark in _MENU_MARKS) and bool(_MENU.search(line))
 _PAGING = re.compile(r"\b(page|seite|página|pagina|страница)\s+\d+\s+(of|von|de|di|sur|из)\s+\d+", re.I)
 _RATING = re.compile(r"^[\d.,]+\s*(out of|of|von|de|sur|su|из|/)\s*\d+(\s+\S+){0,2}$|つ星のうち", re.I)
