@@ -210,6 +210,9 @@ def _is_prose(line: str) -> bool:
     return (len(line) >= 60 or len(line.split()) >= 8) and not _menu(line) and not _dated(line)
 
 
+_ASCII_LETTERS = bytes(range(0x41, 0x5B)) + bytes(range(0x61, 0x7B))
+
+
 class _Body:
     """What the edges are compared with: the document's prose, its scripts, words and language, each worked
     out only when an edge line asks (most documents have few edge lines, many none)."""
@@ -229,10 +232,22 @@ class _Body:
     def language(self) -> str:
         return detect_language(self.text).language
 
+    @functools.cached_property
+    def latin_is_common(self) -> bool:
+        """Are Latin letters 1 % of the body's letters or more? Surely so, without counting every script, when its
+        ASCII letters alone are 1 % of its characters (most bodies, and most edge lines are Latin)."""
+        data = self.text.encode("utf-8", "surrogatepass")
+        return 100 * (len(data) - len(data.translate(None, _ASCII_LETTERS))) >= len(self.text) or self._share("LATIN") >= 0.01
+
+    def _share(self, script: str) -> float:
+        return self.scripts.get(script, 0) / (sum(self.scripts.values()) or 1)
+
     def foreign_letters(self, line: str) -> int:
         """Letters of the line in scripts that make less than 1 % of the body's letters."""
-        total = sum(self.scripts.values()) or 1
-        return sum(n for s, n in _scripts(line).items() if self.scripts.get(s, 0) / total < 0.01)
+        found = _scripts(line)
+        if found.keys() <= {"LATIN"} and self.latin_is_common:
+            return 0
+        return sum(n for s, n in found.items() if self._share(s) < 0.01)
 
 
 def _foreign_words(line: str, body: _Body) -> bool:
