@@ -329,7 +329,8 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     lines = [line.strip() for line in raw_lines]
     drop = [False] * len(lines)
 
-    runlike = [bool(line) and (_short(line) or (_strong(line) and not _is_prose(line))) for line in lines]
+    # prose first: most lines are, and it is five times cheaper to tell than chrome
+    runlike = [bool(line) and (_short(line) or (not _is_prose(line) and _strong(line))) for line in lines]
 
     # Runs of consecutive short lines: a post's header or footer when two of them are surely chrome.
     i = 0
