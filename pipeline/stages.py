@@ -15,12 +15,10 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import hashlib
-import importlib
 import itertools
 import multiprocessing
 import os
 import shutil
-import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -462,8 +460,6 @@ BOILERPLATE_MIN_SHARE = 0.005
 def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], list[str]]:
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index."""
-    # datasketch (scipy with it: half a second) chooses the LSH bands once the fingerprints are in: imported meanwhile
-    threading.Thread(target=importlib.import_module, args=("datasketch",), daemon=True).start()
     stats, found = _run("dedup", source, target, None)
     boilerplate = _repeated([keys for keys, _ in found], stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
     by_shard = [{k: document for k, *document in prints} for _, prints in found]  # fingerprints, by row

@@ -88,6 +88,16 @@ def test_minhash_is_datasketchs():
         assert np.array_equal(_minhash(shingles), reference.hashvalues)
 
 
+def test_lsh_bands_are_datasketchs_choice():
+    # written down (choosing them imports scipy); a change of threshold, permutations or weights must change them
+    from datasketch import MinHashLSH
+
+    from pipeline.text.dedup import BAND_ROWS, BANDS, NEAR_THRESHOLD, NUM_PERM
+
+    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM, weights=(0.1, 0.9))
+    assert (lsh.b, lsh.r) == (BANDS, BAND_ROWS)
+
+
 def test_fingerprint_made_with_the_paragraphs_is_the_texts_own(samples):
     # the deduplicating stage fingerprints a text from its lines' normalised forms, not from the text again
     texts = [samples["forum-essay-no-moat.txt"].decode(), "ﬁne\nﬁne\nFINE\n\n\n\nǅ x\nǆ x\n", "Straße\nSTRASSE\n",

@@ -17,6 +17,10 @@ import numpy as np
 SHINGLE_WORDS = 5
 NUM_PERM = 128
 NEAR_THRESHOLD = 0.8
+# The LSH bands, as datasketch chooses them for NEAR_THRESHOLD and NUM_PERM with its weights set to miss few
+# copies (MinHashLSH(..., weights=(0.1, 0.9)).b and .r; a test checks them): choosing them imports scipy, half a
+# second of every run.
+BANDS, BAND_ROWS = 14, 9
 
 
 def normalize(text: str) -> str:
@@ -192,20 +196,17 @@ def find_duplicates(texts: Sequence[str], keys: Sequence[str]) -> list[Duplicate
 
 def _banded_pairs(minhashes: list[np.ndarray]) -> dict[int, list[int]]:
     """MinHash LSH as array operations: for each document (by position), the earlier documents that share a
-    band with it, in order. The bands are datasketch's choice for NEAR_THRESHOLD, with its weights set to miss
-    few copies (false positives 0.1, false negatives 0.9: every candidate is checked exactly; with even weights
+    band with it, in order. The bands (BANDS) are datasketch's choice for NEAR_THRESHOLD, with its weights set to
+    miss few copies (false positives 0.1, false negatives 0.9: every candidate is checked exactly; with even weights
     a pair at Jaccard 0.86 goes unseen one time in four). A band is keyed by a 64-bit polynomial hash of its values
     (a chance collision only adds a candidate). Memory: the signatures and one key per document and band."""
     if len(minhashes) < 2:
         return {}
-    from datasketch import MinHashLSH  # here: only the step across documents needs it
-
-    lsh = MinHashLSH(threshold=NEAR_THRESHOLD, num_perm=NUM_PERM, weights=(0.1, 0.9))
     signatures = np.stack(minhashes)
     pairs: dict[int, set[int]] = {}
-    for start, end in lsh.hashranges:
+    for start in range(0, BANDS * BAND_ROWS, BAND_ROWS):
         key = np.zeros(len(signatures), dtype=np.uint64)
-        for column in range(start, end):
+        for column in range(start, start + BAND_ROWS):
             key = key * np.uint64(0x100000001B3) + signatures[:, column].astype(np.uint64)
         order = np.argsort(key, kind="stable")  # documents with equal keys end up together, in their order
         starts = np.concatenate(([0], np.flatnonzero(np.diff(key[order])) + 1))
