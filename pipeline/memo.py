@@ -64,8 +64,10 @@ class Memo:
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: a crash may lose the last results, never corrupt it
         return db
 
-    def _writable(self) -> sqlite3.Connection:
-        """The writer's connection, to a table of this layout (one of an older layout is dropped: a cache)."""
+    @functools.cached_property
+    def _writer(self) -> sqlite3.Connection:
+        """The writer's connection, one for all its writes (a new one for each shard's results cost a third of
+        writing them), to a table of this layout (one of an older layout is dropped: a cache)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = self._connect()
         if db.execute("PRAGMA user_version").fetchone()[0] != _LAYOUT:
@@ -82,7 +84,7 @@ class Memo:
     def add(self, entries: list[tuple[str, str, bytes]]) -> None:
         if self.path is None or not entries:
             return
-        with self._writable() as db:
+        with self._writer as db:
             db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", entries)
 
     def keep_only(self, stage: str, keys: list[str]) -> int:
@@ -90,7 +92,8 @@ class Memo:
         since changed or removed, of code since changed); returns how many. SQLite reuses the space they held."""
         if self.path is None or not self.path.exists():
             return 0
-        with self._writable() as db:
+        with self._writer as db:
+            db.execute("DROP TABLE IF EXISTS temp.used")  # of an earlier call on this connection
             db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
             db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in keys))
             gone = db.execute("DELETE FROM results WHERE stage = ? AND key NOT IN (SELECT key FROM used)", (stage,))
