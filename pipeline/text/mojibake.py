@@ -918,7 +918,8 @@ def repair_mojibake(text: str) -> tuple[str, MojibakeReport]:
     result = "".join(_ftfy_pass(ours, ours_gates, report))
     if ours != lines and any(ours_gates):  # ftfy alone may leave less damage (its rules for NBSP, mixed runs)
         by_ftfy = "".join(_ftfy_pass(lines, gates, alone := MojibakeReport()))
-        if by_ftfy not in (text, result) and _damage(by_ftfy) < _damage(result):
+        # ours first: it is mostly left undamaged (0), which no text can beat, and ftfy's need not be measured
+        if by_ftfy not in (text, result) and (left := _damage(result)) and _damage(by_ftfy) < left:
             return by_ftfy, alone
     return result, report
 
