@@ -141,6 +141,15 @@ def test_footers_are_told_by_their_words_and_some_by_what_follows():
     assert not _footer("© 2024 Example Inc.", words=()) and _footer("Terms of service", words=("terms of ",))
 
 
+def test_footer_words_found_in_one_pass_are_those_in_the_lowered_text():
+    from pipeline.text.chrome import _FOOTER_WORDS, _footer_words_in
+
+    texts = ["", "c", "Powered By phpBB", "ÂŠ © 2024", "prİvacy", "\ud800 cooKIE", "利用規約とプライバシー", "개인정보",
+             "the terms of", "terms of ", "MENTIONS LÉGALES", "Cookie\nPrivacy\nimpressum AGB", "agb" * 3]  # fmt: skip
+    for text in texts:
+        assert _footer_words_in(text) == tuple(w for w in _FOOTER_WORDS if w in text.lower()), text
+
+
 def test_the_lines_kept_give_the_text_and_the_lines_removed(samples):
     # the memo keeps ChromeResult.kept instead of the text and the removed lines: kept_lines gives them back
     for name, raw in samples.items():
