@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import shutil
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -98,11 +98,10 @@ def _rows(table: pa.Table, fields: tuple[str, ...]) -> list[Row]:
     return table.select(list(dict.fromkeys(("doc_id", "source_path", "reject_stage", *fields)))).to_pylist()
 
 
-def _with_rows(table: pa.Table, rows: list[Row]) -> pa.Table:
-    """`table` (a shard, read) with the columns its `rows` hold: each row's value where it has one, else the
-    table's. Fields beyond the schema (the memo's, the fingerprints) are not written."""
-    present = set().union(*rows) & set(DOCUMENTS.names)
-    for name in present:
+def _with_rows(table: pa.Table, rows: list[Row], names: Iterable[str]) -> pa.Table:
+    """`table` (a shard, read) with its columns `names` (those of them in its schema: not the memo's fields, nor
+    the fingerprints) taken from its `rows`: each row's value where it has one, else the table's."""
+    for name in set(names) & set(DOCUMENTS.names):
         old = None if all(name in row for row in rows) else table[name].to_pylist()
         values = [row[name] if name in row else old[k] for k, row in enumerate(rows)]
         field = DOCUMENTS.field(name)
@@ -168,11 +167,13 @@ def _total(results: list[Stats]) -> Stats:
 
 def _apply(
     rows: list[Row], stage: str, fn: Callable, memo: Memo | None, reads: tuple[str, ...], settings: tuple
-) -> tuple[Stats, list[tuple[str, str, bytes]], list[str]]:
+) -> tuple[Stats, list[tuple[str, str, bytes]], list[str], set[str]]:
     """fn on every document not yet rejected. A document whose `reads` fields (and the stage's `settings`) are
     in the memo gets the update (or the rejection) and the counts fn gave it last time, and fn is not called.
-    Returns the counts, the memo entries of the results computed and the memo keys of every document."""
+    Returns the counts, the memo entries of the results computed, the memo keys of every document and the fields
+    updated (a column only read need not be written back)."""
     stats: Stats = Counter()
+    changed: set[str] = set()
     fresh = []
     live = [row for row in rows if not row["reject_stage"]]
     keys = [memo.key(stage, (settings, *(row[f] for f in reads))) if memo else None for row in live]
@@ -200,10 +201,11 @@ def _apply(
                 stored = {f: v for f, v in update.items() if not (f in reads and row[f] == v or f in rebuilt)}
                 fresh.append(memo.entry(stage, key, (stored, counts)))
         row.update(update)
+        changed.update(update)
         stats.update(counts)
         if row["reject_stage"]:
             stats["rejected"] += 1
-    return stats, fresh, keys if memo else []
+    return stats, fresh, keys if memo else [], changed
 
 
 def _decode(row: Row, stats: Stats) -> Row:
@@ -320,8 +322,8 @@ def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, set
     fn, reads = ROW_STAGES[stage]
     table = pq.read_table(source)
     rows = _rows(table, reads)
-    stats, fresh, used = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
-    _write(_with_rows(table, rows), target)
+    stats, fresh, used, changed = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
+    _write(_with_rows(table, rows, changed), target)
     return stats, _COLLECT[stage](rows) if stage in _COLLECT else None, fresh, used
 
 
@@ -417,8 +419,8 @@ def _repeated(key_parts: list[np.ndarray], documents: int, min_docs: int, min_sh
 def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool) -> tuple[int, list]:
     """Take every line whose key is in `repeated` out of each live document, into its `column`; with
     `fingerprint`, hand back the _fingerprints of the documents that changed."""
-    table = pq.read_table(source)
-    rows = _rows(table, ("text", column, "paragraph_languages"))
+    table, fields = pq.read_table(source), ("text", column, "paragraph_languages")
+    rows = _rows(table, fields)
     wanted, gone, changed = set(repeated.tolist()), 0, []
     lengths = keyed_lengths(wanted)
     for k, row in enumerate(rows):
@@ -435,7 +437,7 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
             gone += len(removed)
             changed.append(k)
     if gone:
-        _write(_with_rows(table, rows), target)
+        _write(_with_rows(table, rows, fields), target)
     return gone, _fingerprints(rows, changed) if fingerprint else []
 
 
