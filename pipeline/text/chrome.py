@@ -92,7 +92,8 @@ def _footer(line: str, words: tuple[str, ...] = _FOOTER_WORDS) -> bool:
     if not words:
         return False
     lowered = line.lower()
-    return any(word in lowered and (word not in _FOOTER_ONLY_AS or bool(_FOOTER_ONLY_AS[word].search(lowered))) for word in words)
+    only_as = _FOOTER_ONLY_AS
+    return any(word in lowered and (word not in only_as or bool(only_as[word].search(lowered))) for word in words)
 
 # Interface words of CJK news and shop pages, inside short lines (no spaces to split words by).
 _CJK_INTERFACE = re.compile(
@@ -388,7 +389,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     # buttons around an English essay).
     # The first and last lines of prose are looked for from the ends, each line searched for every footer word;
     # the body between them is gathered only when an edge line is compared with it (a quarter of the bench's
-    # documents need no body, and gathering it is the costliest part: the document searched for footer words).
+    # documents need none).
     def bounds(k: int) -> bool:
         return bool(lines[k]) and not drop[k] and _written(lines[k]) and not _site_line(lines[k])
 
