@@ -916,10 +916,11 @@ def repair_mojibake(text: str) -> tuple[str, MojibakeReport]:
     report = MojibakeReport()
     ours, ours_gates = _repair_lines(lines, gates, report)
     result = "".join(_ftfy_pass(ours, ours_gates, report))
-    if ours != lines and any(ours_gates):  # ftfy alone may leave less damage (its rules for NBSP, mixed runs)
+    # ftfy alone may leave less damage (its rules for NBSP, mixed runs), but not where ours leaves none (most
+    # documents): only then is ftfy run on the text alone
+    if ours != lines and any(ours_gates) and (left := _damage(result)):
         by_ftfy = "".join(_ftfy_pass(lines, gates, alone := MojibakeReport()))
-        # ours first: it is mostly left undamaged (0), which no text can beat, and ftfy's need not be measured
-        if by_ftfy not in (text, result) and (left := _damage(result)) and _damage(by_ftfy) < left:
+        if by_ftfy not in (text, result) and _damage(by_ftfy) < left:
             return by_ftfy, alone
     return result, report
 
