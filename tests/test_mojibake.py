@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from pipeline.text import fix_mojibake, has_mojibake, repair_mojibake
@@ -130,3 +132,30 @@ def test_the_gate_finds_damage_in_the_non_ascii_parts_as_in_the_whole_text():
         parts = _non_ascii_parts(text)
         for pattern in (*_FIRST_LOOK, *_GATE_PATTERNS):
             assert bool(pattern.search(parts)) == bool(pattern.search(text)), (pattern.pattern[:30], text[:80])
+
+
+def test_badness_is_counted_in_windows_around_non_ascii_characters():
+    # _badness counts ftfy's badness near the characters beyond ASCII only. That is exact if every alternative of
+    # its pattern needs one of them and none spans more than BADNESS_WIDTH characters: checked on the pattern.
+    import re._constants as sre
+    import re._parser as parser
+
+    from ftfy.badness import BADNESS_RE, badness
+
+    from eval.score_mojibake import damaged_cases
+    from pipeline.text.mojibake import BADNESS_WIDTH, _badness
+
+    tree = parser.parse(BADNESS_RE.pattern, BADNESS_RE.flags)
+    [(branch, (_, alternatives))] = tree.data
+    assert branch == sre.BRANCH and tree.getwidth()[1] <= BADNESS_WIDTH
+    assert {op for alternative in alternatives for op, _ in alternative.data} <= {sre.LITERAL, sre.IN, sre.ANY, sre.AT, sre.MAX_REPEAT}
+    for alternative in alternatives:
+        no_ascii = [  # an element that only a character beyond ASCII matches
+            op == sre.LITERAL and value > 0x7F
+            or op == sre.IN and not any(re._compiler.compile(parser.SubPattern(tree.state, [(op, value)])).match(chr(c)) for c in range(0x80))
+            for op, value in alternative.data
+        ]
+        assert any(no_ascii), alternative
+    texts = [damaged for _, damaged, _ in damaged_cases()]
+    texts += ["\n".join(texts[k : k + 40]) for k in range(0, len(texts), 40)] + ["", "Ã ", "x\nÃ ", "a" * 20 + "Ã©" + "b" * 13 + "â€"]
+    assert [_badness(text) for text in texts] == [badness(text) for text in texts]

@@ -928,7 +928,26 @@ def repair_mojibake(text: str) -> tuple[str, MojibakeReport]:
 def _damage(text: str) -> float:
     """What is left to repair: ftfy's badness, and whether our readings would still repair something."""
     lines = _lines(text)
-    return ftfy.badness.badness(text) + (_repair_lines(lines, [_suspect(x) for x in lines], MojibakeReport())[0] != lines)
+    return _badness(text) + (_repair_lines(lines, [_suspect(x) for x in lines], MojibakeReport())[0] != lines)
+
+
+# The most characters a match of ftfy's badness pattern spans; every match holds a character beyond ASCII (a test
+# checks both on the pattern).
+BADNESS_WIDTH = 7
+
+
+def _badness(text: str) -> int:
+    """ftfy.badness.badness(text), counted in windows around the characters beyond ASCII only (most of a damaged
+    text is ASCII): every match lies within BADNESS_WIDTH - 1 characters of one, and windows further apart than a
+    match can span see each match as the whole text does."""
+    beyond = np.flatnonzero(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32) > 0x7F)
+    if not len(beyond):
+        return 0
+    reach = BADNESS_WIDTH - 1
+    breaks = np.flatnonzero(np.diff(beyond) > 2 * reach)  # a window ends, the next begins
+    firsts, lasts = beyond[np.append(0, breaks + 1)].tolist(), beyond[np.append(breaks, len(beyond) - 1)].tolist()
+    pattern = ftfy.badness.BADNESS_RE
+    return sum(len(pattern.findall(text, max(first - reach, 0), last + reach + 1)) for first, last in zip(firsts, lasts))
 
 
 def fix_mojibake(text: str) -> str:
