@@ -33,7 +33,7 @@ from pipeline import text as tx
 from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
 from pipeline.memo import Memo
 from pipeline.text.chrome import repeatable
-from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_key, paragraph_set, repeat_floor
+from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_keys, paragraph_set, repeat_floor
 
 SHARD_DOCS = 256
 
@@ -313,9 +313,8 @@ def _fingerprints(rows: list[Row], which: list[int] | None = None) -> list[tuple
 
 
 def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
-    """line_key of each distinct eligible line of each live document: counted across the corpus."""
-    keys = [line_key(line) for row in rows if not row["reject_stage"] for line in paragraph_set(row["text"], eligible)]
-    return np.array(keys, dtype=np.int64)
+    """line_keys of each distinct eligible line of each live document: counted across the corpus."""
+    return line_keys([line for row in rows if not row["reject_stage"] for line in paragraph_set(row["text"], eligible)])
 
 
 def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple[Stats, object, list, list[str]]:
@@ -427,7 +426,11 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
         if row["reject_stage"]:
             continue
         lines = row["text"].split("\n")
-        drop = [bool(s := line.strip()) and key_length(s) in lengths and line_key(s) in wanted for line in lines]
+        stripped = [line.strip() for line in lines]
+        asked = [k for k, s in enumerate(stripped) if s and key_length(s) in lengths]  # only these can be wanted
+        drop = [False] * len(lines)
+        for k, key in zip(asked, line_keys([stripped[k] for k in asked]).tolist()):
+            drop[k] = key in wanted
         if any(drop):
             text = collapse_blank_lines("\n".join(line for line, d in zip(lines, drop) if not d))
             removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]

@@ -1,5 +1,7 @@
 from pipeline.text import dedup, dedup_paragraphs, find_duplicates
 
+from .conftest import ROOT
+
 BASE = (
     "Open models reduce duplicative costs of training, help the entire ecosystem monitor best practices, "
     "and force business models that aren't reliant on simple race-to-the-bottom inference markets. Open model "
@@ -107,3 +109,20 @@ def test_fingerprint_made_with_the_paragraphs_is_the_texts_own(samples):
         own = dedup.fingerprint(kept)
         assert (kept, removed) == dedup_paragraphs(text)
         assert (made.digest, made.length, made.minhash.tolist()) == (own.digest, own.length, own.minhash.tolist())
+
+
+def test_line_keys_are_the_same_in_every_batch_and_process():
+    # the workers count keys of their shards' lines and the counts are added up: a key may not depend on either
+    import subprocess
+    import sys
+
+    from pipeline.text.dedup import line_keys
+
+    lines = ["Share this:", "Ünïcode — line", "x" * 70000, "Share this:", "Share this!"]
+    keys = line_keys(lines).tolist()
+    assert keys[0] == keys[3] and len(set(keys)) == 4
+    assert [key & 0xFFFF for key in keys] == [11, 14, 0xFFFF, 11, 11]  # the length, for passes that look for some
+    assert [line_keys([line]).tolist()[0] for line in lines] == keys
+    code = "from pipeline.text.dedup import line_keys; print(line_keys(['Share this:']).tolist())"
+    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=str(ROOT))
+    assert other.stdout.strip() == str(keys[:1])

@@ -1,7 +1,7 @@
 """Loops compiled with numba (cached in __pycache__ after the first run, about 7 s): langdetect's n-gram rules,
 which a character at a time cost a quarter of the same rules as numpy array operations (whose temporaries
 dominated), each n-gram's log-probabilities added as it is found; MinHash; the word hashes shingles are made of;
-looking for many words in a text at once.
+the lines' hashes; looking for many words in a text at once.
 Imported where they are first used: numba costs 50 MB and 0.3 s to import, and the Dagster process, which judges
 no language and makes no fingerprint, does not load it. The callers build every array these loops index (numba
 does not check bounds)."""
@@ -158,3 +158,23 @@ def found_among(data, first_two, needles, starts, lengths):  # noqa: ANN001, ANN
             candidates >>= 1
             k += 1
     return found
+
+
+@numba.njit(cache=True)
+def line_hashes(data, lines):  # noqa: ANN001, ANN202
+    """A 64-bit hash of each of the `lines` lines of UTF-8 `data`, each ended by a line break: FNV-1a over its
+    bytes, mixed by murmur3's 64-bit finaliser (so that every bit depends on every byte)."""
+    hashes = np.empty(lines, np.uint64)
+    h, line = np.uint64(0xCBF29CE484222325), 0
+    for byte in data:
+        if byte == 0x0A:
+            h ^= h >> np.uint64(33)
+            h *= np.uint64(0xFF51AFD7ED558CCD)
+            h ^= h >> np.uint64(33)
+            h *= np.uint64(0xC4CEB9FE1A85EC53)
+            h ^= h >> np.uint64(33)
+            hashes[line] = h
+            h, line = np.uint64(0xCBF29CE484222325), line + 1
+        else:
+            h = (h ^ np.uint64(byte)) * np.uint64(0x100000001B3)
+    return hashes

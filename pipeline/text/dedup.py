@@ -81,12 +81,18 @@ def paragraph_set(text: str, eligible: Callable[[str], bool] = bool) -> set[str]
     return {line.strip() for line in text.split("\n") if line.strip() and eligible(line.strip())}
 
 
-def line_key(line: str) -> int:
-    """A 64-bit key for a line, the same in every process (Python's hash() is not), its low 16 bits the line's
-    key_length: corpus-wide counts are made of keys, not of the lines themselves, and a pass looking for some keys
-    hashes only the lines of their lengths."""
-    digest = int.from_bytes(hashlib.blake2b(line.encode(), digest_size=8).digest(), "little", signed=True)
-    return (digest & ~0xFFFF) | key_length(line)
+def line_keys(lines: list[str]) -> np.ndarray:
+    """A 64-bit key for each line (none holds a line break), the same in every process (Python's hash() is not),
+    its low 16 bits the line's key_length: corpus-wide counts are made of keys, not of the lines themselves, and a
+    pass looking for some keys hashes only the lines of their lengths. All in one compiled pass (a blake2b a line
+    cost 0.8 µs)."""
+    if not lines:
+        return np.zeros(0, np.int64)
+    from pipeline.text import compiled  # numba, loaded where keys are made
+
+    hashes = compiled.line_hashes(np.frombuffer(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"), np.uint8), len(lines))
+    lengths = np.minimum(np.fromiter(map(len, lines), np.int64, len(lines)), 0xFFFF)  # key_length
+    return (hashes.view(np.int64) & ~0xFFFF) | lengths
 
 
 def key_length(line: str) -> int:
