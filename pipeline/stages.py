@@ -427,10 +427,9 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
             continue
         lines = row["text"].split("\n")
         stripped = [line.strip() for line in lines]
-        asked = [k for k, s in enumerate(stripped) if s and key_length(s) in lengths]  # only these can be wanted
-        drop = [False] * len(lines)
-        for k, key in zip(asked, line_keys([stripped[k] for k in asked]).tolist()):
-            drop[k] = key in wanted
+        asked = [m for m, s in enumerate(stripped) if s and key_length(s) in lengths]  # only these can be wanted
+        found = {m for m, key in zip(asked, line_keys([stripped[m] for m in asked]).tolist()) if key in wanted}
+        drop = [m in found for m in range(len(lines))]
         if any(drop):
             text = collapse_blank_lines("\n".join(line for line, d in zip(lines, drop) if not d))
             removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]

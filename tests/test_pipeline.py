@@ -382,3 +382,21 @@ def test_lines_removed_across_documents_leave_no_run_of_blank_lines(tmp_path):
     out = pq.read_table(tmp_path / "out").to_pylist()
     assert [row["text"] for row in out] == [f"{prose}, {k}.\n\n{prose}, again {k}." for k in range(3)]
     assert [row["chrome_removed"] for row in out] == [["Filed under gardening"]] * 3
+
+
+def test_a_document_that_loses_boilerplate_is_compared_as_it_is_left(tmp_path):
+    # After boilerplate leaves every document, a document is fingerprinted again: with nothing else in it, it is
+    # an exact copy of the document that never had the boilerplate.
+    from pipeline import stages
+
+    body = "Notes on the allotment: the beans came up late this year, the frost took the first sowing of peas"
+    legal = "This message and any attachments are confidential and intended solely for the addressee named above."
+    others = [f"{k} other notes on a different plot, about {k * 3} rows of leeks, onions and a shed roof" for k in range(6)]
+    texts = [f"{body}\n\n{legal}", body, *(f"{text}\n\n{legal}" for text in others)]
+    rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": str(k), "source_path": f"{k}.txt", "source_sha256": "", "source_bytes": 0,
+             "text": text} for k, text in enumerate(texts)]  # fmt: skip
+    (tmp_path / "in").mkdir()
+    stages._write(rows, tmp_path / "in" / "part-00000.parquet")
+    stats, duplicates, paths = stages.deduplicate(tmp_path / "in", tmp_path / "out")
+    assert stats["boilerplate paragraphs removed"] == 7
+    assert [(paths[d.index], paths[d.kept], d.kind) for d in duplicates] == [("1.txt", "0.txt", "exact")]
