@@ -268,11 +268,11 @@ def _footer_words_in(text: str) -> tuple[str, ...]:
     return tuple(word for k, word in enumerate(_FOOTER_WORDS) if found >> k & 1)
 
 
-def _body(text: str, lines: list[str], drop: list[bool]) -> _Body:
-    """The prose of a document's `text` between its first and last line of prose (`lines`, and what is dropped of
-    them): the lines written by a person that are not the site's. `text` tells which footer words to look for."""
-    footers = _footer_words_in(text)  # lines are searched for these only
+def _body(lines: list[str], drop: list[bool]) -> _Body:
+    """The prose of a document between its first and last line of prose (`lines`, and what is dropped of them):
+    the lines written by a person that are not the site's."""
     prose = [line for line, dropped in zip(lines, drop) if line and not dropped and _written(line)]
+    footers = _footer_words_in("\n".join(prose))  # each line is searched for these only
     return _Body("\n".join(line for line in prose if not _site_line(line, footers)))
 
 
@@ -405,7 +405,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
             if words <= 25 and _site_line(line):
                 drop[k] = True
             elif not _is_prose(line):
-                body = body or _body(text, lines[first : last + 1], drop[first : last + 1])
+                body = body or _body(lines[first : last + 1], drop[first : last + 1])
                 menu_word = words <= 2 and not line.endswith((".", "!", "?")) and _beside_short(lines, k)
                 drop[k] = body.foreign_letters(line) >= 2 or (not from_html and menu_word) or _foreign_words(line, body)
 
