@@ -1,5 +1,3 @@
-import re
-
 from pipeline.text import strip_chrome
 from pipeline.text.chrome import kept_lines
 
