@@ -259,7 +259,7 @@ def _strip_chrome(row: Row, stats: Stats) -> Row:
 
 
 def _tag_language(row: Row, stats: Stats, *wanted: str) -> Row:
-    found, paragraphs = tx.language.language_profile(row["text"])
+    found, paragraphs, shares = tx.language.language_profile(row["text"])
     stats[f"language {found.language}"] += 1
     if wanted and found.language not in wanted:
         raise Reject(f"language: {found.language} is not among the wanted languages ({', '.join(wanted)})")
@@ -270,7 +270,7 @@ def _tag_language(row: Row, stats: Stats, *wanted: str) -> Row:
     return {
         "language": found.language,
         "language_score": found.score,
-        "languages": [{"language": lang, "share": share} for lang, share in tx.language_shares(row["text"], paragraphs)],
+        "languages": [{"language": lang, "share": share} for lang, share in shares],
         "paragraph_languages": [{"paragraph": k, "language": lang} for k, lang in paragraphs],
         "page_language": page_language,
     }

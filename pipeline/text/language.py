@@ -273,10 +273,18 @@ def paragraph_languages(text: str) -> list[tuple[int, str]]:
     return language_profile(text, main=False)[1]
 
 
-def language_profile(text: str, main: bool = True) -> tuple[LanguageResult | None, list[tuple[int, str]]]:
-    """detect_language (with `main`) and paragraph_languages of a text, in one pass of the model. Where the
-    judged paragraphs hold at least half of SAMPLE_CHARS, the main language is judged on them together (they
-    are evenly spaced through the text: a sample as good as the slices, and already read)."""
+def language_shares(text: str) -> list[tuple[str, float]]:
+    """The share of each language in `text`, by the letters of its paragraphs written in it (those of
+    paragraph_languages); [] when no paragraph is long enough to tell."""
+    return language_profile(text, main=False)[2]
+
+
+def language_profile(
+    text: str, main: bool = True
+) -> tuple[LanguageResult | None, list[tuple[int, str]], list[tuple[str, float]]]:
+    """detect_language (with `main`), paragraph_languages and language_shares of a text, in one pass of the
+    model. Where the judged paragraphs hold at least half of SAMPLE_CHARS, the main language is judged on them
+    together (they are evenly spaced through the text: a sample as good as the slices, and already read)."""
     lines = text.split("\n")
     judged = [k for k, n in enumerate(_letters_per_line(text)) if n >= PARAGRAPH_LETTERS]
     if len(judged) > MAX_PARAGRAPHS:
@@ -287,14 +295,16 @@ def language_profile(text: str, main: bool = True) -> tuple[LanguageResult | Non
     totals, grams = model.scores(pieces)
     counts = model.counts(pieces)
     found = model.languages_of(totals, grams)
-    paragraphs = [(k, _language(languages, piece, c)) for k, languages, piece, c in zip(judged, found, pieces, counts.tolist())]
+    languages = [_language(langs, piece, c) for langs, piece, c in zip(found, pieces, counts.tolist())]
+    paragraphs = list(zip(judged, languages))
+    shares = _shares(languages, counts[:, LETTERS].tolist())
     if not main:
-        return None, paragraphs
+        return None, paragraphs, shares
     together = " ".join(pieces)
     if 2 * len(together) < SAMPLE_CHARS:
-        return detect_language(text), paragraphs
+        return detect_language(text), paragraphs, shares
     whole = model.languages_of(totals.sum(axis=0, keepdims=True), grams.sum(keepdims=True))[0]
-    return _result(whole, together, counts.sum(axis=0)), paragraphs
+    return _result(whole, together, counts.sum(axis=0)), paragraphs, shares
 
 
 def _letters_per_line(text: str) -> list[int]:
@@ -302,14 +312,11 @@ def _letters_per_line(text: str) -> list[int]:
     return model.compiled.class_sums(model.codes(text), 0x0A, text.count("\n") + 1, model.classes)[:, LETTERS].tolist()
 
 
-def language_shares(text: str, paragraphs: list[tuple[int, str]] | None = None) -> list[tuple[str, float]]:
-    """The share of each language in `text`, by the letters of its paragraphs written in it (`paragraphs`, from
-    paragraph_languages, if already known); [] when no paragraph is long enough to tell."""
-    lines = text.split("\n")
-    paragraphs = [(k, lang) for k, lang in (paragraph_languages(text) if paragraphs is None else paragraphs) if lang != UNDETERMINED]
-    letters = _model().counts([lines[k][:PARAGRAPH_CHARS] for k, _ in paragraphs])[:, LETTERS]
+def _shares(languages: list[str], letters: list[int]) -> list[tuple[str, float]]:
+    """Each language's share of the letters of the paragraphs judged to be in one (`letters` of each)."""
     weights: dict[str, int] = {}
-    for (_, language), n in zip(paragraphs, letters.tolist()):
-        weights[language] = weights.get(language, 0) + n
+    for language, n in zip(languages, letters):
+        if language != UNDETERMINED:
+            weights[language] = weights.get(language, 0) + n
     total = sum(weights.values())
     return sorted(((lang, round(n / total, 4)) for lang, n in weights.items()), key=lambda x: (-x[1], x[0]))
