@@ -691,7 +691,7 @@ def _in_context(line: str, r: _Repair) -> bool:
     letter joins a letter of its own script ("für", "può" from "pu├▓"); "AHÅ™" and "5×£35" stay. Anything else: ftfy also
     finds the line bad."""
     if unicodedata.category(r.text)[0] != "L":
-        return ftfy.badness.is_bad(line)
+        return _badness(line) > 0
     before, run, after = line[r.start - 1 : r.start], line[r.start : r.end], line[r.end : r.end + 1]
     breaks_word = before.isalpha() and (
         (before.islower() and run[0].isupper()) or not run[0].isalpha() or (after.isalpha() and not run.isalpha())
@@ -877,7 +877,7 @@ def _ftfy_pass(lines: list[str], gates: list[tuple], report: MojibakeReport) -> 
     """ftfy's fix_encoding on each suspect line (ftfy.fix_text works line by line too)."""
     lines = list(lines)
     for k, (line, gate) in enumerate(zip(lines, gates)):
-        if gate and _ftfy_may_change(line, gate) and ftfy.badness.is_bad(line):
+        if gate and _ftfy_may_change(line, gate) and _badness(line):
             fixed, steps = ftfy.fix_encoding_and_explain(line, _FTFY_CONFIG)
             if fixed != line:
                 report.kinds += [kind for step in steps or () if (kind := f"ftfy {step[0]} {step[1]}") not in report.kinds]
