@@ -282,7 +282,9 @@ FINGERPRINT = "dedup fingerprint"
 def _dedup_paragraphs(row: Row, stats: Stats) -> Row:
     text, removed, fingerprint = tx.dedup.dedup_and_fingerprint(row["text"])
     stats["repeated paragraphs removed"] += len(removed)
-    paragraphs = _reindex(row["text"], text, row["paragraph_languages"] or [])
+    paragraphs = row["paragraph_languages"] or []
+    if text != row["text"]:  # the paragraphs' lines moved (most texts lose none)
+        paragraphs = _reindex(row["text"], text, paragraphs)
     # FINGERPRINT is not a column (the shard keeps its schema's only): it waits in the row for _fingerprints
     return {"text": text, "paragraphs_removed": removed, "paragraph_languages": paragraphs, FINGERPRINT: fingerprint}
 
