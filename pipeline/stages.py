@@ -150,9 +150,11 @@ def _give_back_memory() -> None:
         pass
 
 
-def _each_shard(source: Path, *args) -> Callable[[Path], list[tuple]]:
-    """Calls for a job on every shard of `source`: (shard, the same shard in the building folder, *args)."""
-    return lambda building: [(part, building / part.name, *args) for part in shards(source)]
+def _removals(source: Path, keys: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray, *args) -> Callable[[Path], list[tuple]]:
+    """Calls for _remove_job on every shard of `source`, each with the rows of the documents that hold one of the
+    `wanted` keys (from the shard's _keys): the others need not be read."""
+    holding = [np.unique(rows[np.isin(found, wanted)]).tolist() for found, rows in keys]
+    return lambda building: [(part, building / part.name, wanted, *args, which) for part, which in zip(shards(source), holding)]
 
 
 def _total(results: list[Stats]) -> Stats:
@@ -314,9 +316,12 @@ def _fingerprints(rows: list[Row], which: list[int] | None = None) -> list[tuple
     ]
 
 
-def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> np.ndarray:
-    """line_keys of each distinct eligible line of each live document: counted across the corpus."""
-    return line_keys([line for row in rows if not row["reject_stage"] for line in paragraph_set(row["text"], eligible)])
+def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> tuple[np.ndarray, np.ndarray]:
+    """line_keys of each distinct eligible line of each live document (counted across the corpus), and the row of
+    the document each is from (a pass removing some keys visits only the documents that hold them)."""
+    sets = [(k, paragraph_set(row["text"], eligible)) for k, row in enumerate(rows) if not row["reject_stage"]]
+    holders = np.repeat(np.array([k for k, _ in sets], np.min_scalar_type(SHARD_DOCS)), [len(lines) for _, lines in sets])
+    return line_keys([line for _, lines in sets for line in lines]), holders
 
 
 def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple[Stats, object, list, list[str]]:
@@ -417,16 +422,17 @@ def _repeated(key_parts: list[np.ndarray], documents: int, min_docs: int, min_sh
     return found[counts >= repeat_floor(documents, min_docs, min_share)]
 
 
-def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool) -> tuple[int, list]:
-    """Take every line whose key is in `repeated` out of each live document, into its `column`; with
-    `fingerprint`, hand back the _fingerprints of the documents that changed."""
+def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int]) -> tuple[int, list]:
+    """Take every line whose key is in `repeated` out of each document of rows `which` (those holding one), into
+    its `column`; with `fingerprint`, hand back the _fingerprints of the documents that changed."""
+    if not which:
+        return 0, []
     table, fields = pq.read_table(source), ("text", column, "paragraph_languages")
     rows = _rows(table, fields)
     wanted, gone, changed = set(repeated.tolist()), 0, []
     lengths = keyed_lengths(wanted)
-    for k, row in enumerate(rows):
-        if row["reject_stage"]:
-            continue
+    for k in which:
+        row = rows[k]
         lines = row["text"].split("\n")
         stripped = [line.strip() for line in lines]
         asked = [m for m, s in enumerate(stripped) if s and key_length(s) in lengths]  # only these can be wanted
@@ -448,9 +454,9 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
 def strip_chrome(source: Path, target: Path, memo: Path | None = None) -> Stats:
     stats, keys = _run("chrome", source, target, memo)
     # Second look, across the corpus: short lines that stand in many documents are the sites' own.
-    repeated = _repeated(keys, stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
+    repeated = _repeated([found for found, _ in keys], stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
     if len(repeated):
-        calls = _each_shard(target, repeated, "chrome_removed", False)
+        calls = _removals(target, keys, repeated, "chrome_removed", False)
         gone = sum(n for n, _ in _rewrite(target, calls, _remove_job, in_place=True))
         stats["chrome lines removed"] += gone
         stats["lines repeated across documents"] += gone
@@ -467,10 +473,11 @@ def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], 
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index."""
     stats, found = _run("dedup", source, target, None)
-    boilerplate = _repeated([keys for keys, _ in found], stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+    boilerplate = _repeated([keys for (keys, _), _ in found], stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
     by_shard = [{k: document for k, *document in prints} for _, prints in found]  # fingerprints, by row
     if len(boilerplate):  # out of every document; those that changed get new fingerprints
-        results = _rewrite(target, _each_shard(target, boilerplate, "paragraphs_removed", True), _remove_job, in_place=True)
+        calls = _removals(target, [keys for keys, _ in found], boilerplate, "paragraphs_removed", True)
+        results = _rewrite(target, calls, _remove_job, in_place=True)
         stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
         for prints, (_, changed) in zip(by_shard, results):
             prints.update({k: document for k, *document in changed})
