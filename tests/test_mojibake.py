@@ -150,6 +150,10 @@ def test_badness_is_counted_in_windows_around_non_ascii_characters():
     assert branch == sre.BRANCH and tree.getwidth()[1] <= BADNESS_WIDTH
     assert {op for alternative in alternatives for op, _ in alternative.data} <= {sre.LITERAL, sre.IN, sre.ANY, sre.AT, sre.MAX_REPEAT}
     for alternative in alternatives:
+        # the one anchor a window can judge as the whole text does: a leading `^` (a search from `pos` keeps it at the
+        # text's real start); a `\b` or `$` at a window's end would see the window's end as the text's
+        anchors = [(k, value) for k, (op, value) in enumerate(alternative.data) if op == sre.AT]
+        assert anchors in ([], [(0, sre.AT_BEGINNING)]), alternative
         no_ascii = [  # an element that only a character beyond ASCII matches
             op == sre.LITERAL and value > 0x7F
             or op == sre.IN and not any(re._compiler.compile(parser.SubPattern(tree.state, [(op, value)])).match(chr(c)) for c in range(0x80))
