@@ -35,7 +35,7 @@ eval: $(STAMP)
 
 # Throughput and memory of the whole pipeline through Dagster at 10,000 and 100,000 documents, beside the obvious
 # script and datatrove (installed in .bench/datatrove-venv), and of the mojibake repair beside ftfy; figures in
-# eval/results/. About 17 minutes on 2 cores once the corpora exist (the first run also builds them and datatrove's
+# eval/results/. About 18 minutes on 2 cores once the corpora exist (the first run also builds them and datatrove's
 # environment); the corpora (1.2 GB at 100,000) stay in .bench/ for the next run.
 bench: $(STAMP)
 	$(BIN)/python -m eval.bench_pipeline
