@@ -415,9 +415,9 @@ def tag_language(source: Path, target: Path, memo: Path | None = None) -> Stats:
 # --- steps across documents ------------------------------------------------------------------------------------
 
 
-def _repeated(key_parts: list[np.ndarray], documents: int, min_docs: int, min_share: float) -> np.ndarray:
-    """The keys that stand in at least repeat_floor documents (each part holds a document's key once)."""
-    keys = np.concatenate(key_parts) if key_parts else np.array([], dtype=np.int64)
+def _repeated(keys_by_shard: list[tuple[np.ndarray, np.ndarray]], documents: int, min_docs: int, min_share: float) -> np.ndarray:
+    """The keys that stand in at least repeat_floor documents, of the shards' _keys (each holds a document's key once)."""
+    keys = np.concatenate([found for found, _ in keys_by_shard]) if keys_by_shard else np.array([], dtype=np.int64)
     found, counts = np.unique(keys, return_counts=True)
     return found[counts >= repeat_floor(documents, min_docs, min_share)]
 
@@ -454,7 +454,7 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
 def strip_chrome(source: Path, target: Path, memo: Path | None = None) -> Stats:
     stats, keys = _run("chrome", source, target, memo)
     # Second look, across the corpus: short lines that stand in many documents are the sites' own.
-    repeated = _repeated([found for found, _ in keys], stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
+    repeated = _repeated(keys, stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
     if len(repeated):
         calls = _removals(target, keys, repeated, "chrome_removed", False)
         gone = sum(n for n, _ in _rewrite(target, calls, _remove_job, in_place=True))
@@ -473,10 +473,11 @@ def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], 
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index."""
     stats, found = _run("dedup", source, target, None)
-    boilerplate = _repeated([keys for (keys, _), _ in found], stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+    keys = [shard_keys for shard_keys, _ in found]  # each shard's _keys
+    boilerplate = _repeated(keys, stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
     by_shard = [{k: document for k, *document in prints} for _, prints in found]  # fingerprints, by row
     if len(boilerplate):  # out of every document; those that changed get new fingerprints
-        calls = _removals(target, [keys for keys, _ in found], boilerplate, "paragraphs_removed", True)
+        calls = _removals(target, keys, boilerplate, "paragraphs_removed", True)
         results = _rewrite(target, calls, _remove_job, in_place=True)
         stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
         for prints, (_, changed) in zip(by_shard, results):
