@@ -98,14 +98,22 @@ def _rows(table: pa.Table, fields: tuple[str, ...]) -> list[Row]:
     return table.select(list(dict.fromkeys(("doc_id", "source_path", "reject_stage", *fields)))).to_pylist()
 
 
-def _with_rows(table: pa.Table, rows: list[Row], names: Iterable[str]) -> pa.Table:
+def _with_rows(table: pa.Table, rows: list[Row], names: Iterable[str], read: dict[str, list] | None = None) -> pa.Table:
     """`table` (a shard, read) with its columns `names` (those of them in its schema: not the memo's fields, nor
-    the fingerprints) taken from its `rows`: each row's value where it has one, else the table's."""
+    the fingerprints) taken from its `rows`: each row's value where it has one, else the table's. Of a string
+    column `read` holds as it was read, only the values a stage changed are turned back into Arrow: most texts
+    leave most stages as they came, and converting a shard's texts cost 0.02 ms a document."""
     for name in set(names) & set(DOCUMENTS.names):
+        field, at = DOCUMENTS.field(name), DOCUMENTS.get_field_index(name)
+        if read and name in read and field.type == pa.string():
+            replaced = [row[name] != before for row, before in zip(rows, read[name])]
+            if any(replaced):
+                new = pa.array([row[name] for row, r in zip(rows, replaced) if r], field.type)
+                table = table.set_column(at, field, pc.replace_with_mask(table[name], pa.array(replaced), new))
+            continue
         old = None if all(name in row for row in rows) else table[name].to_pylist()
         values = [row[name] if name in row else old[k] for k, row in enumerate(rows)]
-        field = DOCUMENTS.field(name)
-        table = table.set_column(DOCUMENTS.get_field_index(name), field, pa.array(values, field.type))
+        table = table.set_column(at, field, pa.array(values, field.type))
     return table
 
 
@@ -329,8 +337,9 @@ def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, set
     fn, reads = ROW_STAGES[stage]
     table = pq.read_table(source)
     rows = _rows(table, reads)
+    read = {field: [row[field] for row in rows] for field in reads}
     stats, fresh, used, changed = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
-    _write(_with_rows(table, rows, changed), target)
+    _write(_with_rows(table, rows, changed, read), target)
     return stats, _COLLECT[stage](rows) if stage in _COLLECT else None, fresh, used
 
 
@@ -430,6 +439,7 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
         return 0, []
     table, fields = pq.read_table(source), ("text", column, "paragraph_languages")
     rows = _rows(table, fields)
+    read = {field: [row[field] for row in rows] for field in fields}
     wanted, gone, changed = set(repeated.tolist()), 0, []
     lengths = keyed_lengths(wanted)
     for k in which:
@@ -448,7 +458,7 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
             gone += len(removed)
             changed.append(k)
     if gone:
-        _write(_with_rows(table, rows, fields), target)
+        _write(_with_rows(table, rows, fields, read), target)
     return gone, _fingerprints(rows, changed) if fingerprint else []
 
 
