@@ -175,7 +175,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     current: list[str] = []
 
     def flush() -> None:
-        line = re.sub(r"\s+", " ", "".join(current)).strip().removesuffix(" |")
+        line = " ".join("".join(current).split()).removesuffix(" |")  # runs of whitespace as one space
         if line:
             paragraphs.append(line)
         current.clear()
