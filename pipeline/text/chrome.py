@@ -490,7 +490,7 @@ REPEATED_MIN_SHARE = 0.02
 
 def repeatable(line: str) -> bool:
     """A line short enough, and not a sentence, to be a site's own when many documents hold it."""
-    return not _written(line) and len(line.split()) <= 8  # most lines are prose: no need to split them
+    return len(line.split(maxsplit=8)) <= 8 and not _written(line)  # splitting stops at a ninth word
 
 
 def repeated_lines(texts: list[str], min_docs: int = REPEATED_MIN_DOCS, min_share: float = REPEATED_MIN_SHARE) -> set[str]:

@@ -78,7 +78,7 @@ def collapse_blank_lines(text: str) -> str:
 
 def paragraph_set(text: str, eligible: Callable[[str], bool] = bool) -> set[str]:
     """The document's distinct paragraphs (lines, stripped) that `eligible` lets count."""
-    return {line.strip() for line in text.split("\n") if line.strip() and eligible(line.strip())}
+    return {stripped for line in text.split("\n") if (stripped := line.strip()) and eligible(stripped)}
 
 
 def line_keys(lines: list[str]) -> np.ndarray:
