@@ -6,8 +6,20 @@ Imported where they are first used: numba costs 50 MB and 0.3 s to import, and t
 no language and makes no fingerprint, does not load it. The callers build every array these loops index (numba
 does not check bounds)."""
 
+import sys
+
 import numba
 import numpy as np
+
+# numba checks for a BLAS (for np.dot and the like, which these loops do not use) by importing scipy.linalg where
+# scipy is installed (datasketch, a dev dependency, brings it): 0.6 s of CPU in every worker. Its module that
+# checks is loaded here with scipy.linalg hidden; one imported before or after is left alone.
+if "scipy.linalg" not in sys.modules:
+    sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # importing it raises ImportError
+    try:
+        import numba.np.arraymath  # noqa: F401
+    finally:
+        del sys.modules["scipy.linalg"]
 
 # 87,598 n-grams in 2**18 slots: a third full, and small enough to stay in the processor's cache
 _SLOT_BITS = 18
