@@ -842,12 +842,7 @@ def _repair_lines(
     """Each line on its own (damage is often mixed), then the lines left with only guesses, under the
     readings that repaired other lines for certain ("farms šŸ„" in a thread of broken quotes).
     `gates`: the gate patterns each line holds; returned with the lines."""
-    fixed = []
-    for line, g in zip(lines, gates):
-        fixed.append(_repair_line_once(line, report, g, frozenset(), mode) if g else (line, g))
-        if mode == "unknown" and report.evidence["marks"]:  # it outranks all other evidence: the mode is known
-            report.__init__()  # and the rest of this pass would be repaired again in it (the lines so far are
-            return _repair_lines(lines, gates, report, "marks")  # remembered, bar those the mode changes)
+    fixed = [_repair_line_once(line, report, g, frozenset(), mode) if g else (line, g) for line, g in zip(lines, gates)]
     if report.kinds:
         trusted = frozenset(report.kinds)
         fixed = [
