@@ -12,8 +12,8 @@ import numba
 import numpy as np
 
 # numba checks for a BLAS (for np.dot and the like, which these loops do not use) by importing scipy.linalg where
-# scipy is installed (datasketch, a dev dependency, brings it): 0.6 s of CPU in every worker. Its module that
-# checks is loaded here with scipy.linalg hidden; one imported before or after is left alone.
+# scipy is installed (datasketch, a dev dependency, brings it): a quarter of a second of CPU in every worker. Its
+# module that checks is loaded here with scipy.linalg hidden; one imported before or after is left alone.
 if "scipy.linalg" not in sys.modules:
     sys.modules["scipy.linalg"] = None  # type: ignore[assignment]  # importing it raises ImportError
     try:
