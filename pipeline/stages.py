@@ -120,8 +120,8 @@ def _with_rows(table: pa.Table, rows: list[Row], names: Iterable[str], read: dic
 def _write(rows: list[Row] | pa.Table, path: Path) -> None:
     table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=DOCUMENTS)
     # A stage's shards are read once or twice and replaced: uncompressed and without dictionaries (texts are all
-    # distinct) they are written in a tenth of the default's time (LZ4: a third) and read in a third, at 1.7x its
-    # size on disk. The published corpus is compressed.
+    # distinct) they are written in a third of LZ4's time and read in two thirds, at 1.7 times LZ4's size on disk.
+    # The published corpus is compressed.
     pq.write_table(table, path, compression="none", use_dictionary=False)
 
 
