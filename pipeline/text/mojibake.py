@@ -504,10 +504,13 @@ def _covers(line: str, repairs: list[_Repair]) -> bool:
 
 
 class _ModeMet:
-    """How many times a scan met what a document's mode decides: a placeholder or a space where a continuation
-    byte belongs (the mode is asked nowhere else). A line whose repair met none is repaired alike in every mode."""
+    """How many times a scan met what a document's mode decides (the mode is asked nowhere else): a placeholder
+    where a continuation byte belongs, which only "drops" reads otherwise than "unknown" (the repairs of a line that
+    met only placeholders are the same in "marks"), and a space taken as the byte 0xA0, which every mode reads its
+    own way. A line whose repair met neither is repaired alike in every mode."""
 
-    count = 0
+    placeholders = 0
+    spaces = 0
 
 
 def _scan_from(line: str, reading: Reading, mode: str, starts: re.Pattern) -> list[_Repair]:
@@ -527,11 +530,11 @@ def _scan_from(line: str, reading: Reading, mode: str, starts: re.Pattern) -> li
         while j < n and len(conts) < length - 1:
             opts = cont_of.get(line[j], ())
             if not opts and line[j] in placeholders:
-                _ModeMet.count += 1
+                _ModeMet.placeholders += 1
                 if not (mode == "drops" and _ends_sentence(line, j, len(conts) == length - 2)):
                     opts, guessed_byte, marked = reading.lost, True, True
             elif not opts and line[j] == " " and nbsp_is_a0:  # a no-break space that became a space
-                _ModeMet.count += 1
+                _ModeMet.spaces += 1
                 opts, guessed_byte = (0xA0,), True
             if not opts:
                 break
@@ -789,8 +792,8 @@ def _repair_line_once(
 ) -> tuple[str, tuple[re.Pattern, ...]]:
     """_repair_line, remembered: a site's damaged lines ("Reply Â· Share Â· Report") recur in every document, and
     a document is repaired a second time once it shows its mode, where most lines come out as they did."""
-    repaired, gate_after, found, mode_met = _repair_line_alone(line, gate, trusted, "unknown")
-    if mode != "unknown" and mode_met:
+    repaired, gate_after, found, other_in = _repair_line_alone(line, gate, trusted, "unknown")
+    if mode in other_in:
         repaired, gate_after, found, _ = _repair_line_alone(line, gate, trusted, mode)
     for kind in found.kinds:
         _count(report, kind, 0)
@@ -805,10 +808,13 @@ def _repair_line_once(
 @functools.lru_cache(maxsize=8192)
 def _repair_line_alone(
     line: str, gate: tuple[re.Pattern, ...], trusted: frozenset[str], mode: str
-) -> tuple[str, tuple[re.Pattern, ...], MojibakeReport, bool]:
-    """_repair_line with a report of its own, and whether it met what the mode decides."""
-    found, met = MojibakeReport(), _ModeMet.count
-    return (*_repair_line(line, found, gate, trusted, mode), found, _ModeMet.count != met)
+) -> tuple[str, tuple[re.Pattern, ...], MojibakeReport, tuple[str, ...]]:
+    """_repair_line with a report of its own, and the modes that may repair the line otherwise (_ModeMet)."""
+    found, placeholders, spaces = MojibakeReport(), _ModeMet.placeholders, _ModeMet.spaces
+    repaired, gate_after = _repair_line(line, found, gate, trusted, mode)
+    if _ModeMet.spaces != spaces:
+        return repaired, gate_after, found, ("marks", "drops")
+    return repaired, gate_after, found, ("drops",) if _ModeMet.placeholders != placeholders else ()
 
 
 def _changed(line: str, repaired: str) -> tuple[int, int]:
