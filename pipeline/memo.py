@@ -18,7 +18,7 @@ from pathlib import Path
 # The code behind each stage: a change to any of these files makes the stage process everything again.
 _TEXT = Path(__file__).resolve().parent / "text"
 STAGE_CODE = {
-    "mojibake": ["mojibake.py", "decode.py", "data/char_frequency.tsv", "data/bigram_frequency.tsv.gz"],
+    "mojibake": ["mojibake.py", "decode.py", "compiled.py", "data/char_frequency.tsv", "data/bigram_frequency.tsv.gz"],
     "chrome": ["chrome.py", "html.py", "dedup.py", "language.py", "compiled.py"],
     "language": ["language.py", "compiled.py"],
 }

@@ -122,16 +122,28 @@ def test_multilingual_set_meets_its_targets():
 
 
 def test_the_gate_finds_damage_in_the_non_ascii_parts_as_in_the_whole_text():
-    # A long text is searched through its runs of non-ASCII characters only: the same patterns must be found.
-    from eval.score_mojibake import damaged_cases
-    from pipeline.text.mojibake import _FIRST_LOOK, _GATE_PATTERNS, _non_ascii_parts
+    # A document is first looked at in one compiled pass for the pairs of characters mojibake is made of; then a long
+    # one is searched through its runs of non-ASCII characters only. Both must find what the patterns find in the text.
+    import re
 
-    texts = [damaged for _, damaged, _ in damaged_cases()]
+    from eval.score_mojibake import damaged_cases
+    from pipeline.text.mojibake import _FIRST_LOOK_ALONE, _FIRST_LOOK_PAIRS, _GATE_PATTERNS, _first_look, _non_ascii_parts
+
+    char_class = lambda chars: "[" + re.escape("".join(sorted(chars))) + "]"  # noqa: E731
+    first_look = [re.compile(char_class(leads) + char_class(conts)) for leads, conts in _FIRST_LOOK_PAIRS]
+    first_look.append(re.compile(char_class(_FIRST_LOOK_ALONE)))
+    texts = [damaged for _, damaged, _ in damaged_cases()]  # the clean sentences too
     texts += ["\n".join(texts[k : k + 40]) for k in range(0, len(texts), 40)]  # long ones, damage among lines
+    texts += ["caf\u00c3 au lait", "a \x85 b", "\ud83d alone", "\U0001f525\u00a0", "\u00c3\U0001f525"]
+    found = 0
     for text in texts:
+        expected = any(pattern.search(text) for pattern in first_look)
+        assert _first_look(text) == expected, text[:80]
+        found += expected
         parts = _non_ascii_parts(text)
-        for pattern in (*_FIRST_LOOK, *_GATE_PATTERNS):
+        for pattern in _GATE_PATTERNS:
             assert bool(pattern.search(parts)) == bool(pattern.search(text)), (pattern.pattern[:30], text[:80])
+    assert 0 < found < len(texts)
 
 
 def test_badness_is_counted_in_windows_around_non_ascii_characters():

@@ -1,7 +1,7 @@
 """Loops compiled with numba (cached in __pycache__ after the first run, about 7 s): langdetect's n-gram rules,
 which a character at a time cost a quarter of the same rules as numpy array operations (whose temporaries
 dominated), each n-gram's log-probabilities added as it is found; MinHash; the word hashes shingles are made of;
-the lines' hashes; looking for many words in a text at once.
+the lines' hashes; looking for many words in a text at once; the pairs of characters mojibake is made of.
 Imported where they are first used: numba costs 50 MB and 0.3 s to import, and the Dagster process, which judges
 no language and makes no fingerprint, does not load it. The callers build every array these loops index (numba
 does not check bounds)."""
@@ -175,6 +175,21 @@ def found_among(data, first_two, needles, starts, lengths):  # noqa: ANN001, ANN
             candidates >>= 1
             k += 1
     return found
+
+
+@numba.njit(cache=True)
+def pair_found(codes, lead, cont):  # noqa: ANN001, ANN202
+    """Is a code point c followed by one d with lead[c] & cont[d] (tables of the BMP; beyond it, neither), or
+    one with the top bit of lead[c] set?"""
+    before = np.uint32(0)
+    for c in codes:
+        if c >= 0x10000:
+            before = np.uint32(0)
+            continue
+        if before & cont[c] or lead[c] >> np.uint32(31):
+            return True
+        before = lead[c]
+    return False
 
 
 @numba.njit(cache=True)

@@ -221,20 +221,45 @@ _GATE_PATTERNS = tuple(dict.fromkeys([*(r.gate for r in READINGS), *_FTFY_PAIRS.
 _QUICK = {r.gate: r.pair for r in (*READINGS, *_EXTRA)}
 
 
-def _union_pair(readings: list[Reading]) -> re.Pattern:
+def _union_pair(readings: list[Reading]) -> tuple[set[str], set[str]]:
+    """The lead characters and the continuation characters (placeholders too where a byte may be lost) of readings."""
     leads = {ch for r in readings for ch in r.lead_of}
     conts = {ch for r in readings for ch in r.cont_of} | (set(PLACEHOLDERS) if any(r.lost for r in readings) else set())
-    return re.compile(_char_class(leads) + _char_class(conts))
+    return leads, conts
 
 
-# The first look at a document: code pages that share most characters, searched as one.
-_FIRST_LOOK = (
+# The first look at a document: a lead character followed by a continuation character of code pages that share
+# most characters, taken together (each pair as `_union_pair`), or a space after what would lead a sequence of two
+# (_NBSP_AS_SPACE); and a character damage alone leaves (_C1_OR_SURROGATE).
+_FIRST_LOOK_PAIRS = (
     *(_union_pair([_BY_NAME[n] for n in names]) for names in (
         ("windows-1252", "latin-1"), ("windows-1250", "iso-8859-2"), ("windows-1251",),
         ("windows-1257", "iso-8859-13", "iso-8859-13 with windows-1252 in 0x80-0x9F"), ("mac-roman",), ("cp437",),
     )),
-    _union_pair(_EXTRA), _C1_OR_SURROGATE, _NBSP_AS_SPACE,
+    _union_pair(_EXTRA), ({chr(c) for c in range(0xC2, 0xE0)}, {" "}),
 )  # fmt: skip
+_FIRST_LOOK_ALONE = [chr(c) for c in (*range(0x80, 0xA0), *range(0xD800, 0xE000))]
+
+
+@functools.cache
+def _first_look_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For compiled.pair_found, by code point of the BMP: the pairs it may lead (bit k: _FIRST_LOOK_PAIRS[k]; the
+    top bit: suspect alone), the pairs it may continue."""
+    lead, cont = np.zeros(0x10000, np.uint32), np.zeros(0x10000, np.uint32)
+    for k, (leads, conts) in enumerate(_FIRST_LOOK_PAIRS):
+        lead[[ord(ch) for ch in leads]] |= np.uint32(1 << k)
+        cont[[ord(ch) for ch in conts]] |= np.uint32(1 << k)
+    lead[[ord(ch) for ch in _FIRST_LOOK_ALONE]] |= np.uint32(1 << 31)
+    return lead, cont
+
+
+def _first_look(text: str) -> bool:
+    """Does the text hold one of _FIRST_LOOK_PAIRS or a character of _FIRST_LOOK_ALONE? One compiled pass over
+    its code points (the pairs as regular expressions, each searched through the runs of non-ASCII characters of
+    a long text, took three times as long)."""
+    from pipeline.text import compiled  # numba (0.3 s to import): only where a text is looked at
+
+    return compiled.pair_found(np.frombuffer(text.encode("utf-32-le", "surrogatepass"), np.uint32), *_first_look_tables())
 
 
 def _lines(text: str) -> list[str]:
@@ -274,10 +299,10 @@ def _suspect(text: str, patterns: tuple[re.Pattern, ...] = _GATE_PATTERNS) -> tu
     if text.isascii():  # every pattern starts with a character beyond ASCII
         return ()
     if patterns is _GATE_PATTERNS:
+        if not _first_look(text):
+            return ()
         if len(text) > 1000:
             text = _non_ascii_parts(text)
-        if not any(p.search(text) for p in _FIRST_LOOK):
-            return ()
     return tuple(p for p in patterns if (quick := _QUICK.get(p)) is None or quick.search(text) if p.search(text))
 
 
