@@ -362,14 +362,22 @@ def _run(stage: str, source: Path, target: Path, memo: Path | None, settings: tu
 
 def read_raw_listing(raw_dir: Path) -> dict[str, Path]:
     """Every regular, non-hidden file under raw_dir (sub-folders included, not those behind a link), by its
-    '/'-separated relative path, in the order of the paths' parts. os.walk: Path.rglob took three times as long."""
-    listing = {}
-    for folder, subfolders, names in os.walk(raw_dir):
-        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        prefix = Path(folder).relative_to(raw_dir).as_posix() + "/"
-        for name in names:
-            if not name.startswith(".") and os.path.isfile(path := os.path.join(folder, name)):
-                listing[name if prefix == "./" else prefix + name] = Path(path)
+    '/'-separated relative path, in the order of the paths' parts. os.scandir: its entries know what they are
+    without a stat of each file (os.walk and os.path.isfile took twice as long, Path.rglob six times)."""
+    listing, folders = {}, [(raw_dir, "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:  # a folder that cannot be read holds nothing to list (as os.walk has it)
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                folders.append((entry.path, f"{prefix}{entry.name}/"))
+            elif entry.is_file():  # a link to a file counts, as the file
+                listing[prefix + entry.name] = Path(entry.path)
     return dict(sorted(listing.items(), key=lambda item: item[0].split("/")))
 
 
