@@ -109,6 +109,27 @@ def scores(codes, n_pieces, normal, upper, slots, log_prob, languages):  # noqa:
 
 
 @numba.njit(cache=True)
+def likely(totals, floor):  # noqa: ANN001, ANN202
+    """For each row of log-likelihoods, the posterior probability of each column (their softmax) where it is at
+    least `floor`: the rows, the columns and the probabilities, row by row."""
+    n, m = totals.shape
+    rows, columns, probabilities = np.empty(n * m, np.int64), np.empty(n * m, np.int64), np.empty(n * m)
+    posterior = np.empty(m)
+    found = 0
+    for r in range(n):
+        top = totals[r].max()
+        total = 0.0
+        for c in range(m):  # a language e**-50 times less likely than the best adds nothing a float keeps
+            posterior[c] = np.exp(totals[r, c] - top) if totals[r, c] - top > -50.0 else 0.0
+            total += posterior[c]
+        for c in range(m):
+            if posterior[c] / total >= floor:
+                rows[found], columns[found], probabilities[found] = r, c, posterior[c] / total
+                found += 1
+    return rows[:found], columns[:found], probabilities[:found]
+
+
+@numba.njit(cache=True)
 def class_sums(codes, separator, n_groups, classes):  # noqa: ANN001, ANN202
     """The sums of the `classes` rows of the code points (beyond the BMP: none) of each group, groups ended by
     `separator`."""

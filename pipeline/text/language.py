@@ -166,11 +166,9 @@ class _Model:
         return self.languages_of(*self.scores(pieces))
 
     def languages_of(self, totals: np.ndarray, counts: np.ndarray) -> list[list[tuple[str, float]]]:
-        posterior = np.exp(totals - totals.max(axis=1, keepdims=True))
-        posterior /= posterior.sum(axis=1, keepdims=True)
         likely: list[list[tuple[float, str]]] = [[] for _ in counts]
-        rows, columns = np.nonzero(posterior >= 0.1)
-        for row, column, p in zip(rows.tolist(), columns.tolist(), posterior[rows, columns].tolist()):
+        rows, columns, probabilities = self.compiled.likely(totals, 0.1)  # a tenth of numpy's time on so few rows
+        for row, column, p in zip(rows.tolist(), columns.tolist(), probabilities.tolist()):
             likely[row].append((p, self.languages[column]))
         return [[(lang, p) for p, lang in sorted(found, reverse=True)] if n else [] for found, n in zip(likely, counts)]
 
