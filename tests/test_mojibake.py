@@ -127,11 +127,12 @@ def test_the_gate_finds_damage_in_the_non_ascii_parts_as_in_the_whole_text():
     import re
 
     from eval.score_mojibake import damaged_cases
-    from pipeline.text.mojibake import _FIRST_LOOK_ALONE, _FIRST_LOOK_PAIRS, _GATE_PATTERNS, _first_look, _non_ascii_parts
+    from pipeline.text.mojibake import (
+        _ALONE_CHARS, _FIRST_LOOK_PAIRS, _GATE_PATTERNS, _char_class, _first_look, _non_ascii_parts,
+    )  # fmt: skip
 
-    char_class = lambda chars: "[" + re.escape("".join(sorted(chars))) + "]"  # noqa: E731
-    first_look = [re.compile(char_class(leads) + char_class(conts)) for leads, conts in _FIRST_LOOK_PAIRS]
-    first_look.append(re.compile(char_class(_FIRST_LOOK_ALONE)))
+    first_look = [re.compile(_char_class(leads) + _char_class(conts)) for leads, conts in _FIRST_LOOK_PAIRS]
+    first_look.append(re.compile(_char_class(_ALONE_CHARS)))
     texts = [damaged for _, damaged, _ in damaged_cases()]  # the clean sentences too
     texts += ["\n".join(texts[k : k + 40]) for k in range(0, len(texts), 40)]  # long ones, damage among lines
     texts += ["caf\u00c3 au lait", "a \x85 b", "\ud83d alone", "\U0001f525\u00a0", "\u00c3\U0001f525"]

@@ -214,8 +214,11 @@ _FTFY_PAIRS = {  # ftfy's code pages: the pattern a text they explain must hold
     "macroman": _BY_NAME["mac-roman"].gate,
     "cp437": _BY_NAME["cp437"].gate,
 }
-_C1_OR_SURROGATE = re.compile("[\x80-\x9f\ud800-\udfff]")
-_NBSP_AS_SPACE = re.compile("[\u00c2-\u00df][ ]")
+# C1 controls and lone surrogates, which damage alone leaves; what leads a sequence of two bytes read as latin-1
+_ALONE_CHARS = [chr(c) for c in (*range(0x80, 0xA0), *range(0xD800, 0xE000))]
+_NBSP_LEADS = {chr(c) for c in range(0xC2, 0xE0)}
+_C1_OR_SURROGATE = re.compile(_char_class(_ALONE_CHARS))
+_NBSP_AS_SPACE = re.compile(_char_class(_NBSP_LEADS) + "[ ]")  # its byte 0xA0 became a space
 _GATE_PATTERNS = tuple(dict.fromkeys([*(r.gate for r in READINGS), *_FTFY_PAIRS.values(), _C1_OR_SURROGATE, _NBSP_AS_SPACE]))
 # A gate pattern is an alternation, slow to scan; a pair of character classes found first is fast.
 _QUICK = {r.gate: r.pair for r in (*READINGS, *_EXTRA)}
@@ -230,15 +233,14 @@ def _union_pair(readings: list[Reading]) -> tuple[set[str], set[str]]:
 
 # The first look at a document: a lead character followed by a continuation character of code pages that share
 # most characters, taken together (each pair as `_union_pair`), or a space after what would lead a sequence of two
-# (_NBSP_AS_SPACE); and a character damage alone leaves (_C1_OR_SURROGATE).
+# (_NBSP_AS_SPACE); and a character damage alone leaves (_ALONE_CHARS).
 _FIRST_LOOK_PAIRS = (
     *(_union_pair([_BY_NAME[n] for n in names]) for names in (
         ("windows-1252", "latin-1"), ("windows-1250", "iso-8859-2"), ("windows-1251",),
         ("windows-1257", "iso-8859-13", "iso-8859-13 with windows-1252 in 0x80-0x9F"), ("mac-roman",), ("cp437",),
     )),
-    _union_pair(_EXTRA), ({chr(c) for c in range(0xC2, 0xE0)}, {" "}),
+    _union_pair(_EXTRA), (_NBSP_LEADS, {" "}),
 )  # fmt: skip
-_FIRST_LOOK_ALONE = [chr(c) for c in (*range(0x80, 0xA0), *range(0xD800, 0xE000))]
 
 
 @functools.cache
@@ -249,12 +251,12 @@ def _first_look_tables() -> tuple[np.ndarray, np.ndarray]:
     for k, (leads, conts) in enumerate(_FIRST_LOOK_PAIRS):
         lead[[ord(ch) for ch in leads]] |= np.uint32(1 << k)
         cont[[ord(ch) for ch in conts]] |= np.uint32(1 << k)
-    lead[[ord(ch) for ch in _FIRST_LOOK_ALONE]] |= np.uint32(1 << 31)
+    lead[[ord(ch) for ch in _ALONE_CHARS]] |= np.uint32(1 << 31)
     return lead, cont
 
 
 def _first_look(text: str) -> bool:
-    """Does the text hold one of _FIRST_LOOK_PAIRS or a character of _FIRST_LOOK_ALONE? One compiled pass over
+    """Does the text hold one of _FIRST_LOOK_PAIRS or one of _ALONE_CHARS? One compiled pass over
     its code points (the pairs as regular expressions, each searched through the runs of non-ASCII characters of
     a long text, took three times as long)."""
     from pipeline.text import compiled  # numba (0.3 s to import): only where a text is looked at
