@@ -101,20 +101,16 @@ def test_shares_by_paragraph_in_a_mixed_document():
 
 
 def test_unwanted_languages_are_rejected_with_the_reason_language(monkeypatch, tmp_path):
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     from pipeline import stages
-    from pipeline.corpus import DOCUMENTS
 
     monkeypatch.setenv("PIPELINE_LANGUAGES", "de")
     rows = [{"doc_id": "1", "source_path": "a.txt", "source_sha256": "", "source_bytes": 1,
              "text": "This paragraph is written in English and says something about it.",
              "chrome_removed": [], "reject_stage": None}]  # fmt: skip
     (tmp_path / "in").mkdir()
-    pq.write_table(pa.Table.from_pylist(rows, schema=DOCUMENTS), tmp_path / "in" / "part-00000.parquet")
+    stages._write(rows, stages.shard_path(tmp_path / "in", 0))
     stats = stages.tag_language(tmp_path / "in", tmp_path / "out")
-    row = pq.read_table(tmp_path / "out" / "part-00000.parquet").to_pylist()[0]
+    row = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()[0]
     assert row["reject_stage"] == "language" and row["reject_reason"].startswith("language: en")
     assert stats["rejected"] == 1
 

@@ -377,9 +377,9 @@ def test_lines_removed_across_documents_leave_no_run_of_blank_lines(tmp_path):
     rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": str(k), "source_path": f"{k}.txt", "source_sha256": "", "source_bytes": 0,
              "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, tmp_path / "in" / "part-00000.parquet")
+    stages._write(rows, stages.shard_path(tmp_path / "in", 0))
     stages.strip_chrome(tmp_path / "in", tmp_path / "out")  # the line stands in every document: the site's own
-    out = pq.read_table(tmp_path / "out").to_pylist()
+    out = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()
     assert [row["text"] for row in out] == [f"{prose}, {k}.\n\n{prose}, again {k}." for k in range(3)]
     assert [row["chrome_removed"] for row in out] == [["Filed under gardening"]] * 3
 
@@ -396,7 +396,7 @@ def test_a_document_that_loses_boilerplate_is_compared_as_it_is_left(tmp_path):
     rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": str(k), "source_path": f"{k}.txt", "source_sha256": "", "source_bytes": 0,
              "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, tmp_path / "in" / "part-00000.parquet")
+    stages._write(rows, stages.shard_path(tmp_path / "in", 0))
     stats, duplicates, paths = stages.deduplicate(tmp_path / "in", tmp_path / "out")
     assert stats["boilerplate paragraphs removed"] == 7
     assert [(paths[d.index], paths[d.kept], d.kind) for d in duplicates] == [("1.txt", "0.txt", "exact")]

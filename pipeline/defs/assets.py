@@ -25,7 +25,7 @@ def table_schema(schema: pa.Schema) -> dg.TableSchema:
 def _preview(folder) -> dg.MetadataValue:
     parts = []
     for part in stages.shards(folder):
-        table = pq.read_table(part, columns=["source_path", "text", "reject_stage"])
+        table = stages.read_shard(part, ["source_path", "text", "reject_stage"])
         for row in table.filter(pc.is_null(table["reject_stage"])).slice(0, PREVIEW_DOCS - len(parts)).to_pylist():
             text = (row["text"] or "")[:PREVIEW_CHARS].replace("```", "\'\'\'")
             parts.append(f"**{row['source_path']}**\n```\n{text}\n```")
@@ -60,7 +60,7 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
         description=description,
         group_name=group,
         deps=[upstream] if upstream else None,
-        kinds={"python", "parquet"},
+        kinds={"python", "arrow"},
         owners=OWNERS,
         code_version=PIPELINE_VERSION,
         metadata={"dagster/column_schema": table_schema(DOCUMENTS)},
@@ -87,7 +87,7 @@ def chrome_stripped(paths: CorpusPaths) -> dg.MaterializeResult:
     stats = stages.strip_chrome(paths.stage("mojibake_fixed"), paths.stage("chrome_stripped"), paths.memo)
     removed: collections.Counter = collections.Counter()
     for part in stages.shards(paths.stage("chrome_stripped")):
-        lines = pq.read_table(part, columns=["chrome_removed"])["chrome_removed"]
+        lines = stages.read_shard(part, ["chrome_removed"])["chrome_removed"]
         removed.update(pc.list_flatten(lines).to_pylist())
     sample = "\n".join(f"- `{line[:80]}` × {n}" for line, n in removed.most_common(20))
     return _stage_result(paths, "chrome_stripped", stats, **{"removed lines (most frequent)": dg.MetadataValue.md(sample or "_none_")})
