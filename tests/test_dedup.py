@@ -28,6 +28,16 @@ def test_a_paragraph_repeated_with_other_spacing_or_case_is_a_repeat():
     assert dedup_paragraphs(text) == ("One two three.\nOne two three!", text.split("\n")[1:6])
 
 
+def test_normalize_is_nfkc_and_case_folding_of_the_whole_text():
+    # folded a line at a time (ASCII lines at C speed): the same as the whole text folded at once
+    import unicodedata
+
+    texts = ["Plain ASCII\nLINE TWO", "ASCII first\nthen Straße and ﬁne\nDŽ ǅ ΣΑΣ\nlast ASCII line",
+             "e\u0301\n\u0301x\nA\u030a", "İstanbul \u2028 x\x85y\n\n\u3000full\uff21width", "", "\n\n"]  # fmt: skip
+    for text in texts:
+        assert dedup.normalize(text) == " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
 def test_exact_copies_modulo_case_and_whitespace():
     dups = find_duplicates([BASE, "  " + BASE.upper().replace(" ", "\n  "), OTHER], ["a", "b", "c"])
     assert [(d.index, d.kept, d.kind) for d in dups] == [(1, 0, "exact")]
