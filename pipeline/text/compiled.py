@@ -123,8 +123,9 @@ def likely(totals, floor):  # noqa: ANN001, ANN202
             posterior[c] = np.exp(totals[r, c] - top) if totals[r, c] - top > -50.0 else 0.0
             total += posterior[c]
         for c in range(m):
-            if posterior[c] / total >= floor:
-                rows[found], columns[found], probabilities[found] = r, c, posterior[c] / total
+            p = posterior[c] / total
+            if p >= floor:
+                rows[found], columns[found], probabilities[found] = r, c, p
                 found += 1
     return rows[:found], columns[:found], probabilities[:found]
 
