@@ -2,8 +2,8 @@
 
 Run by eval/bench_pipeline.py with the interpreter of a separate virtual environment (datatrove and its
 dependencies are not the pipeline's): `python eval/bench_datatrove.py WORK OUT` reads the stage tables in
-WORK (Parquet copies of the pipeline's shards, with `doc_id` and `text`), writes datatrove's output under OUT, and prints the seconds of
-each comparison as JSON. Each pipeline runs with LocalPipelineExecutor on as many tasks and workers as cores.
+WORK (Parquet copies of the pipeline's shards, with `doc_id` and `text`), writes datatrove's output under OUT,
+and prints the seconds of each comparison as JSON. Each pipeline runs with LocalPipelineExecutor on as many tasks and workers as cores.
   - mojibake: ParquetReader -> FTFYFormatter -> ParquetWriter, on the decoded texts
     (ours: the mojibake_fixed stage, which reads, repairs and writes the same shards);
   - exact and near copies: ExactDedupSignature/ExactFindDedups/ExactDedupFilter, then MinhashDedupSignature/
