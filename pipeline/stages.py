@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 from pipeline import text as tx
 from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
 from pipeline.memo import Memo
-from pipeline.text.chrome import repeatable
+from pipeline.text.chrome import label, repeatable
 from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_keys, paragraph_set, repeat_floor
 
 SHARD_DOCS = 256
@@ -213,6 +213,8 @@ def _apply(
             counts, remember = Counter(), True
             try:
                 update = fn(row, counts, *settings)
+                if "text" in update and _blank(update["text"]):  # a stage that leaves nothing rejects the document
+                    raise Reject(f"{stage}: nothing left")
             except Reject as e:
                 update = {"reject_stage": stage, "reject_reason": str(e)}
             except Exception as e:  # one bad file never stops the run; not remembered, so it is tried again
@@ -229,6 +231,10 @@ def _apply(
         if row["reject_stage"]:
             stats["rejected"] += 1
     return stats, fresh, keys if memo else [], changed
+
+
+def _blank(text: str | None) -> bool:
+    return not text or text.isspace()
 
 
 def _decode(row: Row, stats: Stats) -> Row:
@@ -445,22 +451,39 @@ def tag_language(source: Path, target: Path, memo: Path | None = None) -> Stats:
 # --- steps across documents ------------------------------------------------------------------------------------
 
 
-def _repeated(keys_by_shard: list[tuple[np.ndarray, np.ndarray]], documents: int, min_docs: int, min_share: float) -> np.ndarray:
-    """The keys that stand in at least repeat_floor documents, of the shards' _keys (each holds a document's key once)."""
-    keys = np.concatenate([found for found, _ in keys_by_shard]) if keys_by_shard else np.array([], dtype=np.int64)
+def _repeated(
+    keys_by_shard: list[tuple[np.ndarray, np.ndarray]], documents: int, min_docs: int, min_share: float,
+    groups: list[np.ndarray] | None = None,
+) -> np.ndarray:
+    """The keys that stand in at least repeat_floor documents, of the shards' _keys (each holds a document's key
+    once). With `groups` (for each shard, the group of each row: its copies share one), a key counts once a group,
+    and `documents` are the groups: a paragraph of one document and four copies of another stands in two."""
+    if not keys_by_shard:
+        return np.array([], dtype=np.int64)
+    keys = np.concatenate([found for found, _ in keys_by_shard])
+    if groups is not None:
+        group = np.concatenate([rows_group[rows] for (_, rows), rows_group in zip(keys_by_shard, groups)])
+        order = np.lexsort((group, keys))
+        keys, group = keys[order], group[order]
+        first = np.ones(len(keys), bool)
+        first[1:] = (keys[1:] != keys[:-1]) | (group[1:] != group[:-1])
+        keys = keys[first]
     found, counts = np.unique(keys, return_counts=True)
     return found[counts >= repeat_floor(documents, min_docs, min_share)]
 
 
-def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int]) -> tuple[int, list]:
+def _remove_job(
+    source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int]
+) -> tuple[int, list, list[int]]:
     """Take every line whose key is in `repeated` out of each document of rows `which` (those holding one), into
-    its `column`; with `fingerprint`, hand back the _fingerprints of the documents that changed."""
+    its `column`; with `fingerprint`, hand back the _fingerprints of the documents that changed. A document left
+    with nothing is rejected instead (and keeps its text): its rows are handed back too."""
     if not which:
-        return 0, []
-    table, fields = read_shard(source), ("text", column, "paragraph_languages")
+        return 0, [], []
+    table, fields = read_shard(source), ("text", column, "paragraph_languages", "reject_stage", "reject_reason")
     rows = _rows(table, fields)
     read = {field: [row[field] for row in rows] for field in fields}
-    wanted, gone, changed = set(repeated.tolist()), 0, []
+    wanted, gone, changed, emptied = set(repeated.tolist()), 0, [], []
     lengths = keyed_lengths(wanted)
     for k in which:
         row = rows[k]
@@ -469,17 +492,38 @@ def _remove_job(source: Path, target: Path, repeated: np.ndarray, column: str, f
         asked = [m for m, s in enumerate(stripped) if s and key_length(s) in lengths]  # only these can be wanted
         found = {m for m, key in zip(asked, line_keys([stripped[m] for m in asked]).tolist()) if key in wanted}
         drop = [m in found for m in range(len(lines))]
-        if any(drop):
-            text = collapse_blank_lines("\n".join(line for line, d in zip(lines, drop) if not d))
-            removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]
-            if column == "paragraphs_removed":  # the paragraphs' languages follow their lines
-                row["paragraph_languages"] = _reindex(row["text"], text, row["paragraph_languages"] or [])
-            row.update({"text": text, column: [*(row[column] or []), *removed]})
-            gone += len(removed)
-            changed.append(k)
-    if gone:
+        if not any(drop):
+            continue
+        text = collapse_blank_lines("\n".join(line for line, d in zip(lines, drop) if not d))
+        removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]
+        if all(map(label, left := text.split("\n"))):  # nothing left, or only a heading that stood above it
+            row.update(reject_stage=_REMOVAL_STAGE[column], reject_reason=_nothing_left(column, len(removed), left))
+            emptied.append(k)
+            continue
+        if column == "paragraphs_removed":  # the paragraphs' languages follow their lines
+            row["paragraph_languages"] = _reindex(row["text"], text, row["paragraph_languages"] or [])
+        row.update({"text": text, column: [*(row[column] or []), *removed]})
+        gone += len(removed)
+        changed.append(k)
+    if changed or emptied:
         _write(_with_rows(table, rows, fields, read), target)
-    return gone, _fingerprints(rows, changed) if fingerprint else []
+    return gone, _fingerprints(rows, changed) if fingerprint else [], emptied
+
+
+_REMOVAL_STAGE = {"chrome_removed": "chrome", "paragraphs_removed": "dedup"}
+
+
+def _nothing_left(column: str, removed: int, left: list[str]) -> str:
+    """Why a document the step across documents emptied is rejected: what it removed, and the labels it left."""
+    labels = [line.strip() for line in left if line.strip()]
+    but = f", only {_counted(len(labels), 'short line')} ({' / '.join(labels)[:60]})" if labels else ""
+    if column == "chrome_removed":
+        return f"chrome: nothing left once {_counted(removed, 'line')} many documents share are removed{but}"
+    return f"boilerplate: nothing left once {_counted(removed, 'paragraph')} many documents share are removed{but}"
+
+
+def _counted(n: int, thing: str) -> str:
+    return f"{n} {thing}{'s' * (n != 1)}"
 
 
 def strip_chrome(source: Path, target: Path, memo: Path | None = None) -> Stats:
@@ -488,16 +532,56 @@ def strip_chrome(source: Path, target: Path, memo: Path | None = None) -> Stats:
     repeated = _repeated(keys, stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
     if len(repeated):
         calls = _removals(target, keys, repeated, "chrome_removed", False)
-        gone = sum(n for n, _ in _rewrite(target, calls, _remove_job, in_place=True))
+        results = _rewrite(target, calls, _remove_job, in_place=True)
+        gone, emptied = sum(n for n, _, _ in results), sum(len(e) for _, _, e in results)
         stats["chrome lines removed"] += gone
         stats["lines repeated across documents"] += gone
+        _count_emptied(stats, emptied, "documents left empty by lines repeated across documents")
     return stats
 
 
+def _count_emptied(stats: Stats, emptied: int, name: str) -> None:
+    if emptied:
+        stats[name] += emptied
+        stats["rejected"] += emptied
+        stats["out"] -= emptied
+
+
 # A paragraph in at least this many documents, and this share of them, is boilerplate (a site's disclaimer,
-# a signature) and leaves every document; fewer, and it may be a quotation several people chose.
+# a signature) and leaves every document; fewer, and it may be a quotation several people chose. Copies of one
+# document count once.
 BOILERPLATE_MIN_DOCS = 5
 BOILERPLATE_MIN_SHARE = 0.005
+
+
+class _Copies:
+    """The live documents of a deduplicated table (their fingerprints, by shard and row) and which are copies of
+    which (tx.dedup.match_duplicates, the shingles of candidates read from the shards, a worker job per shard)."""
+
+    def __init__(self, folder: Path, by_shard: list[dict[int, tuple]]):
+        documents = [(s, k, *document) for s, prints in enumerate(by_shard) for k, document in sorted(prints.items())]
+        self.where = [(s, k) for s, k, _, _, _ in documents]  # (shard, row) of each document
+        self.paths = [path for _, _, path, _, _ in documents]
+        self.ids = [doc_id for _, _, _, doc_id, _ in documents]
+        self.parts = shards(folder)
+        prints: list[Fingerprint] = [fp for _, _, _, _, fp in documents]
+        self.duplicates = tx.dedup.match_duplicates(prints, self.paths, self._shingles)
+
+    def _shingles(self, indices: list[int]) -> dict[int, np.ndarray]:
+        by_shard: dict[int, list[int]] = {}
+        for i in indices:
+            by_shard.setdefault(self.where[i][0], []).append(i)
+        arrays = _map(_shingle_job, [(self.parts[s], [self.where[i][1] for i in group]) for s, group in by_shard.items()])
+        return {i: keys for group, found in zip(by_shard.values(), arrays) for i, keys in zip(group, found)}
+
+    def groups(self) -> tuple[list[np.ndarray], int]:
+        """For each shard, the group of each row (the kept document of its copies; -1 for a row not live), and
+        how many groups there are."""
+        kept = {dup.index: dup.kept for dup in self.duplicates}
+        groups = [np.full(SHARD_DOCS, -1, np.int64) for _ in self.parts]
+        for i, (s, k) in enumerate(self.where):
+            groups[s][k] = kept.get(i, i)
+        return groups, len(self.where) - len(kept)
 
 
 def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], list[str]]:
@@ -505,39 +589,30 @@ def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], 
     Also returns the copies found and the source paths they index."""
     stats, found = _run("dedup", source, target, None)
     keys = [shard_keys for shard_keys, _ in found]  # each shard's _keys
-    boilerplate = _repeated(keys, stats["out"], BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
     by_shard = [{k: document for k, *document in prints} for _, prints in found]  # fingerprints, by row
-    if len(boilerplate):  # out of every document; those that changed get new fingerprints
+    copies = _Copies(target, by_shard)  # first, so that a paragraph's copies count once
+    groups, distinct = copies.groups()
+    boilerplate = _repeated(keys, distinct, BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE, groups)
+    if len(boilerplate):  # out of every document; those that changed get new fingerprints, and are compared again
         calls = _removals(target, keys, boilerplate, "paragraphs_removed", True)
         results = _rewrite(target, calls, _remove_job, in_place=True)
-        stats["boilerplate paragraphs removed"] += sum(n for n, _ in results)
-        for prints, (_, changed) in zip(by_shard, results):
+        stats["boilerplate paragraphs removed"] += sum(n for n, _, _ in results)
+        for prints, (_, changed, emptied) in zip(by_shard, results):
             prints.update({k: document for k, *document in changed})
-    documents = [(s, k, *document) for s, prints in enumerate(by_shard) for k, document in sorted(prints.items())]
-    where = [(s, k) for s, k, _, _, _ in documents]  # (shard, row) of each document
-    paths = [path for _, _, path, _, _ in documents]
-    ids = [doc_id for _, _, _, doc_id, _ in documents]
-    prints: list[Fingerprint] = [fp for _, _, _, _, fp in documents]
-    parts = shards(target)
-
-    def shingles(indices: list[int]) -> dict[int, np.ndarray]:  # read from the shards, a worker job per shard
-        by_shard: dict[int, list[int]] = {}
-        for i in indices:
-            by_shard.setdefault(where[i][0], []).append(i)
-        arrays = _map(_shingle_job, [(parts[s], [where[i][1] for i in group]) for s, group in by_shard.items()])
-        return {i: keys for group, found in zip(by_shard.values(), arrays) for i, keys in zip(group, found)}
-
-    duplicates = tx.dedup.match_duplicates(prints, paths, shingles)
+            for k in emptied:
+                del prints[k]
+        _count_emptied(stats, sum(len(e) for _, _, e in results), "documents left empty by boilerplate")
+        copies = _Copies(target, by_shard)
     marks = {}
-    for dup in duplicates:
-        shard, row = where[dup.index]
+    for dup in copies.duplicates:
+        shard, row = copies.where[dup.index]
         how = "exact copy" if dup.kind == "exact" else f"near copy (Jaccard {dup.similarity:.2f})"
-        marks.setdefault(shard, {})[row] = (f"{how} of {paths[dup.kept]}", ids[dup.kept])
+        marks.setdefault(shard, {})[row] = (f"{how} of {copies.paths[dup.kept]}", copies.ids[dup.kept])
         stats[f"{dup.kind} duplicates"] += 1
-    calls = lambda building: [(p, building / p.name, marks.get(s, {})) for s, p in enumerate(parts)]  # noqa: E731
+    calls = lambda building: [(p, building / p.name, marks.get(s, {})) for s, p in enumerate(copies.parts)]  # noqa: E731
     _rewrite(target, calls, _mark_job, in_place=True)
-    stats["out"] -= len(duplicates)
-    return stats, duplicates, paths
+    stats["out"] -= len(copies.duplicates)
+    return stats, copies.duplicates, copies.paths
 
 
 def _shingle_job(part: Path, rows: list[int]) -> list[np.ndarray]:

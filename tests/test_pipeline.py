@@ -400,3 +400,79 @@ def test_a_document_that_loses_boilerplate_is_compared_as_it_is_left(tmp_path):
     stats, duplicates, paths = stages.deduplicate(tmp_path / "in", tmp_path / "out")
     assert stats["boilerplate paragraphs removed"] == 7
     assert [(paths[d.index], paths[d.kept], d.kind) for d in duplicates] == [("1.txt", "0.txt", "exact")]
+
+
+def _stage_table(tmp_path, texts):
+    from pipeline import stages
+
+    rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"id{k}", "source_path": f"{k}.txt", "source_sha256": "",
+             "source_bytes": 0, "text": text} for k, text in enumerate(texts)]  # fmt: skip
+    (tmp_path / "in").mkdir()
+    stages._write(rows, stages.shard_path(tmp_path / "in", 0))
+    return tmp_path / "in"
+
+
+def test_a_document_left_with_nothing_but_boilerplate_is_rejected_not_published_empty(tmp_path):
+    # A documentation page whose only text is the note many other pages carry: it goes to rejected with a reason,
+    # and the corpus is published (before, it stayed with an empty text and the blocking check refused it all).
+    note = ("Availability: not Emscripten, not WASI. This module does not work or is not available on WebAssembly "
+            "platforms wasm32-emscripten and wasm32-wasi. See WebAssembly platforms for more information.")  # fmt: skip
+    pages = [f"The {name} module provides access to {name} services, {k} functions and constants of its own.\n{note}"
+             for k, name in enumerate(["socket", "select", "signal", "mmap", "resource", "grp", "pwd", "termios"])]  # fmt: skip
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for k, page in enumerate([*pages, f"Note\n{note}"]):  # the page's heading alone would be left
+        (raw / f"page-{k}.txt").write_text(page)
+    curated = tmp_path / "curated"
+    result = materialize(raw, curated)
+    corpus = pq.read_table(curated / "corpus" / "corpus.parquet").to_pylist()
+    rejected = {r["source_path"]: r for r in pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()}
+    assert sorted(r["source_path"] for r in corpus) == [f"page-{k}.txt" for k in range(8)]
+    assert all(note not in r["text"] and r["paragraphs_removed"] == [note] for r in corpus)
+    assert rejected["page-8.txt"]["stage"] == "dedup"
+    assert rejected["page-8.txt"]["reason"] == (
+        "boilerplate: nothing left once 1 paragraph many documents share are removed, only 1 short line (Note)")
+    changes = result.asset_materializations_for_node("deduplicated")[0].metadata["changes"].data
+    assert changes["documents left empty by boilerplate"] == 1
+
+
+def test_a_document_left_with_nothing_by_lines_repeated_across_documents_is_rejected(tmp_path):
+    from pipeline import stages
+
+    prose = "A line of prose a person wrote about the garden, the weather and what the neighbours grew this year"
+    source = _stage_table(tmp_path, [*(f"{prose}, {k}.\nFiled under gardening\n{prose}, again." for k in range(3)), "Filed under gardening"])
+    stats = stages.strip_chrome(source, tmp_path / "out")
+    out = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()
+    assert [row["reject_stage"] for row in out] == [None, None, None, "chrome"]
+    assert out[3]["reject_reason"].startswith("chrome: nothing left")
+    assert (stats["out"], stats["rejected"]) == (3, 1)
+
+
+def test_boilerplate_counts_copies_of_one_document_once(tmp_path):
+    # A paragraph in one document and four copies of another stands in two distinct documents, not five: it is
+    # a quotation, not boilerplate, and stays in the distinct document.
+    from pipeline import stages
+
+    quote = "We have no moat, and neither does OpenAI, said the memo that everyone quoted that week in May."
+    copied = f"A long post that four mirrors copied word for word, about open models and their costs.\n{quote}"
+    other = f"A different post by another person, who quoted the same memo and argued the opposite.\n{quote}"
+    fillers = [f"Unrelated post number {k} about gardening, {k * 7} rows of leeks and a shed roof." for k in range(20)]
+    source = _stage_table(tmp_path, [copied, *[copied] * 4, other, *fillers])
+    stats, duplicates, paths = stages.deduplicate(source, tmp_path / "out")
+    assert "boilerplate paragraphs removed" not in stats
+    out = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()
+    assert quote in out[5]["text"] and quote in out[0]["text"]
+    assert sorted(paths[d.index] for d in duplicates) == ["1.txt", "2.txt", "3.txt", "4.txt"]
+
+
+def test_every_copy_names_a_kept_document():
+    # An exact copy of a near copy is a copy of the document the near copy was kept against.
+    import random
+
+    rng = random.Random(1)
+    words = ["".join(rng.choice("abcdefghij") for _ in range(5)) for _ in range(400)]
+    longer, shorter = " ".join(words), " ".join(words[:-8])
+    from pipeline.text import find_duplicates
+
+    found = find_duplicates([longer, shorter, shorter], ["b", "a1", "a2"])
+    assert [(d.index, d.kept, d.kind) for d in found] == [(1, 0, "near"), (2, 0, "near")]

@@ -488,6 +488,13 @@ REPEATED_MIN_DOCS = 3
 REPEATED_MIN_SHARE = 0.02
 
 
+def label(line: str) -> bool:
+    """A heading or a button, not writing: at most three words, under 30 characters, not ending like a sentence
+    ("Note", "Installation", "Read more"; not "今日は晴れです。")."""
+    line = line.strip()
+    return len(line) < 30 and len(line.split()) <= 3 and (not line or line[-1] not in ".!?。！？…")
+
+
 def repeatable(line: str) -> bool:
     """A line short enough, and not a sentence, to be a site's own when many documents hold it."""
     return len(line.split(maxsplit=8)) <= 8 and not _written(line)  # splitting stops at a ninth word

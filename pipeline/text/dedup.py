@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -193,7 +193,7 @@ def shingle_keys(text: str) -> np.ndarray:
 @dataclass(frozen=True)
 class Duplicate:
     index: int  # the dropped copy
-    kept: int  # the copy it duplicates
+    kept: int  # the kept document it duplicates
     kind: str  # "exact" or "near"
     similarity: float
 
@@ -265,4 +265,8 @@ def match_duplicates(
             duplicates.append(Duplicate(i, best[0], "near", round(best[1], 4)))
         else:
             kept.add(i)
+    # An exact copy of a document that is itself a near copy is a copy of what that one copies: every copy
+    # names a kept document.
+    near = {d.index: d for d in duplicates if d.kind == "near"}
+    duplicates = [replace(near[d.kept], index=d.index) if d.kept in near else d for d in duplicates]
     return sorted(duplicates, key=lambda d: d.index)
