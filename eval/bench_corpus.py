@@ -11,7 +11,10 @@ in four had been seen before, which flattered the pipeline's per-line caches), t
     "Reply · Share · Report" lines around what people wrote;
   - 10 % damaged by mojibake (UTF-8 read as windows-1252, windows-1250 or windows-1251, and written again);
   - 5 % exact copies and 5 % near copies (three words edited) of an earlier document;
-  - a few in legacy encodings (windows-1252, UTF-16), as found in the wild.
+  - a few in legacy encodings (windows-1252, UTF-16), as found in the wild;
+  - 1.5 % carry a page-wide note the Python documentation itself repeats on many pages (the most shared paragraph
+    of its admonitions), and 0.1 % are pages whose only text is that note under its "Note" heading: the
+    boilerplate step empties them, and they must go to rejected, not stop the corpus.
 Run: `python -m eval.bench_corpus N` writes .bench/corpus-N/raw/ (kept: the next run reuses it).
 """
 
@@ -34,10 +37,11 @@ from eval.score_dedup import edited
 ROOT = pathlib.Path(__file__).resolve().parent.parent / ".bench"
 DEBS = ROOT / "debs"
 SEED = 20261123
-VERSION = 2  # of how documents are made: a corpus made otherwise is made again
+VERSION = 3  # of how documents are made: a corpus made otherwise is made again
 PACKAGES = ["python3.11-doc"] + [f"manpages-{code}" for code in ("de", "fr", "es", "it", "pl", "pt-br", "ru", "ja")]
 MAN_LANGUAGES = {"de": "de", "fr": "fr", "es": "es", "it": "it", "pl": "pl", "pt_BR": "pt", "ru": "ru", "ja": "ja"}
-SHARES = {"non_english": 0.15, "html": 0.10, "forum": 1 / 3, "mojibake": 0.10, "exact": 0.05, "near": 0.05}
+SHARES = {"non_english": 0.15, "html": 0.10, "forum": 1 / 3, "mojibake": 0.10, "exact": 0.05, "near": 0.05,
+          "note": 0.015, "note_only": 0.001}
 MOJIBAKE_CODECS = ["windows-1252", "windows-1252", "windows-1250", "windows-1251"]
 
 
@@ -90,6 +94,23 @@ def _man_pages(folder: pathlib.Path) -> list[str]:
     return found
 
 
+def shared_note() -> str:
+    """The paragraph of the Python documentation's notes (admonitions) that most of its pages carry."""
+    cache = ROOT / "note.json"
+    if cache.exists():
+        return json.loads(cache.read_text(encoding="utf-8"))
+    pages: dict[str, set[str]] = {}
+    for path in sorted((_unpacked() / "usr/share/doc/python3.11/html").rglob("*.html")):
+        for div in lxml_html.parse(str(path)).getroot().iter("div"):
+            if "admonition" in div.get("class", ""):
+                for p in div.iter("p"):
+                    if "admonition-title" not in p.get("class", ""):
+                        pages.setdefault(" ".join(p.text_content().split()), set()).add(path.name)
+    note = max(sorted(pages), key=lambda text: len(pages[text]))
+    cache.write_text(json.dumps(note), encoding="utf-8")
+    return note
+
+
 def paragraphs() -> dict[str, list[str]]:
     """Distinct paragraphs by language (ISO 639-1)."""
     cache = ROOT / "paragraphs.json"
@@ -132,13 +153,16 @@ def _forum(lines: list[str], rng: random.Random) -> str:
     return "\n".join(out + ["Terms of Service · Privacy Policy · © 2026"])
 
 
-def _page(lines: list[str], lang: str, rng: random.Random) -> str:
+def _page(lines: list[str], lang: str, rng: random.Random, note: str | None = None, title: str | None = None) -> str:
     nav = "".join(f'<li><a href="/{w.lower()}">{w}</a></li>' for w in ("Home", "Docs", "Blog", "About", "Contact"))
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    if note:  # as Sphinx writes an admonition
+        body = f'<div class="admonition note"><p class="admonition-title">Note</p><p>{html.escape(note)}</p></div>{body}'
+    title = title or lines[0][:60]
     return (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(lines[0][:60])}</title>'
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         f"</head><body><header><nav><ul>{nav}</ul></nav></header><main><article>"
-        f"<h1>{html.escape(lines[0][:60])}</h1>{body}</article></main>"
+        f"{'' if note and not lines else f'<h1>{html.escape(title)}</h1>'}{body}</article></main>"
         f'<aside><a href="/share">Share</a> <a href="/tweet">Tweet</a></aside>'
         f"<footer><p>© 2026 Example · <a href='/privacy'>Privacy</a> · <a href='/terms'>Terms</a></p></footer>"
         "</body></html>"
@@ -154,10 +178,14 @@ def documents(n: int, seed: int = SEED):
     """(relative path, bytes, what was done) for n documents; the same n and seed give the same files."""
     rng = random.Random(seed)
     pools = sentences(paragraphs())
+    note = shared_note()
     others = sorted(lang for lang in pools if lang != "en")
     made: list[str] = []  # texts, for copies
     for k in range(n):
         roll = rng.random()
+        if rng.random() < SHARES["note_only"]:  # a page whose only text is the shared note
+            yield f"pages/{k:06d}.html", _page([], "en", rng, note, title=f"Legacy notes, part {k}").encode(), "note only"
+            continue
         if made and roll < SHARES["exact"]:
             yield f"copies/{k:06d}.txt", rng.choice(made).encode("utf-8"), "exact copy"
             continue
@@ -166,13 +194,15 @@ def documents(n: int, seed: int = SEED):
             continue
         lang = rng.choice(others) if rng.random() < SHARES["non_english"] else "en"
         lines = _body(pools[lang], lang, rng)
+        noted = rng.random() < SHARES["note"]
         shape = rng.random()
         if shape < SHARES["html"]:
-            path, text, kind = f"pages/{k:06d}.html", _page(lines, lang, rng), "html"
+            path, text, kind = f"pages/{k:06d}.html", _page(lines, lang, rng, note if noted else None), "html"
         elif shape < SHARES["html"] + (1 - SHARES["html"]) * SHARES["forum"]:
-            path, text, kind = f"forum/{k:06d}.txt", _forum(lines, rng), "forum"
+            path, text, kind = f"forum/{k:06d}.txt", _forum([note] * noted + lines, rng), "forum"
         else:
-            path, text, kind = f"posts/{k:06d}.txt", "\n".join(lines), "text"
+            path, text, kind = f"posts/{k:06d}.txt", "\n".join([note] * noted + lines), "text"
+        kind += "+note" * noted
         if rng.random() < SHARES["mojibake"]:
             text, kind = _mojibake(text, rng), f"{kind}+mojibake"
         made.append(text)
