@@ -6,12 +6,16 @@ import sys
 
 import pyarrow.parquet as pq
 
-from pipeline.corpus import curated_dir
+from pipeline.corpus import LocationError, curated_location, local_folder
 
 
 def main() -> int:
-    corpus_path = curated_dir() / "corpus" / "corpus.parquet"
-    rejected_path = curated_dir() / "rejected" / "rejected.parquet"
+    try:
+        curated = local_folder(curated_location(), "the curated folder (PIPELINE_CURATED_DIR)")
+    except LocationError as e:
+        print(e, file=sys.stderr)
+        return 1
+    corpus_path, rejected_path = curated / "corpus" / "corpus.parquet", curated / "rejected" / "rejected.parquet"
     if not corpus_path.exists():
         print(f"no corpus at {corpus_path}: run `make run` first", file=sys.stderr)
         return 1

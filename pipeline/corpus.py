@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 import tempfile
+import urllib.parse
 from importlib.metadata import version
 from pathlib import Path
 
@@ -123,14 +125,45 @@ COLUMN_DOCS = {
 }
 
 
-def raw_dir() -> Path:
-    """The raw folder: PIPELINE_RAW_DIR, else raw/ (relative paths are taken from the working directory)."""
-    return Path(os.environ.get("PIPELINE_RAW_DIR") or "raw").resolve()
+def raw_location() -> str:
+    """Where the raw documents are: PIPELINE_RAW_DIR, else raw/ (relative paths are taken from the working dir)."""
+    return os.environ.get("PIPELINE_RAW_DIR") or "raw"
 
 
-def curated_dir() -> Path:
-    """The curated folder: PIPELINE_CURATED_DIR, else curated/."""
-    return Path(os.environ.get("PIPELINE_CURATED_DIR") or "curated").resolve()
+def curated_location() -> str:
+    """Where the corpus is published: PIPELINE_CURATED_DIR, else curated/."""
+    return os.environ.get("PIPELINE_CURATED_DIR") or "curated"
+
+
+class LocationError(Exception):
+    """A raw or curated location the pipeline cannot use: the run stops before any stage, the corpus stays."""
+
+
+_SCHEME = re.compile(r"([a-z][a-z0-9+.-]+)://", re.IGNORECASE)  # two letters at least: C:// is a drive
+
+
+def local_folder(location: str, what: str) -> Path:
+    """`location` as an absolute local path (file:// URIs too). Object storage and other URIs are named as not
+    served: taken as a path, s3://bucket/raw would be a folder named s3: in the working directory."""
+    if scheme := _SCHEME.match(location):
+        if scheme[1].lower() != "file":
+            raise LocationError(f"{what} is {location}: {scheme[1]}:// locations are not supported yet; give a local folder")
+        location = urllib.parse.unquote(urllib.parse.urlsplit(location).path)
+    return Path(location).expanduser().resolve()
+
+
+def readable_folder(location: str, what: str) -> Path:
+    """local_folder, which must be a folder that can be listed: a mistyped path is not an empty corpus."""
+    folder = local_folder(location, what)
+    try:
+        os.scandir(folder).close()
+    except FileNotFoundError:
+        raise LocationError(f"{what} {folder} does not exist") from None
+    except NotADirectoryError:
+        raise LocationError(f"{what} {folder} is a file, not a folder") from None
+    except OSError as e:
+        raise LocationError(f"{what} {folder} cannot be read: {e.strerror or e}") from None
+    return folder
 
 
 def wanted_languages() -> frozenset[str]:

@@ -380,14 +380,16 @@ def _run(stage: str, source: Path, target: Path, memo: Path | None, settings: tu
 
 def read_raw_listing(raw_dir: Path) -> dict[str, Path]:
     """Every regular, non-hidden file under raw_dir (sub-folders included, not those behind a link), by its
-    '/'-separated relative path, in the order of the paths' parts. os.scandir: its entries know what they are
-    without a stat of each file (os.walk and os.path.isfile took twice as long, Path.rglob six times)."""
+    '/'-separated relative path, in the order of the paths' parts; a sub-folder that cannot be listed stands as
+    itself, its path ending in '/', to be rejected. os.scandir: its entries know what they are without a stat
+    of each file (os.walk and os.path.isfile took twice as long, Path.rglob six times)."""
     listing, folders = {}, [(raw_dir, "")]
     while folders:
         folder, prefix = folders.pop()
         try:
             entries = list(os.scandir(folder))
-        except OSError:  # a folder that cannot be read holds nothing to list (as os.walk has it)
+        except OSError:  # its files are not lost without a word
+            listing[prefix] = Path(folder)
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -404,12 +406,15 @@ def _read_job(files: list[tuple[str, Path]], target: Path) -> Stats:
     for source_path, path in files:
         row = {name: None for name in DOCUMENTS.names}
         try:
+            if source_path.endswith("/"):
+                os.scandir(path).close()  # listed as a folder because it could not be read: it still cannot
             content = path.read_bytes()
         except OSError as e:
+            unreadable = "folder, its files are not read" if source_path.endswith("/") else "file"
             row.update(
                 doc_id=doc_id(source_path, ""), source_path=source_path, source_sha256="",
-                source_bytes=path.stat().st_size if path.exists() else 0,
-                reject_stage="raw", reject_reason=f"unreadable file: {e.strerror or e}",
+                source_bytes=path.stat().st_size if path.is_file() else 0,
+                reject_stage="raw", reject_reason=f"unreadable {unreadable}: {e.strerror or e}",
             )  # fmt: skip
             stats["rejected"] += 1
         else:

@@ -36,3 +36,8 @@ def test_hidden_files_do_not_trigger_runs(tmp_path):
 def test_schedule_and_sensor_are_off_until_turned_on():
     assert reingest_schedule.default_status == dg.DefaultScheduleStatus.STOPPED
     assert raw_folder_changed.default_status == dg.DefaultSensorStatus.STOPPED
+
+
+def test_sensor_says_why_it_cannot_watch_a_raw_location(tmp_path):
+    assert "does not exist" in tick(tmp_path / "mistyped").skip_reason.skip_message
+    assert "s3:// locations are not supported yet" in tick("s3://bucket/raw").skip_reason.skip_message

@@ -81,6 +81,7 @@ def test_environment_variables_choose_the_folders(monkeypatch, tmp_path):
     monkeypatch.setenv("PIPELINE_RAW_DIR", str(tmp_path / "in"))
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PIPELINE_CURATED_DIR", "out")
+    (tmp_path / "in").mkdir()
     resources = default_resources()
     assert resources["paths"].raw == tmp_path / "in"
     assert resources["paths"].curated == tmp_path / "out"
@@ -202,6 +203,57 @@ def test_make_run_command_honours_the_folder_variables(tmp_path):
     assert "out/corpus/corpus.parquet  1 documents" in summary
     assert "decode: empty file" in summary
     assert pq.read_table(tmp_path / "out" / "rejected" / "rejected.parquet").num_rows == 1
+
+
+@pytest.mark.parametrize("location, error", [
+    ("s3://bucket/raw", "the raw folder (PIPELINE_RAW_DIR) is s3://bucket/raw: s3:// locations are not supported yet"),
+    ("{tmp}/raw-mistyped", "the raw folder (PIPELINE_RAW_DIR) {tmp}/raw-mistyped does not exist"),
+    ("{tmp}/raw/forum-essay-no-moat.txt", "is a file, not a folder"),
+])  # fmt: skip
+def test_a_raw_location_that_cannot_be_read_fails_the_run_and_keeps_the_corpus(tmp_path, monkeypatch, location, error):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    materialize(raw, curated)
+    before = (curated / "corpus" / "corpus.parquet").read_bytes()
+    monkeypatch.chdir(tmp_path)
+    with dg.instance_for_test() as instance:
+        location = location.format(tmp=tmp_path)
+        result = dg.materialize(ALL, resources=resources_for(location, curated), instance=instance, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_key == "raw_documents"  # before any stage
+    assert error.format(tmp=tmp_path) in failure.step_failure_data.error.message
+    assert (curated / "corpus" / "corpus.parquet").read_bytes() == before
+    assert not (tmp_path / "s3:").exists()
+
+
+def test_a_curated_uri_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(ALL, resources=resources_for(small_raw(tmp_path), "gs://bucket/curated"),
+                                instance=instance, raise_on_error=False)  # fmt: skip
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    assert failure.step_key == "raw_documents"
+    assert "gs:// locations are not supported yet" in failure.step_failure_data.error.message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
+
+
+def test_a_sub_folder_that_cannot_be_read_is_rejected_not_skipped(tmp_path, monkeypatch):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    (raw / "locked").mkdir()
+    (raw / "locked" / "page.txt").write_text("A page nobody can read while its folder is locked.")
+    scandir = os.scandir
+
+    def locked(path="."):  # as chmod 000 would be for a user other than root
+        if isinstance(path, (str, os.PathLike)) and os.fspath(path).endswith("locked"):
+            raise PermissionError(13, "Permission denied", os.fspath(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", locked)
+    materialize(raw, curated)  # the blocking checks see the folder in the listing and in rejected
+    rejected = pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()
+    assert [(r["source_path"], r["stage"], r["reason"]) for r in rejected] == [
+        ("locked/", "raw", "unreadable folder, its files are not read: Permission denied")
+    ]
 
 
 def small_raw(tmp_path):

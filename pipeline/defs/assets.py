@@ -8,7 +8,7 @@ import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
 from pipeline import stages
-from pipeline.corpus import COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, StagedFile
+from pipeline.corpus import COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, StagedFile
 from pipeline.defs.resources import CorpusPaths
 
 OWNERS = ["team:corpus"]
@@ -69,7 +69,11 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
 
 @_stage("raw_documents", "Every regular, non-hidden file under the raw folder, with its bytes and SHA-256.", None, "ingest")
 def raw_documents(paths: CorpusPaths) -> dg.MaterializeResult:
-    return _stage_result(paths, "raw_documents", stages.read_raw(paths.raw, paths.stage("raw_documents")))
+    try:
+        raw, target = paths.raw, paths.stage("raw_documents")
+    except LocationError as e:  # before anything is written: the corpus published last stays as it was
+        raise dg.Failure(description=str(e), allow_retries=False) from None
+    return _stage_result(paths, "raw_documents", stages.read_raw(raw, target))
 
 
 @_stage("decoded", "Bytes decoded to text: BOM, UTF-8, <meta charset>, else detected; empty and binary files rejected.", "raw_documents")

@@ -7,6 +7,7 @@ import os
 
 import dagster as dg
 
+from pipeline.corpus import LocationError
 from pipeline.defs.resources import CorpusPaths
 from pipeline.stages import read_raw_listing
 
@@ -32,8 +33,12 @@ reingest_schedule = dg.ScheduleDefinition(
     description="Request a re-ingestion when a file in the raw folder is added, changed or removed.",
 )
 def raw_folder_changed(context: dg.SensorEvaluationContext, paths: CorpusPaths) -> dg.SensorResult:
+    try:
+        raw = paths.raw
+    except LocationError as e:  # a run would fail on it: say so on every tick instead
+        return dg.SensorResult(skip_reason=str(e))
     # Size and modification time only: a tick must stay far below Dagster's 60 s limit on large folders.
-    listing = {name: [p.stat().st_size, p.stat().st_mtime_ns] for name, p in read_raw_listing(paths.raw).items()}
+    listing = {name: [p.stat().st_size, p.stat().st_mtime_ns] for name, p in read_raw_listing(raw).items()}
     state = json.dumps(listing, sort_keys=True)
     if state == context.cursor:
         return dg.SensorResult(skip_reason="the raw folder has not changed")

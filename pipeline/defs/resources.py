@@ -4,22 +4,23 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.corpus import curated_dir, raw_dir
+from pipeline.corpus import curated_location, local_folder, raw_location, readable_folder
 
 
 class CorpusPaths(dg.ConfigurableResource):
-    """The raw folder the pipeline reads and the curated folder it publishes to (relative to the working dir)."""
+    """The raw folder the pipeline reads and the curated folder it publishes to (relative to the working dir).
+    Both raise pipeline.corpus.LocationError when they cannot be used: raw must be a folder that can be read."""
 
     raw_dir: str
     curated_dir: str
 
     @property
     def raw(self) -> Path:
-        return Path(self.raw_dir).resolve()
+        return readable_folder(self.raw_dir, "the raw folder (PIPELINE_RAW_DIR)")
 
     @property
     def curated(self) -> Path:
-        return Path(self.curated_dir).resolve()
+        return local_folder(self.curated_dir, "the curated folder (PIPELINE_CURATED_DIR)")
 
     @property
     def work(self) -> Path:
@@ -37,10 +38,10 @@ class CorpusPaths(dg.ConfigurableResource):
 
 
 def default_resources() -> dict:
-    return resources_for(raw_dir(), curated_dir())
+    return resources_for(raw_location(), curated_location())
 
 
-def resources_for(raw: Path, curated: Path) -> dict:
+def resources_for(raw: Path | str, curated: Path | str) -> dict:
     return {"paths": CorpusPaths(raw_dir=str(raw), curated_dir=str(curated))}
 
 
