@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 pa.set_memory_pool(pa.system_memory_pool())
 
 PIPELINE_VERSION = version("pipeline")
-SCHEMA_VERSION = "3"  # 2: mojibake.lost_bytes; 3: paragraph_languages
+SCHEMA_VERSION = "4"  # 2: mojibake.lost_bytes; 3: paragraph_languages; 4: controls_removed
 
 MOJIBAKE = pa.struct(
     [
@@ -56,6 +56,7 @@ DOCUMENTS = pa.schema(
         pa.field("text", pa.string()),
         pa.field("source_encoding", pa.string()),
         pa.field("decode_method", pa.string()),
+        pa.field("controls_removed", pa.int32()),
         pa.field("mojibake", MOJIBAKE),
         pa.field("is_html", pa.bool_()),
         pa.field("page_title", pa.string()),
@@ -104,6 +105,7 @@ COLUMN_DOCS = {
     "text": "the cleaned text; paragraphs separated by newlines",
     "source_encoding": "encoding the bytes were decoded with (Python codec name)",
     "decode_method": "how it was found: bom, utf-8, meta or detected",
+    "controls_removed": "control characters taken out of the text (NUL, escape sequences, C1 left after repair)",
     "mojibake": "what the mojibake repair did: kinds (code pages undone), runs, guessed, lost_bytes, unrecoverable",
     "is_html": "the source was HTML",
     "page_title": "the HTML <title>",

@@ -244,11 +244,15 @@ def _decode(row: Row, stats: Stats) -> Row:
         raise Reject(str(e)) from e
     stats[f"encoding {d.encoding}"] += 1
     # the bytes stay in the raw file: later stages and the corpus need the text only
-    return {"text": d.text, "source_encoding": d.encoding, "decode_method": d.method, "content": None}
+    stats["control characters removed"] += d.controls
+    return {"text": d.text, "source_encoding": d.encoding, "decode_method": d.method, "controls_removed": d.controls,
+            "content": None}  # fmt: skip
 
 
 def _fix_mojibake(row: Row, stats: Stats) -> Row:
     text, report = tx.repair_mojibake(row["text"])
+    text, c1 = tx.strip_controls(text, c1=True)  # what the repair left of U+0080-U+009F is no character
+    stats["control characters removed"] += c1
     if report.changed:
         stats["documents repaired"] += 1
         stats["sequences repaired"] += report.runs
@@ -259,7 +263,7 @@ def _fix_mojibake(row: Row, stats: Stats) -> Row:
             stats[f"documents repaired as {kind}"] += 1
     mojibake = {"kinds": report.kinds, "runs": report.runs, "guessed": report.guessed,
                 "lost_bytes": report.lost_bytes, "unrecoverable": report.unrecoverable}  # fmt: skip
-    return {"text": text, "mojibake": mojibake}
+    return {"text": text, "mojibake": mojibake, "controls_removed": row["controls_removed"] + c1}
 
 
 # Not a column (the shard keeps its schema's only): the lines chrome kept of a text export, which the memo keeps
@@ -321,7 +325,7 @@ def _dedup_paragraphs(row: Row, stats: Stats) -> Row:
 # stage: (what it does to a document, the fields its result depends on)
 ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "decode": (_decode, ("content",)),
-    "mojibake": (_fix_mojibake, ("text",)),
+    "mojibake": (_fix_mojibake, ("text", "controls_removed")),
     "chrome": (_strip_chrome, ("text", "source_path")),
     "language": (_tag_language, ("text", "page_language", "chrome_removed")),
     "dedup": (_dedup_paragraphs, ("text", "paragraph_languages")),

@@ -51,3 +51,42 @@ def test_meta_charset_is_used_when_bytes_are_not_utf8():
 def test_non_text_is_rejected_with_a_reason(data, reason):
     with pytest.raises(Undecodable, match=reason):
         decode_bytes(data)
+
+
+def test_control_characters_are_taken_out_and_counted():
+    raw = "Build log\r\n\x1b[1;32mPASSED\x1b[0m all\x00 tests\x07\r\nPage one\x0cPage two\x7f\x1b]0;title\x07\n"
+    d = decode_bytes(raw.encode())
+    assert d.text == "Build log\nPASSED all tests\nPage one\nPage two\n"
+    assert d.controls == 6  # two colour codes, a window title, NUL, BEL, DEL; not the line breaks
+    assert "\t" in decode_bytes(b"a\tb c").text
+
+
+def test_nul_padding_after_text_is_dropped_not_a_reason_to_reject():
+    d = decode_bytes(b"A text file a tool padded to its block size with NUL bytes." + b"\x00" * 4000)
+    assert d.text == "A text file a tool padded to its block size with NUL bytes." and d.controls == 4000
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"\x00" * 64, "64 control characters and no text"),
+        (b"\x1b[2J\x1b[H", "2 control characters and no text"),
+        (bytes(range(128)) * 16, "binary file: control characters in"),  # valid ASCII, yet a table of bytes
+    ],
+)
+def test_control_characters_without_text_are_binary(data, reason):
+    with pytest.raises(Undecodable, match=reason):
+        decode_bytes(data)
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_bom_is_told_by_its_nul_bytes(codec):
+    d = decode_bytes(FRENCH.encode(codec))
+    assert (d.text, d.encoding, d.controls) == (FRENCH, codec, 0)
+
+
+def test_c1_controls_wait_for_the_mojibake_repair():
+    from pipeline.text import strip_controls
+
+    assert decode_bytes("He said \x93hi\x94".encode()).text == "He said \x93hi\x94"  # cp1252 quotes read as Latin-1
+    assert strip_controls("stray \x81 and \x9d", c1=True) == ("stray  and ", 2)

@@ -528,3 +528,19 @@ def test_every_copy_names_a_kept_document():
 
     found = find_duplicates([longer, shorter, shorter], ["b", "a1", "a2"])
     assert [(d.index, d.kept, d.kind) for d in found] == [(1, 0, "near"), (2, 0, "near")]
+
+
+def test_control_characters_never_reach_the_corpus_and_are_counted(tmp_path):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    essay = (raw / "forum-essay-no-moat.txt").read_bytes()
+    (raw / "forum-essay-no-moat.txt").write_bytes(essay.replace(b"\n", b"\x00\r\n", 3) + b"\x1b[0m\x00\x00")
+    (raw / "latin1.txt").write_bytes(  # cp1252 read as Latin-1 and saved as UTF-8: C1 quotes, and a stray 0x81
+        "The author wrote \x93a small test of the repair\x94 and signed it\x81 with care, then left.".encode())
+    materialize(raw, curated)
+    corpus = {r["source_path"]: r for r in pq.read_table(curated / "corpus" / "corpus.parquet").to_pylist()}
+    controls = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]} - {"\t", "\n"}
+    assert not any(controls & set(row["text"]) for row in corpus.values())
+    assert corpus["forum-essay-no-moat.txt"]["controls_removed"] == 6
+    assert corpus["latin1.txt"]["text"] == "The author wrote “a small test of the repair” and signed it with care, then left."
+    assert corpus["latin1.txt"]["controls_removed"] == 1
+    assert corpus["lemmy-thread.txt"]["controls_removed"] == 0

@@ -22,6 +22,7 @@ class Decoded:
     text: str
     encoding: str  # Python codec name, e.g. "utf-8", "utf-16", "cp1252", "shift_jis"
     method: str  # "bom", "utf-8", "meta", "detected"
+    controls: int = 0  # control characters taken out (strip_controls)
 
 
 _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
@@ -65,10 +66,54 @@ def _codec(label: str) -> str | None:
 
 
 def decode_bytes(data: bytes) -> Decoded:
-    """Decode `data`, trusting in order: a byte-order mark, valid UTF-8, an HTML `<meta charset>`, detection.
+    """Decode `data`, trusting in order: a byte-order mark, valid UTF-8, an HTML `<meta charset>`, detection;
+    then take out the control characters (strip_controls).
 
     Raises Undecodable with a readable reason for empty or binary input.
     """
+    decoded = _decode(data)
+    text, controls = strip_controls(decoded.text)
+    if _blank(text):
+        raise Undecodable(f"binary file: {controls} control characters and no text")
+    if (runs := len(_BARE.findall(decoded.text))) >= BINARY_MIN_RUNS and runs > len(text) * BINARY_RUN_SHARE:
+        raise Undecodable(f"binary file: control characters in {runs} places among {len(text)} characters of text")
+    return Decoded(text, decoded.encoding, decoded.method, controls)
+
+
+# Control characters scattered through the text (not one run of padding, not terminal escapes) are data in a
+# format that happens to decode: binary when they break it in at least this many places, one in fifty characters.
+BINARY_MIN_RUNS = 8
+BINARY_RUN_SHARE = 0.02
+
+_LINE_BREAK = re.compile(r"\r\n?|[\x0b\x0c]")  # CR LF, an old Mac's CR, a vertical tab or form feed (page break)
+# Terminal escape sequences (colour, cursor moves, window titles) go whole: their letters are not text.
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_]?)")
+_BARE = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]+")  # the C0 controls but \t \n \v \f \r and ESC, and DEL
+_ANY = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_C1 = re.compile(r"[\x80-\x9f]")
+
+
+def strip_controls(text: str, c1: bool = False) -> tuple[str, int]:
+    """`text` without control characters but tab and newline, and how many were taken out (an escape sequence
+    counts one). Line breaks of other systems (CR LF, CR, form feed, vertical tab) become newlines, not counted.
+    C1 controls (U+0080-U+009F) only with `c1`: before the mojibake repair they are evidence (cp1252 read as
+    Latin-1), after it they are junk."""
+    if not _ANY.search(text) and not (c1 and _C1.search(text)):
+        return text, 0
+    text = _LINE_BREAK.sub("\n", text)
+    text, escapes = _ESCAPE.subn("", text)
+    before = len(text)
+    text = _BARE.sub("", text)
+    if c1:
+        text = _C1.sub("", text)
+    return text, escapes + before - len(text)
+
+
+def _blank(text: str) -> bool:
+    return not text or text.isspace()
+
+
+def _decode(data: bytes) -> Decoded:
     if not data.strip():
         raise Undecodable("empty file" if not data else "file holds only whitespace")
     for sig, what in _SIGNATURES.items():
@@ -80,6 +125,11 @@ def decode_bytes(data: bytes) -> Decoded:
                 return Decoded(data.decode(codec), codecs.lookup(codec).name, "bom")
             except UnicodeDecodeError as e:
                 raise Undecodable(f"byte-order mark says {codec}, but the bytes are not: {e.reason}") from e
+    if codec := _utf16_without_bom(data):
+        try:
+            return Decoded(data.decode(codec), codec, "detected")
+        except UnicodeDecodeError:
+            pass
     try:
         return Decoded(data.decode("utf-8"), "utf-8", "utf-8")
     except UnicodeDecodeError:
@@ -102,6 +152,20 @@ def decode_bytes(data: bytes) -> Decoded:
         pool = [m for m in matches if _single_byte(m.encoding) and m.chaos <= best.chaos + 0.1]
         best = max(pool, key=lambda m: _coherence(str(m)))  # max keeps the detector's order on ties
     return Decoded(str(best), _codec(best.encoding) or best.encoding, "detected")
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """UTF-16 of mostly Latin letters, told by its NUL bytes: every other byte, on one side only. Read as UTF-8
+    it would be valid and hold a NUL between every two letters."""
+    if len(data) < 8 or len(data) % 2 or b"\x00" not in data[:512]:
+        return None
+    head = data[:4096]
+    even, odd = head[0::2].count(0) / (len(head) / 2), head[1::2].count(0) / (len(head) / 2)
+    if odd > 0.7 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.7 and odd < 0.05:
+        return "utf-16-be"
+    return None
 
 
 @functools.cache
