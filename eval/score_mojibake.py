@@ -23,7 +23,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 FTFY_CASES = HERE / "data" / "ftfy_test_cases.json"
 FTFY_TRUTHS = HERE / "data" / "ftfy_lost_byte_truths.json"  # where ftfy expects U+FFFD, the text, by hand
 ORIGINALS = HERE / "data" / "mojibake_originals.jsonl"
-LOST = bytes([0x81, 0x8D, 0x8F, 0x90, 0x9D])  # the bytes windows-1252 leaves undefined
+BY_LANGUAGE = HERE / "results" / "mojibake_by_language.md"
 
 
 def read_as(upper: str, c1: str | None = None, lost: str | None = None):
@@ -49,44 +49,76 @@ DAMAGES = {
     "windows-1251": read_as("cp1251"),
     "windows-1257": read_as("cp1257"),
     "iso-8859-13 with windows-1252 in 0x80-0x9F": read_as("iso8859_13", c1="cp1252"),
+    "iso-8859-2 with windows-1252 in 0x80-0x9F": read_as("iso8859_2", c1="cp1252"),
+    "windows-1250 with windows-1252 in 0x80-0x9F": read_as("cp1250", c1="cp1252"),
+    "windows-1251 with windows-1252 in 0x80-0x9F": read_as("cp1251", c1="cp1252"),
     "mac-roman": read_as("mac_roman"),
     "cp437": read_as("cp437"),
 }
-LOSSY = {  # only sentences whose UTF-8 holds a byte in LOST: for the others these equal the lossless kinds
-    "windows-1252, undefined bytes dropped": read_as("cp1252", lost=""),
-    "windows-1252, undefined bytes as ?": read_as("cp1252", lost="?"),
-    "windows-1252, undefined bytes as U+FFFD": read_as("cp1252", lost="\ufffd"),
-    "iso-8859-13 + windows-1252, undefined bytes dropped": read_as("iso8859_13", c1="cp1252", lost=""),
+LOSSY = {  # (page, C1 page, what a byte it leaves undefined becomes): only sentences holding such a byte count
+    "windows-1252, undefined bytes dropped": ("cp1252", None, ""),
+    "windows-1252, undefined bytes as ?": ("cp1252", None, "?"),
+    "windows-1252, undefined bytes as U+FFFD": ("cp1252", None, "\ufffd"),
+    "iso-8859-13 + windows-1252, undefined bytes dropped": ("iso8859_13", "cp1252", ""),
+    "windows-1250, undefined bytes as ?": ("cp1250", None, "?"),
+    "windows-1251, undefined bytes as ?": ("cp1251", None, "?"),
+    "windows-1257, undefined bytes as ?": ("cp1257", None, "?"),
 }
 MIXED = "one line clean, the next windows-1252"
 
 
-def damaged_cases() -> list[tuple[str, str, str]]:
-    """(kind, damaged, original) for every original and damage that changes it."""
+def damaged_cases() -> list[tuple[str, str, str, str]]:
+    """(kind, damaged, original, language) for every original and damage that changes it."""
     originals = [json.loads(line) for line in ORIGINALS.read_text(encoding="utf-8").splitlines()]
-    cases = [("clean", o["text"], o["text"]) for o in originals]
+    cases = [("clean", o["text"], o["text"], o["lang"]) for o in originals]
     for o, after in zip(originals, originals[1:] + originals[:1]):
-        text = o["text"]
+        text, lang = o["text"], o["lang"]
         for kind, damage in DAMAGES.items():
-            cases.append((kind, damage(text), text))
-        if any(b in LOST for b in text.encode("utf-8")):
-            cases += [(kind, damage(text), text) for kind, damage in LOSSY.items()]
+            cases.append((kind, damage(text), text, lang))
+        for kind, (upper, c1, lost) in LOSSY.items():
+            if (damaged := read_as(upper, c1, lost)(text)) != read_as(upper, c1)(text):  # a byte was undefined
+                cases.append((kind, damaged, text, lang))
         both = f"{text}\n{after['text']}"
-        cases.append((MIXED, f"{text}\n{cp1252(after['text'])}", both))
-    return [(kind, damaged, original) for kind, damaged, original in cases if kind == "clean" or damaged != original]
+        cases.append((MIXED, f"{text}\n{cp1252(after['text'])}", both, lang))
+    return [case for case in cases if case[0] == "clean" or case[1] != case[2]]
 
 
-def score_multilingual(show_failures: bool = False) -> dict[str, list[int]]:
-    rows: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0, 0])  # cases, ftfy right, ours right
-    for kind, damaged, original in damaged_cases():
+def score_multilingual(show_failures: bool = False) -> tuple[dict[str, list[int]], dict[tuple[str, str], list[int]]]:
+    """Cases, ftfy right, ours right: by damage (in DAMAGES, LOSSY order), and by damage and language."""
+    kinds = ["clean", *DAMAGES, *LOSSY, MIXED]
+    rows: dict[str, list[int]] = {kind: [0, 0, 0] for kind in kinds}
+    by_language: dict[tuple[str, str], list[int]] = collections.defaultdict(lambda: [0, 0, 0])
+    for kind, damaged, original, lang in damaged_cases():
         ours = fix_mojibake(damaged)
-        row = rows[kind]
-        row[0] += 1
-        row[1] += ftfy.fix_encoding(damaged) == original
-        row[2] += ours == original
+        for row in (rows[kind], by_language[kind, lang]):
+            row[0] += 1
+            row[1] += ftfy.fix_encoding(damaged) == original
+            row[2] += ours == original
         if show_failures and ours != original:
-            print(f"[{kind}] {damaged!r}\n  got  {ours!r}\n  want {original!r}", file=sys.stderr)
-    return dict(rows)
+            print(f"[{kind}, {lang}] {damaged!r}\n  got  {ours!r}\n  want {original!r}", file=sys.stderr)
+    return {kind: row for kind, row in rows.items() if row[0]}, dict(by_language)
+
+
+def write_by_language(rows: dict[str, list[int]], by_language: dict[tuple[str, str], list[int]]) -> None:
+    """BY_LANGUAGE: each damage (a row) in each language (a column), ours / ftfy's restored of the cases."""
+    languages = sorted({lang for _, lang in by_language})
+    lines = [
+        "# Mojibake repair by damage and language",
+        "",
+        f"Written by `make eval` (eval/score_mojibake.py). Each cell: sentences restored exactly by fix_mojibake / by "
+        f"ftfy.fix_encoding, of 10 ({len(languages)} languages, 10 sentences each, from Debian's gettext catalogues) "
+        "or of those the damage changes; `·`: the damage changes none.",
+        "",
+        "| damaged as | " + " | ".join(languages) + " |",
+        "|---|" + "---|" * len(languages),
+    ]
+    for kind in rows:
+        cells = [_cell(*c) if (c := by_language.get((kind, lang))) else "·" for lang in languages]
+        lines.append(f"| {kind} | " + " | ".join(cells) + " |")
+    totals = [[sum(c[k] for (kind, l), c in by_language.items() if l == lang and kind != "clean") for k in range(3)]
+              for lang in languages]  # fmt: skip
+    lines.append("| **all damage** | " + " | ".join(f"**{_cell(*total)}**" for total in totals) + " |")
+    BY_LANGUAGE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def score_ftfy_cases() -> dict:
@@ -139,6 +171,10 @@ def _row(name: str, n: int, f: int, o: int) -> str:
     return f"| {name} | {n} | {f} ({f / n:.1%}) | {o} ({o / n:.1%}) |"
 
 
+def _cell(n: int, ftfy_right: int, ours_right: int) -> str:
+    return f"{ours_right} / {ftfy_right}" + (f" of {n}" if n != 10 else "")
+
+
 def main(argv: list[str]) -> int:
     ftfy_cases = score_ftfy_cases()
     print("| ftfy's real-world test cases | cases | ftfy.fix_encoding | pipeline fix_mojibake |")
@@ -154,7 +190,8 @@ def main(argv: list[str]) -> int:
     if ftfy_cases["regressions"]:
         print("\ncases ftfy repairs and we do not:", *ftfy_cases["regressions"], sep="\n- ")
 
-    rows = score_multilingual(show_failures="--failures" in argv)
+    rows, by_language = score_multilingual(show_failures="--failures" in argv)
+    write_by_language(rows, by_language)
     print("\n| 22 languages, damaged as | cases | ftfy.fix_encoding | pipeline fix_mojibake |")
     print("|---|---|---|---|")
     print(_row("clean: returned unchanged", *rows.pop("clean")))
@@ -163,6 +200,7 @@ def main(argv: list[str]) -> int:
     print(_row("**all damaged: restored exactly**", *(sum(col) for col in zip(*rows.values()))))
     lossless = [row for kind, row in rows.items() if "undefined bytes" not in kind]
     print(_row("damaged, no byte lost", *(sum(col) for col in zip(*lossless))))
+    print(f"\neach damage in each language: {BY_LANGUAGE.relative_to(HERE.parent)}")
     if "--catalogues" in argv:
         scan_catalogues()
     return 1 if ftfy_cases["regressions"] else 0

@@ -158,10 +158,12 @@ def _char_class(chars) -> str:
     return "[" + re.escape("".join(sorted(chars))) + "]"
 
 
-def _reading(name: str, codec: str, c1: str | None = None) -> Reading:
+def _reading(name: str, codec: str, c1: str | None = None, lossy: bool = True) -> Reading:
     """One decoder: `codec` for 0x80-0xFF, or `c1` for 0x80-0x9F if given, as browsers do with a legacy
     label. A byte the code page does not define may survive as the C1 control of the same number (as
-    sloppy decoders keep it), or be lost."""
+    sloppy decoders keep it), or, if `lossy`, be lost. Not for the mixed pages of sloppy converters, whose gaps
+    are windows-1252's under another script: a byte lost there would be inferred in clean text (Ukrainian "ВХІД",
+    Russian "иё")."""
     bytes_of: dict[str, list[int]] = {}
     lost = []
     for b in range(0x80, 0x100):
@@ -169,7 +171,7 @@ def _reading(name: str, codec: str, c1: str | None = None) -> Reading:
             ch = bytes([b]).decode(c1 if (c1 and b < 0xA0) else codec)
         except UnicodeDecodeError:
             ch = chr(b)
-            if b < 0xC0:  # only a continuation byte can go missing inside a sequence
+            if lossy and b < 0xC0:  # only a continuation byte can go missing inside a sequence
                 lost.append(b)
         bytes_of.setdefault(ch, []).append(b)
     table = {ch: tuple(bs) for ch, bs in bytes_of.items()}
@@ -192,8 +194,12 @@ READINGS = (
     _reading("windows-1251", "cp1251"),
     _reading("windows-1257", "cp1257"),
     _reading("iso-8859-13", "iso8859_13"),
-    # Browsers decode a Baltic label with windows-1252 in 0x80-0x9F: the leaked-memo thread.
+    # Browsers and sloppy converters decode a legacy label with windows-1252 in 0x80-0x9F (the leaked-memo
+    # thread is the Baltic one): curly quotes, dashes and emoji bytes come out as windows-1252's.
     _reading("iso-8859-13 with windows-1252 in 0x80-0x9F", "iso8859_13", c1="cp1252"),
+    _reading("iso-8859-2 with windows-1252 in 0x80-0x9F", "iso8859_2", c1="cp1252", lossy=False),
+    _reading("windows-1250 with windows-1252 in 0x80-0x9F", "cp1250", c1="cp1252", lossy=False),
+    _reading("windows-1251 with windows-1252 in 0x80-0x9F", "cp1251", c1="cp1252", lossy=False),
     _reading("mac-roman", "mac_roman"),
     _reading("cp437", "cp437"),
 )
@@ -236,7 +242,9 @@ def _union_pair(readings: list[Reading]) -> tuple[set[str], set[str]]:
 # (_NBSP_AS_SPACE); and a character damage alone leaves (_ALONE_CHARS).
 _FIRST_LOOK_PAIRS = (
     *(_union_pair([_BY_NAME[n] for n in names]) for names in (
-        ("windows-1252", "latin-1"), ("windows-1250", "iso-8859-2"), ("windows-1251",),
+        ("windows-1252", "latin-1"),
+        ("windows-1250", "iso-8859-2", "iso-8859-2 with windows-1252 in 0x80-0x9F", "windows-1250 with windows-1252 in 0x80-0x9F"),
+        ("windows-1251", "windows-1251 with windows-1252 in 0x80-0x9F"),
         ("windows-1257", "iso-8859-13", "iso-8859-13 with windows-1252 in 0x80-0x9F"), ("mac-roman",), ("cp437",),
     )),
     _union_pair(_EXTRA), (_NBSP_LEADS, {" "}),
