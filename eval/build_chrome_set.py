@@ -128,6 +128,137 @@ def exports(rng: random.Random) -> list[dict]:
     return docs
 
 
+def more_exports(rng: random.Random) -> list[dict]:
+    """Engines and families the rules above were not written for (issue 23), written before the rules were
+    changed for them: depth markers, recommendation blocks, sort controls, bulk selection and related-topics
+    panels, cover-art captions in several languages, bylines of a date and a reading time, role badges. The
+    paragraphs come after the 60 `exports` takes; each engine's short replies are people's sentences too."""
+    pool = iter(prose(rng, 60 + 40)[60:])
+
+    def p() -> str:
+        return next(pool)
+
+    docs = []
+
+    def doc(kind: str, name: str, *parts: list[list[str]]) -> None:
+        docs.append({"kind": kind, "name": name, "format": "text", "lines": [x for part in parts for x in part]})
+
+    doc("forum: Reddit, new design", "reddit-new-thread",
+        chrome("Skip to main content", "r/selfhosted", "Join"), chrome("u/ferris_dev", "•", "8 hr. ago"),
+        content(["Backups of a small server without a cloud account", p(), p()]),
+        chrome("45", "45 comments", "Share", "Sort by:", "Best", "Search Comments", "Expand comment search"),
+        chrome("level 1", "u/wren_k", "Top 1% Commenter", "•", "7h ago"), content([p()]), chrome("Reply", "Award", "Share", "12"),
+        chrome("level 2", "u/ferris_dev", "OP", "•", "6h ago"), content(["Thanks, that is what I needed."]), chrome("Reply", "3"),
+        chrome("level 3", "u/mod_anna", "MOD", "•", "5h ago"), content([p()]), chrome("Reply", "8", "2 more replies"),
+        chrome("More posts you may like", "r/homelab", "What do you use for offsite backups?", "1.2K upvotes · 312 comments",
+               "r/linux", "Is rsync still the best tool for this?", "87 upvotes · 64 comments", "Related discussions",
+               "Top Posts", "Reddit", "reReddit: Top posts of March 3, 2024"))
+    doc("forum: Discourse, suggested topics", "discourse-suggested",
+        chrome("Skip to main content", "Sign Up", "Log In"), content(["Mirror selection during the installer"]),
+        chrome("Installation", "installer", "mirrors"), chrome("sam_k", "Moderator", "Mar 2024"), content([p(), p()]),
+        chrome("2 Replies", "4", "Reply"), chrome("lin.w", "Leader", "Mar 2024"), content(["Same here, the fallback mirror worked for me."]),
+        chrome("1", "Reply"), chrome("Select", "Select +", "Select all", "Deselect all", "Delete selected"),
+        chrome("Suggested Topics", "Topic", "Replies", "Views", "Activity", "Installer hangs at partitioning", "Installation",
+               "3", "412", "Feb 2024", "Choosing a desktop at install time", "Installation", "7", "1.1k", "Jan 2024",
+               "Want to read more? Browse other topics in Installation or view latest topics."))
+    doc("Q&A: Ask Ubuntu, sorting and related", "askubuntu-question",
+        chrome("Ask Ubuntu", "Questions", "Tags", "Users"), content(["Why does apt keep an old kernel after an upgrade?"]),
+        chrome("Asked 2 years ago", "Modified 5 months ago", "Viewed 3k times", "5"), content([p()]),
+        chrome("kernel", "apt", "Share", "Improve this question", "Follow", "asked Jan 4, 2023 at 10:12", "nina", "215", "1", "6"),
+        chrome("2 Answers", "Sorted by:", "Reset to default", "Highest score (default)", "Trending (recent votes count more)",
+               "Date modified (newest first)", "Date created (oldest first)", "9"), content([p()]),
+        chrome("Share", "Improve this answer", "Follow", "answered Jan 4, 2023 at 11:30", "karel ♦", "Moderator", "54.1k", "12", "88"),
+        content(["Show me the output of uname -r first."]),  # a comment that starts like a button
+        chrome("Linked", "3", "How do I remove old kernels?", "Related", "12", "Kernel updates and reboot notices",
+               "Hot Network Questions", "Why is my disk full after upgrades?"))
+    doc("forum: XenForo thread", "xenforo-thread",
+        chrome("Forums", "New posts", "Search forums", "What's new"), content(["Fan noise after the last firmware update"]),
+        chrome("Thread starter tomasz", "Start date Mar 3, 2024"), chrome("tomasz", "Member"), content([p(), p()]),
+        chrome("Mar 3, 2024", "#1", "Like", "Reply", "Report"), chrome("Elena", "Staff member", "Moderator"), content([p()]),
+        chrome("Mar 3, 2024", "#2", "Like", "Reply", "Select for moderation", "Mark forums read", "Watched"),
+        chrome("Similar threads", "Fan speed control on the new board", "Started by lucas", "Feb 2, 2024", "Replies: 4",
+               "Share:", "Facebook", "X", "Reddit", "Members online", "Forum statistics", "Threads 12,345", "Messages 234,567"))
+    for lang, caption, buttons, tail in [
+        ("es", "Portada de {}", ("Escuchar gratis", "Ver detalles del podcast"), ("Aún no hay reseñas",)),
+        ("fr", "Pochette de {}", ("Écouter gratuitement", "Voir les détails du podcast"), ("Aucun avis pour l'instant",)),
+        ("de", "Cover-Art von {}", ("Kostenlos anhören", "Podcastdetails anzeigen"), ("Noch keine Bewertungen",)),
+        ("ko", "{} 커버 아트", ("무료로 듣기", "팟캐스트 세부사항 보기"), ("아직 리뷰가 없습니다",)),
+        ("zh", "{} 的封面", ("免费收听", "查看播客详情"), ("尚无评论",)),
+    ]:
+        title = ["Notes on Packaging", "Field Recordings of the Build Farm", "The Release Team", "Small Tools", "Weekly Changelog"][len(docs) - 4]
+        doc("storefront: cover-art caption, five languages", f"podcast-storefront-{lang}", chrome(caption.format(title)),
+            content([title]), chrome(*buttons), content([p(), p()]), chrome(*tail))
+    for lang, title, byline in [
+        ("en", "Notes from the build farm", "Mar 3, 2024 · 6 min read"),
+        ("fr", "What the mirrors taught us", "3 mars 2024 · 5 min de lecture"),
+        ("de", "A week without network access", "3. März 2024 · 5 Min. Lesezeit"),
+        ("es", "Reproducible builds, one year on", "3 de marzo de 2024 · 4 min de lectura"),
+        ("ja", "Packaging a tiny tool", "2024年3月3日 · 5分で読めます"),
+        ("zh", "How we test upgrades", "2024年3月3日 · 阅读需 5 分钟"),
+        ("ko", "Why the archive keeps old versions", "2024년 3월 3일 · 5분 분량"),
+    ]:
+        doc("blog: byline of a date and a reading time, seven languages", f"blog-byline-{lang}", content([title]),
+            chrome("Lena Park", byline), content([p(), p()]), chrome("Lena Park", "Follow"))
+    return docs
+
+
+LEMMY_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><title>{title} - lemmy.example</title></head>
+<body><div id="app" class="lemmy-site"><button type="button" class="btn skip-link">Jump to content</button>
+<nav class="navbar navbar-expand-md"><a class="navbar-brand" href="/">lemmy.example</a>
+<ul class="navbar-nav"><li><a href="/communities">Communities</a></li><li><a href="/create_post">Create Post</a></li></ul></nav>
+<div class="mt-4 p-0 fl-1"><div tabindex="-1"><div class="row"><div class="col-12 col-md-8 col-lg-9 mb-3">
+<div class="post-listing mt-2"><div class="d-flex"><div class="vote-bar"><button>▲</button><div class="unselectable">42</div><button>▼</button></div>
+<div><h1 class="h4 mb-1"><a href="/post/7">{title}</a></h1>
+<div class="small mb-1 mb-md-0"><a href="/u/maintainer">maintainer</a> to <a href="/c/debian">debian@lemmy.ml</a> · <span>3h</span></div></div></div>
+<article class="my-2 card border-secondary"><div class="card-body"><div class="md-div">{body}</div></div></article></div>
+<div class="comments"><ul class="comments">{comments}</ul></div></div>
+<aside class="col-md-4 col-lg-3"><div class="card"><h5>debian</h5><p>Discussion of Debian. Be kind.</p><p>1.2K subscribers</p></div></aside>
+</div></div></div>
+<nav class="container-fluid"><ul><li><a href="/modlog">Modlog</a></li><li><a href="/instances">Instances</a></li><li><a href="/legal">Legal</a></li><li><a href="https://join-lemmy.org">Lemmy</a></li></ul></nav>
+</div></body></html>
+"""
+LEMMY_COMMENT = """<li class="comment list-unstyled"><article id="comment-{id}" class="details comment-node py-2 border-top">
+<div class="ms-2"><div class="row text-muted small" role="group"><div class="col flex-grow-1">
+<a class="person-listing" href="/u/{user}">{user}</a><span class="row d-inline-flex gx-1 ms-1">{badges}</span></div>
+<div class="col-auto"><span>{age}</span></div></div>
+<div class="comment-content"><div class="md-div">{text}</div></div>
+<div class="row text-muted fw-bold mt-1"><div class="col"><button>▲ {score}</button><button>▼</button></div>
+<div class="col"><button>reply</button></div><div class="col"><button>⋯</button></div></div></div></article>{children}</li>"""
+
+
+def lemmy_html(rng: random.Random) -> list[dict]:
+    """A Lemmy post page in the shape lemmy-ui renders it (post listing, comment tree of articles, sidebar),
+    with paragraphs people wrote: the post's body and comments of one sentence and of several."""
+    pool = iter(prose(rng, 110)[100:])
+    title = "Building packages without network access"
+    body = [next(pool), next(pool)]
+    comments = [  # (user, badges, age, paragraphs, replies)
+        ("kris", "", "2h", [next(pool)], [("maintainer", "OP", "1h", ["Thanks, that worked."], [])]),
+        ("ahmed", "mod", "1h", [next(pool), "See the wiki for the full list."], []),
+        ("bo", "", "40m", ["Same here."], []),
+    ]
+    number = iter(range(1, 100))
+
+    def render(user: str, badges: str, age: str, paragraphs: list[str], replies: list) -> str:
+        children = "".join(render(*reply) for reply in replies)
+        return LEMMY_COMMENT.format(
+            id=next(number), user=user, age=age, score=rng.randint(1, 30),
+            badges=f'<span class="col"><span class="badge text-bg-light">{badges}</span></span>' if badges else "",
+            text="".join(f"<p>{x}</p>" for x in paragraphs), children=f'<ul class="comments">{children}</ul>' if children else "",
+        )
+
+    html = LEMMY_PAGE.format(title=title, body="".join(f"<p>{x}</p>" for x in body), comments="".join(render(*c) for c in comments))
+    (OUT / "lemmy-post.html").write_text(html, encoding="utf-8")
+
+    def said(comment: tuple) -> list[str]:
+        return [*comment[3], *(line for reply in comment[4] for line in said(reply))]
+
+    expected = [title, *body, *(line for c in comments for line in said(c))]
+    return [{"kind": "forum: Lemmy (HTML)", "name": "lemmy-post", "format": "html", "page": "lemmy-post.html",
+             "lines": content(expected) + chrome(*visible_lines_not_in(html, expected))}]  # fmt: skip
+
+
 def news() -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
@@ -170,7 +301,7 @@ def visible_lines_not_in(html: str, expected: list[str]) -> list[str]:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    rows = exports(random.Random(SEED)) + news() + docs_pages()
+    rows = exports(random.Random(SEED)) + more_exports(random.Random(SEED)) + lemmy_html(random.Random(SEED)) + news() + docs_pages()
     with (OUT / "labels.jsonl").open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -154,3 +154,45 @@ def test_the_lines_kept_give_the_text_and_the_lines_removed(samples):
         text = raw.decode("utf-8", "replace")
         result = strip_chrome(text)
         assert kept_lines(text, result.kept) == (result.text, result.removed), name
+
+
+PARAGRAPH = "A paragraph a person wrote about the mirrors, long enough to be prose on its own line here."
+
+
+def test_families_of_chrome_from_engines_the_rules_were_not_written_for():
+    text = "\n".join([
+        "Why does the mirror drop my connection at night?", "u/packer", "Top 5% Poster", "·", "3 hr. ago", PARAGRAPH,
+        "Sorted by:", "Reset to default", "Most votes (default)", "Newest (newest first)",
+        "level 2", "olga_b", "Staff member", "Moderator", "Jan 4, 2024", "That fixed it for me, thank you.",
+        "Select all", "Deselect all", "Mark all topics read",
+        "Tags: mirrors, networking", "Started by lucas", "Ebene 3",
+        "Weitere Artikel", "Mirror list for the new release", "12 Antworten", "How to pick a fast mirror", "4 replies",
+    ])  # fmt: skip
+    result = strip_chrome(text)
+    assert lines(result.text) == {"Why does the mirror drop my connection at night?", PARAGRAPH, "That fixed it for me, thank you."}
+
+
+def test_bylines_of_a_date_and_a_reading_time_in_several_languages():
+    for byline in ["Jul 9, 2023 · 12 min read", "9 juillet 2023 · 12 min de lecture", "9. Juli 2023 · 12 Min. Lesezeit",
+                   "9 de julio de 2023 · 12 min de lectura", "2023年7月9日 · 12分で読めます", "2023年7月9日 · 阅读需 12 分钟",
+                   "2023년 7월 9일 · 12분 분량"]:  # fmt: skip
+        result = strip_chrome(f"A title for the post here\n{byline}\n{PARAGRAPH}")
+        assert result.text == f"A title for the post here\n{PARAGRAPH}", byline
+
+
+def test_a_cover_art_caption_goes_and_the_title_it_names_stays():
+    for caption in ["Copertina di {}", "Capa de {}", "Illustration de {}", "『{}』のカバーアート", "{} 的封面"]:
+        text = "\n".join([caption.format("Tiny Tools"), "Tiny Tools", "Listen now", PARAGRAPH, PARAGRAPH.replace("mirrors", "tools")])
+        assert strip_chrome(text).text.split("\n")[0] == "Tiny Tools", caption
+
+
+def test_a_short_sentence_that_starts_like_a_button_stays():
+    text = "\n".join(["Show more replies", "kris", "2h", "Show me your config file.", "Reply", "Share", PARAGRAPH])
+    assert lines(strip_chrome(text).text) == {"Show me your config file.", PARAGRAPH}
+    assert strip_chrome(text).posts[0].author == "kris"
+
+
+def test_a_block_of_recommendations_ends_where_a_person_writes_again():
+    after = "Thanks to everyone who answered, the fallback mirror works."
+    text = "\n".join([PARAGRAPH, "level 3", "You might also like", "Faster mirrors for the installer?", "31 comments", after])
+    assert lines(strip_chrome(text).text) == {PARAGRAPH, after}

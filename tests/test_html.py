@@ -50,3 +50,18 @@ def test_link_lists_dropped_on_pages_without_main_but_trusted_inside_main():
     assert text in bare and "Another story" not in bare
     marked = html_to_text(f"<html><body><main><h1><a class='header' href='#r'>References</a></h1><ul>{items}</ul></main></body></html>").text
     assert "References" in marked and "Another story number 3" in marked
+
+
+def test_a_thread_of_articles_keeps_the_post_and_every_comment():
+    # lemmy-ui's shape: no <main>, the post body and each comment an <article>; the title a link beside the byline's
+    comment = '<li><article class="comment-node"><div><a href="/u/{0}">{0}</a></div><div class="md-div"><p>{1}</p></div></article></li>'
+    page = (
+        '<html><body><nav><a href="/">Home</a></nav><div class="post-listing"><div><h1><a href="/post/1">Mirror trouble</a></h1>'
+        '<div><a href="/u/ana">ana</a> to <a href="/c/debian">debian@lemmy.ml</a></div></div>'
+        "<article><p>The installer cannot reach the mirror since the update.</p></article></div>"
+        '<ul class="comments">' + comment.format("kris", "Same here.") + comment.format("bo", "Try another mirror first.") + "</ul></body></html>"
+    )
+    text = html_to_text(page).text.split("\n")
+    assert {"Mirror trouble", "The installer cannot reach the mirror since the update.", "Same here.", "Try another mirror first."} <= set(text)
+    one = html_to_text("<html><body><p>Site menu text here.</p><article><p>The story.</p></article></body></html>").text
+    assert one == "The story."  # a single article is still the page's text

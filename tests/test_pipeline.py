@@ -492,7 +492,7 @@ def test_a_document_left_with_nothing_by_lines_repeated_across_documents_is_reje
     from pipeline import stages
 
     prose = "A line of prose a person wrote about the garden, the weather and what the neighbours grew this year"
-    source = _stage_table(tmp_path, [*(f"{prose}, {k}.\nFiled under gardening\n{prose}, again." for k in range(3)), "Filed under gardening"])
+    source = _stage_table(tmp_path, [*(f"{prose}, {k}.\nThe gardening club\n{prose}, again." for k in range(3)), "The gardening club"])
     stats = stages.strip_chrome(source, tmp_path / "out")
     out = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()
     assert [row["reject_stage"] for row in out] == [None, None, None, "chrome"]

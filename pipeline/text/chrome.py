@@ -20,6 +20,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -56,8 +57,16 @@ _RELATIVE_TIME = (
 _MONTHS = r"jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"
 _ABSOLUTE_TIME = (
     rf"(({_MONTHS})[a-z]*\.?\s+\d{{1,2}}(st|nd|rd|th)?,?(\s+\d{{4}})?|\d{{1,2}}\s+({_MONTHS})[a-z]*\.?(\s+\d{{4}})?|"
-    r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4})"
+    r"\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}/\d{2,4}|"
+    # a day, a month's name in any language, a year ("3. März 2024", "3 de marzo de 2024"); CJK "2024年3月3日"
+    r"\d{1,2}\.?\s+(de\s+)?[^\W\d_]{3,12}\.?,?\s+(de\s+)?\d{4}|\d{4}\s*[年년]\s*\d{1,2}\s*[月월](\s*\d{1,2}\s*[日일])?)"
     r"([\s,]+(at\s+)?\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?)?"
+)
+# How long a post takes to read, as blogs print it beside the date: "5 min read", "5 Min. Lesezeit", "阅读需 5 分钟".
+_READING_TIME = (
+    r"\d+\s*(min|mins|minutes?|minuten|minutos?|minuti|минут\w*|分钟|分|분)\.?\s*(read|de lecture|lesezeit|lesedauer|"
+    r"de lectura|di lettura|de leitura|чтения|で読めます|で読める|阅读|분량|읽기)|(阅读需|阅读时间|阅读约|reading time:?|lesezeit:?|"
+    r"temps de lecture\s*:?)\s*\d+\s*(分钟|min\w*)?"
 )
 _COUNTED = (
     r"(no|\d[\d,.]*\s*[km]?)\s+(comments?|replies|answers?|votes?|points?|likes?|retweets?|reposts?|boosts?|"
@@ -71,7 +80,8 @@ _STRONG = re.compile(
 # Short lines that start with a verb of the interface: "Show more replies", "Improve this answer".
 _ACTION_START = re.compile(
     r"^(show|view|load|see|sign|log|ask|give|improve|post|jump|return|back|skip|discover|create|add|leave|sort|"
-    r"display|join|follow|share|reply|report|subscribe|download|buy|search|zeige|alle|mehr|zur|"
+    r"display|join|follow|share|reply|report|subscribe|download|buy|search|select|deselect|unselect|mark|expand|"
+    r"collapse|browse|reset|zeige|alle|mehr|zur|"
     r"voir|afficher|ver|mostrar|mostra|показать|もっと|すべて)\b",
     re.I,
 )
@@ -82,7 +92,7 @@ _FOOTER_WORDS = (
     "powered by", "©", "(c) ", "copyright", "all rights reserved", "terms of ", "privacy", "cookie",
     "accessibility", "ads info", "impressum", "datenschutz", "agb", "mentions légales", "aviso legal",
     "your email address will not be published", "required fields are marked", "users browsing this",
-    "who is online", "利用規約", "プライバシー", "隐私", "개인정보",
+    "who is online", "利用規約", "プライバシー", "隐私", "개인정보", "browse other topics", "view latest topics",
 )  # fmt: skip
 _FOOTER_ONLY_AS = {"(c) ": re.compile(r"\(c\) \d{4}"), "terms of ": re.compile(r"terms of (service|use)"), "agb": re.compile(r"\bagb\b")}
 
@@ -113,6 +123,75 @@ _RATING = re.compile(r"^[\d.,]+\s*(out of|of|von|de|sur|su|из|/)\s*\d+(\s+\S+)
 # A short label in square brackets: "[–]", "[edit]", "【纠错】" (not parentheses: "(we are hiring)" is a post's).
 _BRACKETED = re.compile(r"^[\[【［][^\]】］]{0,24}[\]】］]?$")
 _REPLY_TITLE = re.compile(r"^(re|aw|sv|vs|odp|ответ)\s*:\s*", re.I)
+# An option of a sort control: "Highest score (default)", "Date created (oldest first)".
+_SORT_OPTION = re.compile(
+    r"^[^\W\d][\w ]{0,30}\((default|newest first|oldest first|recent votes count more|par défaut|predeterminado|"
+    r"standard|по умолчанию|默认|デフォルト)\)$",
+    re.I,
+)
+# A role badge beside a user name: "OP", "Moderator", "Staff member", "Top 1% Commenter", "karel ♦". The words a
+# heading could be ("Member", "Author", "Leader") count only after a name.
+_ROLES = (
+    r"op|mod|moderator|admin|administrator|staff|staff member|verified|community manager|top \d+% (commenter|poster|"
+    r"contributor)|top contributor|moderador|modérateur|moderatore|модератор|администратор|管理员|版主|モデレーター|관리자|운영자"
+)
+_BADGE = re.compile(
+    rf"^([@\w.-]+\s+)?[\[(]?({_ROLES})[\])]?$|^[@\w.-]+\s+[\[(]?(member|new member|regular|leader|author|owner|"
+    r"maintainer|collaborator|contributor|bot)[\])]?$|^[@\w.-]+\s*[♦◆]+$",
+    re.I,
+)
+# How deep a reply stands in a threaded forum: "level 2", "Ebene 3".
+_DEPTH = re.compile(r"^(level|depth|ebene|niveau|nivel|livello|poziom|уровень)\s+\d{1,2}$", re.I)
+# What a post is filed under: "Tags: debian, packaging", "Posted in Releases".
+_FILED = re.compile(r"^(tags|tagged|tagged with|categories|category|filed under|posted in|labels|topics|schlagwörter|"
+                    r"kategorien|étiquettes|catégories|etiquetas|categorías|tag|метки|タグ|标签|태그)\s*:?\s+\S", re.I)
+# Who started a thread, as forum software prints it: "Thread starter tomasz", "Started by lucas".
+_STARTER = re.compile(r"^(thread starter|started by|last post by|asked by|answered by|submitted by|posted by)\s+[@\w.-]+$", re.I)
+# The caption of a cover image, naming the item: "Portada de X", "Cover-Art von X", "X 커버 아트", "『X』のカバーアート".
+_CAPTION = re.compile(
+    r"^(cover art( for| of)?|cover image( for| of)?|album art( for)?|artwork( for)?|cover-art von|cover von|titelbild von|"
+    r"portada de|portada del podcast|carátula de|pochette de|couverture de|illustration de|copertina di|capa de|capa do|"
+    r"обложка|okładka)\s+(?P<name>.+)$",
+    re.I,
+)
+_CAPTION_AFTER = ("のカバーアート", "のアートワーク", "의 커버 아트", "커버 아트", "的封面", "封面")
+_QUOTES_AROUND = " 『』「」“”\"'《》«»"
+
+
+def _caption_title(line: str) -> str | None:
+    """The title a cover image's caption names, or None if the line is no caption."""
+    if line.endswith(_CAPTION_AFTER):
+        name = line.removesuffix(next(after for after in _CAPTION_AFTER if line.endswith(after)))
+    elif found := _CAPTION.match(line):
+        name = found["name"]
+    else:
+        return None
+    return name.strip(_QUOTES_AROUND) or None
+
+
+# The heading of a block that recommends other pages: what follows it, up to a person's paragraph, is titles of
+# other pages and their counts ("More posts you may like", "Suggested Topics", "Hot Network Questions").
+_RECOMMENDS = re.compile(
+    r"^(more posts you may like|you may also like|you might also like|recommended( for you| from [\w ]+)?|related( posts|"
+    r" articles| stories| topics| questions| discussions| threads)?|similar (threads|topics|posts|questions)|"
+    r"suggested (topics|for you|posts)|linked( questions)?|hot network questions|more from [\w@./ -]{1,40}|read next|"
+    r"up next|more like this|people also ask|popular (posts|now)|top posts|trending( now)?|"
+    r"ähnliche (themen|beiträge|artikel)|das könnte (dich|sie) auch interessieren|mehr zum thema|weitere artikel|"
+    r"sujets similaires|articles similaires|à lire aussi|vous aimerez aussi|sur le même sujet|temas similares|"
+    r"artículos relacionados|te puede interesar|también te puede interesar|argomenti simili|articoli correlati|"
+    r"potrebbe interessarti|tópicos semelhantes|artigos relacionados|leia também|você também pode gostar|похожие темы|"
+    r"читайте также|похожие статьи|関連記事|あわせて読みたい|おすすめ記事|関連する質問|相关推荐|相关文章|猜你喜欢|相关主题|"
+    r"推荐阅读|관련 기사|추천 글|함께 보면 좋은 글)\s*:?$",
+    re.I,
+)
+RECOMMENDED_UNTIL = 120  # characters: a line of prose this long after the heading is a person's paragraph again
+
+
+def _paragraph_again(line: str) -> bool:
+    """Does a block of recommendations end at this line: a person's paragraph, long or ending a sentence (the
+    titles it lists end in none, or in a question mark), and not the site's ("Browse other topics in Help.")?"""
+    ends = len(line) >= RECOMMENDED_UNTIL or line.rstrip()[-1:] in ".!。！"
+    return ends and _is_prose(line) and not _site_line(line)
 # A number with a word of what it counts: "312 Bewertungen", "Viewed 12k times", "24,99 €", "¥1,980".
 _COUNT = re.compile(
     r"^[\d.,]+\s*[kmKM]?(\s+[^\W\d]\S*){1,2}$|^[^\W\d]\w*\s+[\d.,]+\s*[kmKM]?\s+[^\W\d]\S*$|"
@@ -120,7 +199,7 @@ _COUNT = re.compile(
 )
 # Dates and times inside a line; relative times only with a number ("3h", "5 hours ago"), never "an d" in "and".
 _TIME_ANYWHERE = re.compile(
-    rf"{_ABSOLUTE_TIME}|\b\d+\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mo|months?|"
+    rf"{_READING_TIME}|{_ABSOLUTE_TIME}|\b\d+\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?|mo|months?|"
     r"y|yrs?|years?)\b(\s+ago)?|\b\d{1,2}:\d{2}\s*([ap]\.?m\.?)?(?!\w)",
     re.I,
 )
@@ -203,7 +282,7 @@ def _scripts(text: str) -> Counter[str]:
 @functools.lru_cache(maxsize=4096)  # lines repeat within a document and across a site's documents
 def _is_prose(line: str) -> bool:
     """Long enough to be what a person wrote, and not a bar of links or a line of dates."""
-    return (len(line) >= 60 or len(line.split()) >= 8) and not _menu(line) and not _dated(line)
+    return (len(line) >= 60 or len(line.split()) >= 8) and not _menu(line) and not _dated(line) and not _caption_title(line)
 
 
 _ASCII_LETTERS = bytes(range(0x41, 0x5B)) + bytes(range(0x61, 0x7B))
@@ -276,28 +355,39 @@ def _body(lines: list[str], drop: list[bool]) -> _Body:
     return _Body("\n".join(line for line in prose if not _site_line(line, footers)))
 
 
-def _foreign_words(line: str, body: _Body) -> bool:
+def _foreign_words(line: str, body: _Body, interface: Callable[[], set[str]]) -> bool:
     """Is a short edge line in another language than the body, though in the same script (a German shop's
     "In den Warenkorb" around an English text)? Most of its words are not the body's, and langdetect, asked
-    about the line alone, gives the body's language at most 1 - FOREIGN_SURE."""
+    about the line alone, gives the body's language at most 1 - FOREIGN_SURE and gives the language of the
+    page's interface (one of `interface()`, of the lines already removed): on three words of a title it guesses
+    Tagalog or Estonian as readily, and a title is the page's own."""
     words = [w for w in re.findall(r"[^\W\d_]+", line.lower())]
     if not words or len(line.split()) > 6 or line.endswith((".", "!", "?")):
         return False
     if sum(w not in body.vocabulary for w in words) * 2 < len(words) + 1 or body.language == "und":
         return False
     guess = detect_language(line, min_letters=8)
-    return guess.language != "und" and dict(guess.languages).get(body.language, 0.0) <= 1 - FOREIGN_SURE
+    return (guess.language not in ("und", body.language) and dict(guess.languages).get(body.language, 0.0) <= 1 - FOREIGN_SURE
+            and guess.language in interface())  # fmt: skip
 
 
 def _site_line(line: str, footer_words: tuple[str, ...] = _FOOTER_WORDS) -> bool:
     """What a site says to its reader, even as a sentence: footers, legal lines, calls to act. `footer_words`:
     those of _FOOTER_WORDS the document holds (words it does not hold need not be searched for in its lines)."""
-    return _footer(line, footer_words) or bool(_ACTION_START.match(line) and len(line.split()) <= 10)
+    if _footer(line, footer_words):
+        return True
+    return bool(_ACTION_START.match(line) and len(line.split()) <= 10 and (not _said(line) or _CALL_TO_ACT.match(line)))
 
 
-def _beside_short(lines: list[str], k: int) -> bool:
-    """Is a neighbour of line k also a short line that is not a sentence (a menu, not a lone heading)?"""
-    return any(0 <= m < len(lines) and lines[m] and _short(lines[m]) and not _written(lines[m]) for m in (k - 1, k + 1))
+# Verbs a site asks its reader with, even in a sentence ("Sign up now to get your own timeline!"); a person's
+# "Show me your config." is not one.
+_CALL_TO_ACT = re.compile(r"^(sign|log|join|subscribe|register|download|buy|create|follow|discover|skip|jump|return|back|leave|add|ask|post|give)\b", re.I)
+
+
+def _beside_short(lines: list[str], k: int, drop: list[bool]) -> bool:
+    """Is a neighbour of line k also a short line that is not a sentence, or removed (a menu or a header, not a
+    lone heading)?"""
+    return any(0 <= m < len(lines) and lines[m] and (drop[m] or _short(lines[m]) and not _written(lines[m])) for m in (k - 1, k + 1))
 
 
 def _written(line: str) -> bool:
@@ -320,14 +410,34 @@ def _strong(line: str) -> bool:
         (_short(line) and _handle(line))
         or _menu(line)
         or (words <= 10 and _footer(line))
-        or (words <= 6 and _ACTION_START.match(line))
+        or (words <= 6 and _ACTION_START.match(line) and not _said(line))
         or (words <= 4 and _COUNT.match(line))
         or _PAGING.search(line)
         or (words <= 6 and _RATING.search(line))
         or _dated(line)
         or _BRACKETED.match(line)
         or (len(line) <= 30 and _CJK_INTERFACE.search(line))
+        or (words <= 6 and _SORT_OPTION.match(line))
+        or (words <= 4 and _BADGE.match(line))
+        or (words == 2 and _DEPTH.match(line))
+        or (words <= 4 and _STARTER.match(line))
+        or (words <= 12 and _FILED.match(line) and not _said(line))
+        or (words <= 14 and _caption_title(line))
+        or (words <= 8 and _RECOMMENDS.match(line))
     )
+
+
+_NAME = re.compile(r"[@\w.-]{2,30}")
+
+
+def _named_at(lines: list[str], k: int) -> bool:
+    """Is line k a time alone, after a line of a bare user name?"""
+    return bool(_TIME_ONLY.fullmatch(lines[k])) and bool(_NAME.fullmatch(lines[k - 1])) and not _DIGIT.fullmatch(lines[k - 1][:1])
+
+
+def _said(line: str) -> bool:
+    """A short sentence, though it starts like a button: "Show me your config file." (not "Show more replies")."""
+    return line[-1:] in ".!?。！？" and len(line.split()) >= 3
 
 
 def _dated(line: str) -> bool:
@@ -358,6 +468,9 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     # prose first: most lines are, and it is five times cheaper to tell than chrome
     runlike = [bool(line) and (_short(line) or (not _is_prose(line) and _strong(line))) for line in lines]
 
+    # The title a cover image's caption names is the page's own, short as it may be: it stays.
+    titled = {title for k, line in enumerate(lines) if runlike[k] and (title := _caption_title(line))}
+
     # Runs of consecutive short lines: a post's header or footer when two of them are surely chrome.
     i = 0
     while i < len(lines):
@@ -371,10 +484,12 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
         strong = [k for k in run if _strong(lines[k])]
         if len(strong) >= 2:
             for k in run:
-                drop[k] = drop[k] or _strong(lines[k]) or _weak(lines[k])
+                drop[k] = drop[k] or _strong(lines[k]) or (_weak(lines[k]) and lines[k] not in titled)
         else:  # alone, only what cannot be anything but chrome goes (not a bare handle: it may be a byline)
-            for k in strong:
-                drop[k] = not _handle(lines[k]) or bool(_STRONG.match(lines[k]))
+            for k in strong:  # a handle with a time is a post's header ("maintainer to debian@lemmy.ml · 3h")
+                drop[k] = not _handle(lines[k]) or bool(_STRONG.match(lines[k]) or _TIME_ANYWHERE.search(lines[k]))
+                if k > i and _named_at(lines, k):  # a post's header: its author's name, then its time ("kris", "2h")
+                    drop[k - 1] = True
         i = j
 
     # A reply's title repeats the topic's: "Re: Mirror keeps failing during install".
@@ -383,6 +498,17 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
         if ":" in line and _REPLY_TITLE.match(line) and _REPLY_TITLE.sub("", line) in seen:
             drop[k] = True
         seen.add(line)
+
+    # A block of recommendations, once the document has begun: from its heading up to a person's paragraph.
+    started = False
+    k = 0
+    while k < len(lines):
+        started = started or (bool(lines[k]) and not drop[k] and _written(lines[k]))
+        if started and runlike[k] and _RECOMMENDS.match(lines[k]):
+            while k < len(lines) and not _paragraph_again(lines[k]):
+                drop[k] = drop[k] or bool(lines[k])
+                k += 1
+        k += 1
 
     # Edges: before the first and after the last line of prose, a site's own lines stand: its navigation,
     # footer and legal sentences, and lines in a script the body does not use (a Japanese storefront's
@@ -397,17 +523,24 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
     if first is not None:
         last = next(k for k in range(len(lines) - 1, first - 1, -1) if bounds(k))
         body = None
+
+        def interface() -> set[str]:  # asked of few lines; the edges removed so far count
+            found = detect_language("\n".join(line for line, dropped in zip(lines, drop) if dropped), min_letters=8)
+            return {language for language, share in found.languages if share >= 0.1}
+
         for k in (*range(first), *range(last + 1, len(lines))):
             line = lines[k]
-            if not line or drop[k]:
+            if not line or drop[k] or line in titled:
                 continue
             words = len(line.split())
             if words <= 25 and _site_line(line):
                 drop[k] = True
             elif not _is_prose(line):
                 body = body or _body(lines[first : last + 1], drop[first : last + 1])
-                menu_word = words <= 2 and not line.endswith((".", "!", "?")) and _beside_short(lines, k)
-                drop[k] = body.foreign_letters(line) >= 2 or (not from_html and menu_word) or _foreign_words(line, body)
+                named = sum(any(ch.isalpha() for ch in word) for word in line.split())  # "Unix & Linux": two
+                menu_word = 0 < named <= 2 and not line.endswith((".", "!", "?")) and _beside_short(lines, k, drop)
+                drop[k] = (body.foreign_letters(line) >= 2 or (not from_html and menu_word) or bool(_SCORE.match(line))
+                           or _foreign_words(line, body, interface))  # fmt: skip
 
     posts = _posts(raw_lines, lines, drop)
     kept = [k for k in range(len(lines)) if not drop[k]]
@@ -452,6 +585,8 @@ _HN_BYLINE = re.compile(r"^([\w.-]+)\s+\d+\s+\w+\s+ago\s+\|")
 def _author(lines: list[str], k: int) -> str | None:
     if author := _author_line(lines[k]):
         return author
+    if k + 1 < len(lines) and _NAME.fullmatch(lines[k]) and _named_at(lines, k + 1):
+        return lines[k]
     by = k and len(lines[k - 1]) == 2 and lines[k - 1].lower() == "by"  # the length first: most lines are long
     if by and re.fullmatch(r"[\w.-]{2,30}", lines[k]) and not _strong(lines[k]):
         return lines[k]

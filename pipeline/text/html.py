@@ -162,7 +162,9 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     title = " ".join(s.strip() for s in title_tag.itertext() if s.strip()) if title_tag is not None else None
     lang = page.get("lang") if page.tag == "html" else None
     main = next(page.iter("main"), None)
-    main = main if main is not None else next(page.iter("article"), None)
+    if main is None:  # one article is the page's text; several (a thread's post and comments) are not: the body
+        articles = [a for a in page.iter("article") if next(a.iterancestors("article"), None) is None]
+        main = articles[0] if len(articles) == 1 else None
     body = next(page.iter("body"), None)
     root = main if main is not None else body if body is not None else page
     # Blocks of links are menus and lists of other stories; but inside a page's marked content a list of
@@ -192,8 +194,8 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             continue
         if not _is_tag(node) or node.tag in _DROP_TAGS or _hidden(node):
             continue
-        if node.tag in judged and _mostly_links(*links.get(node, (0, 0, 0))):
-            continue  # a menu, a list of related stories, a tag cloud: links, not text
+        if node.tag in judged and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
+            continue  # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline)
         if node.tag == "pre":  # keep code's own line breaks
             flush()
             paragraphs.extend(line for line in _pre_text(node).splitlines() if line.strip())
