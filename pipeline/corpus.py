@@ -99,7 +99,7 @@ REJECTED = pa.schema(
 
 COLUMN_DOCS = {
     "doc_id": "stable id: hash of the source path and the source bytes",
-    "source_path": "path relative to the raw folder, '/'-separated",
+    "source_path": "path relative to the raw folder, '/'-separated; bytes of a name that are not UTF-8 as \\xNN",
     "source_sha256": "SHA-256 of the raw bytes",
     "source_bytes": "size of the raw file in bytes",
     "text": "the cleaned text; paragraphs separated by newlines",

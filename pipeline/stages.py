@@ -19,6 +19,7 @@ import itertools
 import multiprocessing
 import os
 import shutil
+import stat
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -398,11 +399,37 @@ def read_raw_listing(raw_dir: Path) -> dict[str, Path]:
         for entry in entries:
             if entry.name.startswith("."):
                 continue
+            name = _shown(entry.name)
             if entry.is_dir(follow_symlinks=False):
-                folders.append((entry.path, f"{prefix}{entry.name}/"))
-            elif entry.is_file():  # a link to a file counts, as the file
-                listing[prefix + entry.name] = Path(entry.path)
+                folders.append((entry.path, f"{prefix}{name}/"))
+            elif entry.is_file() or not entry.is_dir():  # a link to a file counts, as the file; a broken link,
+                listing[prefix + name] = Path(entry.path)  # a pipe or a device are listed to be rejected, unread
     return dict(sorted(listing.items(), key=lambda item: item[0].split("/")))
+
+
+def _shown(name: str) -> str:
+    """A file name as text: the bytes of a name that are not UTF-8 (os.scandir keeps them as surrogates) as
+    \\xNN, so that one file named in Latin-1 cannot stop the run (Arrow and SHA-256 take UTF-8 only)."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+_KINDS = {stat.S_IFIFO: "a named pipe", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a device", stat.S_IFBLK: "a device"}
+
+
+def _not_regular(path: Path) -> str | None:
+    """Why `path` is not read as a file: a broken link, a pipe, a socket, a device (None for a regular file).
+    Never opened: reading a named pipe waits for a writer forever."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "broken link: its target does not exist" if path.is_symlink() else None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"not a regular file: {_KINDS.get(stat.S_IFMT(mode), 'a special file')}"
 
 
 def _read_job(files: list[tuple[str, Path]], target: Path) -> Stats:
@@ -412,13 +439,16 @@ def _read_job(files: list[tuple[str, Path]], target: Path) -> Stats:
         try:
             if source_path.endswith("/"):
                 os.scandir(path).close()  # listed as a folder because it could not be read: it still cannot
-            content = path.read_bytes()
+            if not (special := _not_regular(path)):
+                content = path.read_bytes()
         except OSError as e:
             unreadable = "folder, its files are not read" if source_path.endswith("/") else "file"
+            special = f"unreadable {unreadable}: {e.strerror or e}"
+        if special:
             row.update(
                 doc_id=doc_id(source_path, ""), source_path=source_path, source_sha256="",
                 source_bytes=path.stat().st_size if path.is_file() else 0,
-                reject_stage="raw", reject_reason=f"unreadable {unreadable}: {e.strerror or e}",
+                reject_stage="raw", reject_reason=special,
             )  # fmt: skip
             stats["rejected"] += 1
         else:

@@ -544,3 +544,16 @@ def test_control_characters_never_reach_the_corpus_and_are_counted(tmp_path):
     assert corpus["latin1.txt"]["text"] == "The author wrote “a small test of the repair” and signed it with care, then left."
     assert corpus["latin1.txt"]["controls_removed"] == 1
     assert corpus["lemmy-thread.txt"]["controls_removed"] == 0
+
+
+def test_odd_names_broken_links_and_pipes_never_stop_the_run(tmp_path):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    latin1_name = os.fsdecode(b"caf\xe9.txt")  # a name in Latin-1 bytes, as an old archive extracts it
+    (raw / latin1_name).write_text("A page whose file name is not UTF-8, long enough to be a document of the corpus.")
+    (raw / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    os.mkfifo(raw / "pipe.txt")  # opened, it would wait for a writer forever
+    materialize(raw, curated)  # the blocking checks hold: every entry listed is in one table
+    corpus = pq.read_table(curated / "corpus" / "corpus.parquet").to_pylist()
+    rejected = {r["source_path"]: r["reason"] for r in pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()}
+    assert "caf\\xe9.txt" in [r["source_path"] for r in corpus]
+    assert rejected == {"dangling.txt": "broken link: its target does not exist", "pipe.txt": "not a regular file: a named pipe"}

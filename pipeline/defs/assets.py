@@ -174,7 +174,8 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
             sample += corpus.select(["source_path", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
         corpus_file.close()
         rejected_file.close()
-        found = tally.problems(set(stages.read_raw_listing(paths.raw)))
+        raw_files = stages.read_raw_listing(paths.raw)
+        found = tally.problems(set(raw_files))
         if found := {name: items for name, items in found.items() if items}:  # readers keep the previous corpus
             raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
         corpus_path, rejected_path = corpus_file.commit(), rejected_file.commit()
@@ -184,8 +185,11 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
     written = {name: pq.read_metadata(path).metadata for name, path in (("corpus", corpus_path), ("rejected", rejected_path))}
     # The raw form beside the clean one: the file's first bytes as UTF-8, damage and chrome included.
     for row in sample:
-        with open(paths.raw / row["source_path"], "rb") as f:
-            row["raw"] = f.read(SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]
+        try:
+            with open(raw_files[row["source_path"]], "rb") as f:
+                row["raw"] = f.read(SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]
+        except (KeyError, OSError):  # gone since it was read
+            row["raw"] = ""
     common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION}
     yield dg.MaterializeResult(
         asset_key="corpus",

@@ -38,7 +38,7 @@ def raw_folder_changed(context: dg.SensorEvaluationContext, paths: CorpusPaths) 
     except LocationError as e:  # a run would fail on it: say so on every tick instead
         return dg.SensorResult(skip_reason=str(e))
     # Size and modification time only: a tick must stay far below Dagster's 60 s limit on large folders.
-    listing = {name: [p.stat().st_size, p.stat().st_mtime_ns] for name, p in read_raw_listing(raw).items()}
+    listing = {name: _signature(p) for name, p in read_raw_listing(raw).items()}
     state = json.dumps(listing, sort_keys=True)
     if state == context.cursor:
         return dg.SensorResult(skip_reason="the raw folder has not changed")
@@ -51,3 +51,12 @@ def raw_folder_changed(context: dg.SensorEvaluationContext, paths: CorpusPaths) 
     run_key = hashlib.sha256(state.encode()).hexdigest()[:16]  # the same folder state never runs twice
     return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, tags={f"raw/{k}": str(v) for k, v in summary.items()})],
                            cursor=state)  # fmt: skip
+
+
+def _signature(path) -> list[int]:
+    """Size and modification time; of the link itself for a broken link (its target's for a working one)."""
+    try:
+        found = path.stat()
+    except OSError:
+        found = path.lstat()
+    return [found.st_size, found.st_mtime_ns]
