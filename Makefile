@@ -19,7 +19,17 @@ run: $(STAMP)
 	$(BIN)/dagster asset materialize -m pipeline.definitions --select '*'
 	$(BIN)/python -m pipeline
 
-test: $(STAMP)
+# Real archives no one here wrote, for the tests: the sample WARC and ARC files of pywb's sdist (wget's, a crawl of
+# iana.org), unpacked into the git-ignored .test-data/.
+WARCS := .test-data/warcs
+$(WARCS)/.stamp: $(STAMP)
+	rm -rf $(WARCS) && mkdir -p $(WARCS)
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: -d $(WARCS) pywb==2.10.0
+	tar -xzf $(WARCS)/pywb-2.10.0.tar.gz -C $(WARCS) --strip-components=3 pywb-2.10.0/sample_archive/warcs
+	rm $(WARCS)/pywb-2.10.0.tar.gz
+	touch $@
+
+test: $(STAMP) $(WARCS)/.stamp
 	$(BIN)/dg check defs
 	$(BIN)/python -m pytest -q
 
@@ -67,4 +77,4 @@ text-tables: $(STAMP)
 	$(BIN)/python eval/build_text_tables.py
 
 clean:
-	rm -rf $(VENV) .dagster logs .logs_queue history storage schedules curated/corpus curated/rejected curated/.work .bench
+	rm -rf $(VENV) .test-data .dagster logs .logs_queue history storage schedules curated/corpus curated/rejected curated/.work .bench

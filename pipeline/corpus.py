@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 pa.set_memory_pool(pa.system_memory_pool())
 
 PIPELINE_VERSION = version("pipeline")
-SCHEMA_VERSION = "4"  # 2: mojibake.lost_bytes; 3: paragraph_languages; 4: controls_removed
+SCHEMA_VERSION = "5"  # 2: mojibake.lost_bytes; 3: paragraph_languages; 4: controls_removed; 5: url, source_record, fetched_at
 
 MOJIBAKE = pa.struct(
     [
@@ -52,6 +52,10 @@ DOCUMENTS = pa.schema(
         pa.field("source_path", pa.string(), nullable=False),
         pa.field("source_sha256", pa.string(), nullable=False),
         pa.field("source_bytes", pa.int64(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("source_record", pa.string()),
+        pa.field("fetched_at", pa.timestamp("us", tz="UTC")),
+        pa.field("declared_charset", pa.string()),  # what HTTP declared; only the stage tables carry it
         pa.field("content", pa.binary()),  # the raw bytes; only the stage tables carry them
         pa.field("text", pa.string()),
         pa.field("source_encoding", pa.string()),
@@ -80,7 +84,7 @@ _PROVENANCE = [
     pa.field("pipeline_version", pa.string(), nullable=False),
     pa.field("run_id", pa.string(), nullable=False),
 ]
-_CORPUS_DROP = {"content", "reject_stage", "reject_reason", "duplicate_of"}
+_CORPUS_DROP = {"content", "declared_charset", "reject_stage", "reject_reason", "duplicate_of"}
 CORPUS = pa.schema([f for f in DOCUMENTS if f.name not in _CORPUS_DROP] + _PROVENANCE)
 REJECTED = pa.schema(
     [
@@ -88,6 +92,8 @@ REJECTED = pa.schema(
         pa.field("source_path", pa.string(), nullable=False),
         pa.field("source_sha256", pa.string(), nullable=False),
         pa.field("source_bytes", pa.int64(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("source_record", pa.string()),
         pa.field("stage", pa.string(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),
         pa.field("duplicate_of", pa.string()),
@@ -100,8 +106,11 @@ REJECTED = pa.schema(
 COLUMN_DOCS = {
     "doc_id": "stable id: hash of the source path and the source bytes",
     "source_path": "path relative to the raw folder, '/'-separated; bytes of a name that are not UTF-8 as \\xNN",
-    "source_sha256": "SHA-256 of the raw bytes",
-    "source_bytes": "size of the raw file in bytes",
+    "source_sha256": "SHA-256 of the raw bytes (of the bytes decoded, the HTTP body, for a record of an archive)",
+    "source_bytes": "size of the raw file in bytes (of the record's body, for a record of an archive or dump)",
+    "url": "the page's address: WARC-Target-URI or the dump's url field; null for a loose file",
+    "source_record": "WARC-Record-ID, or the dump's id field, else the record's 1-based line or row; null for a loose file",
+    "fetched_at": "when the page was fetched (UTC): WARC-Date, or the dump's created/date field",
     "text": "the cleaned text; paragraphs separated by newlines",
     "source_encoding": "encoding the bytes were decoded with (Python codec name)",
     "decode_method": "how it was found: bom, utf-8, meta or detected",
@@ -173,8 +182,9 @@ def wanted_languages() -> frozenset[str]:
     return frozenset(code.strip() for code in os.environ.get("PIPELINE_LANGUAGES", "").split(",") if code.strip())
 
 
-def doc_id(source_path: str, sha256: str) -> str:
-    return hashlib.sha256(f"{source_path}\0{sha256}".encode()).hexdigest()[:16]
+def doc_id(source_path: str, sha256: str, source_record: str | None = None) -> str:
+    key = f"{source_path}\0{sha256}" if source_record is None else f"{source_path}\0{source_record}\0{sha256}"
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _umask() -> int:

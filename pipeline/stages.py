@@ -93,8 +93,9 @@ def shards(folder: Path) -> list[Path]:
     return sorted(folder.glob("part-*.arrow"))
 
 
-def shard_path(folder: Path, k: int) -> Path:
-    return folder / f"part-{k:05d}.arrow"
+def shard_path(folder: Path, k: int, sub: int = 0) -> Path:
+    """Shard k, or the sub-th more of an archive's (part-00003_0001 sorts after part-00003, before part-00004)."""
+    return folder / (f"part-{k:05d}.arrow" if not sub else f"part-{k:05d}_{sub:04d}.arrow")
 
 
 def read_shard(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -240,7 +241,7 @@ def _blank(text: str | None) -> bool:
 
 def _decode(row: Row, stats: Stats) -> Row:
     try:
-        d = tx.decode_bytes(row["content"])
+        d = tx.decode_bytes(row["content"], declared=row["declared_charset"])
     except tx.Undecodable as e:
         raise Reject(str(e)) from e
     stats[f"encoding {d.encoding}"] += 1
@@ -325,7 +326,7 @@ def _dedup_paragraphs(row: Row, stats: Stats) -> Row:
 
 # stage: (what it does to a document, the fields its result depends on)
 ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
-    "decode": (_decode, ("content",)),
+    "decode": (_decode, ("content", "declared_charset")),
     "mojibake": (_fix_mojibake, ("text", "controls_removed")),
     "chrome": (_strip_chrome, ("text", "source_path")),
     "language": (_tag_language, ("text", "page_language", "chrome_removed")),
@@ -432,43 +433,104 @@ def _not_regular(path: Path) -> str | None:
     return f"not a regular file: {_KINDS.get(stat.S_IFMT(mode), 'a special file')}"
 
 
-def _read_job(files: list[tuple[str, Path]], target: Path) -> Stats:
-    rows, stats = [], Counter()
+def _read_job(files: list[tuple[str, Path]], folder: Path, k: int) -> Stats:
+    """Shard k of the raw table: a group of loose files, or the records of one archive or dump (shards k, k_0001,
+    ... of SHARD_DOCS rows each, written as they fill: a container is read a record at a time)."""
+    rows, stats, written = [], Counter(), 0
     for source_path, path in files:
-        row = {name: None for name in DOCUMENTS.names}
-        try:
-            if source_path.endswith("/"):
-                os.scandir(path).close()  # listed as a folder because it could not be read: it still cannot
-            if not (special := _not_regular(path)):
-                content = path.read_bytes()
-        except OSError as e:
-            unreadable = "folder, its files are not read" if source_path.endswith("/") else "file"
-            special = f"unreadable {unreadable}: {e.strerror or e}"
-        if special:
-            row.update(
-                doc_id=doc_id(source_path, ""), source_path=source_path, source_sha256="",
-                source_bytes=path.stat().st_size if path.is_file() else 0,
-                reject_stage="raw", reject_reason=special,
-            )  # fmt: skip
+        if tx.containers.is_container(source_path) and not _not_regular(path):
+            for row in _container_rows(source_path, path, stats):
+                rows.append(row)
+                if len(rows) == SHARD_DOCS:
+                    _write(rows, shard_path(folder, k, written))
+                    stats["in"], rows, written = stats["in"] + len(rows), [], written + 1
+            continue
+        rows.append(row := _file_row(source_path, path))
+        if row["reject_stage"]:
             stats["rejected"] += 1
         else:
-            sha = hashlib.sha256(content).hexdigest()
-            row.update(
-                doc_id=doc_id(source_path, sha), source_path=source_path, source_sha256=sha,
-                source_bytes=len(content), content=content,
-            )  # fmt: skip
-            stats["bytes"] += len(content)
-        rows.append(row)
-    _write(rows, target)
-    stats["in"] = len(rows)
+            stats["bytes"] += row["source_bytes"]
+    if rows or not written:
+        _write(rows, shard_path(folder, k, written))
+    stats["in"] += len(rows)
     return stats
 
 
+def _file_row(source_path: str, path: Path) -> Row:
+    row = {name: None for name in DOCUMENTS.names}
+    try:
+        if source_path.endswith("/"):
+            os.scandir(path).close()  # listed as a folder because it could not be read: it still cannot
+        if not (special := _not_regular(path)):
+            content = path.read_bytes()
+    except OSError as e:
+        unreadable = "folder, its files are not read" if source_path.endswith("/") else "file"
+        special = f"unreadable {unreadable}: {e.strerror or e}"
+    if special:
+        row.update(
+            doc_id=doc_id(source_path, ""), source_path=source_path, source_sha256="",
+            source_bytes=path.stat().st_size if path.is_file() else 0, reject_stage="raw", reject_reason=special,
+        )  # fmt: skip
+    else:
+        sha = hashlib.sha256(content).hexdigest()
+        row.update(doc_id=doc_id(source_path, sha), source_path=source_path, source_sha256=sha,
+                   source_bytes=len(content), content=content)  # fmt: skip
+    return row
+
+
+def _container_rows(source_path: str, path: Path, stats: Stats) -> Iterator[Row]:
+    """A row per record of an archive or dump that is a document or is rejected; the others only counted. A
+    container with no document at all is a row of its own, rejected, so that it is accounted for."""
+    rows = 0
+    for record in _records_or_failure(path):
+        if record.skipped:
+            stats[f"archive records that are no documents: {record.skipped}"] += 1
+            continue
+        content = record.content or b""
+        sha = hashlib.sha256(content).hexdigest() if record.content else ""
+        row = {name: None for name in DOCUMENTS.names}
+        row.update(
+            doc_id=doc_id(source_path, sha, record.source_record), source_path=source_path, source_sha256=sha,
+            source_bytes=len(content), url=record.url, source_record=record.source_record,
+            fetched_at=record.fetched_at, declared_charset=record.charset, content=record.content,
+        )  # fmt: skip
+        if record.reject:
+            row.update(reject_stage="raw", reject_reason=record.reject)
+            stats["rejected"] += 1
+        else:
+            stats["bytes"] += len(content)
+            stats["archive records"] += 1
+        rows += 1
+        yield row
+    if not rows:
+        row = {name: None for name in DOCUMENTS.names}
+        row.update(doc_id=doc_id(source_path, ""), source_path=source_path, source_sha256="",
+                   source_bytes=path.stat().st_size, reject_stage="raw", reject_reason="no documents in the archive")  # fmt: skip
+        stats["rejected"] += 1
+        yield row
+
+
+def _records_or_failure(path: Path) -> Iterator[tx.containers.Record]:
+    """containers.records, and where it fails (a file that cannot be opened), a record rejected with the reason."""
+    number = 0
+    try:
+        for number, record in enumerate(tx.containers.records(path), 1):
+            yield record
+    except Exception as e:  # one bad archive never stops the run
+        yield tx.containers.Record(number + 1, reject=f"unreadable after record {number}: {type(e).__name__}: {e}"[:300])
+
+
 def read_raw(raw_dir: Path, target: Path) -> Stats:
-    """One row per file of `read_raw_listing`, with its bytes and their hash."""
-    files = list(read_raw_listing(raw_dir).items())
-    groups = [files[k : k + SHARD_DOCS] for k in range(0, len(files), SHARD_DOCS)] or [[]]
-    calls = lambda building: [(group, shard_path(building, k)) for k, group in enumerate(groups)]  # noqa: E731
+    """One row per loose file of `read_raw_listing`, with its bytes and their hash, and one per record of each
+    archive or dump (pipeline.text.containers), in the order of the paths."""
+    groups: list[list[tuple[str, Path]]] = []
+    for name, path in read_raw_listing(raw_dir).items():
+        alone = tx.containers.is_container(name)
+        if alone or not groups or len(groups[-1]) == SHARD_DOCS or tx.containers.is_container(groups[-1][0][0]):
+            groups.append([])
+        groups[-1].append((name, path))
+    groups = groups or [[]]
+    calls = lambda building: [(group, building, k) for k, group in enumerate(groups)]  # noqa: E731
     stats = _total(_rewrite(target, calls, _read_job))
     stats["out"] = stats["in"] - stats["rejected"]
     return stats
@@ -724,18 +786,20 @@ class Tally:
 
     def corpus(self, part: pa.Table | pa.RecordBatch) -> None:
         self.ids.update(part["doc_id"].to_pylist())
-        self.published.update(part["source_path"].to_pylist())
+        self.rejected(part)
         blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(part["text"])), 0)
         self.empty += part.filter(blank)["source_path"].to_pylist()
 
     def rejected(self, part: pa.Table | pa.RecordBatch) -> None:
-        self.published.update(part["source_path"].to_pylist())
+        # a file once, a record of an archive once: (path, record)
+        self.published.update(zip(part["source_path"].to_pylist(), part["source_record"].to_pylist()))
 
     def problems(self, raw_files: set[str]) -> dict[str, list[str]]:
         """What would make the corpus unfit to publish, by check name; every list empty when it is fit."""
-        accounted = [f"missing: {p}" for p in sorted(raw_files - set(self.published))]
-        accounted += [f"not in raw: {p}" for p in sorted(set(self.published) - raw_files)]
-        accounted += [f"twice: {p}" for p, n in sorted(self.published.items()) if n > 1]
+        paths = {p for p, _ in self.published}
+        accounted = [f"missing: {p}" for p in sorted(raw_files - paths)]
+        accounted += [f"not in raw: {p}" for p in sorted(paths - raw_files)]
+        accounted += [f"twice: {p}" + (f" record {r}" if r else "") for (p, r), n in sorted(self.published.items(), key=str) if n > 1]
         return {
             "doc_id_unique": [i for i, n in self.ids.items() if n > 1],
             "no_empty_text": self.empty,
@@ -746,9 +810,9 @@ class Tally:
 def problems(corpus: Path, rejected: Path, raw_files: set[str]) -> dict[str, list[str]]:
     """Tally.problems of published files, read a batch at a time."""
     tally = Tally()
-    for part in _row_groups(corpus, ["doc_id", "source_path", "text"]):
+    for part in _row_groups(corpus, ["doc_id", "source_path", "source_record", "text"]):
         tally.corpus(part)
-    for part in _row_groups(rejected, ["source_path"]):
+    for part in _row_groups(rejected, ["source_path", "source_record"]):
         tally.rejected(part)
     return tally.problems(raw_files)
 

@@ -171,7 +171,7 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
             languages.update(corpus["language"].to_pylist())
             reasons.update(r.split(" of ")[0].split(":")[0] for r in rejected["reason"].to_pylist())
             characters += int(pc.sum(corpus["n_chars"]).as_py() or 0)
-            sample += corpus.select(["source_path", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
+            sample += corpus.select(["source_path", "source_record", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
         corpus_file.close()
         rejected_file.close()
         raw_files = stages.read_raw_listing(paths.raw)
@@ -185,6 +185,9 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
     written = {name: pq.read_metadata(path).metadata for name, path in (("corpus", corpus_path), ("rejected", rejected_path))}
     # The raw form beside the clean one: the file's first bytes as UTF-8, damage and chrome included.
     for row in sample:
+        if row.get("source_record"):  # a record of an archive: its raw form is not the archive's first bytes
+            row["raw"] = ""
+            continue
         try:
             with open(raw_files[row["source_path"]], "rb") as f:
                 row["raw"] = f.read(SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]

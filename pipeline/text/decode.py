@@ -65,13 +65,14 @@ def _codec(label: str) -> str | None:
         return None
 
 
-def decode_bytes(data: bytes) -> Decoded:
-    """Decode `data`, trusting in order: a byte-order mark, valid UTF-8, an HTML `<meta charset>`, detection;
-    then take out the control characters (strip_controls).
+def decode_bytes(data: bytes, declared: str | None = None) -> Decoded:
+    """Decode `data`, trusting in order: a byte-order mark, the charset HTTP `declared` (as browsers do: Latin-1
+    and ASCII labels mean windows-1252), valid UTF-8, an HTML `<meta charset>`, detection; then take out the
+    control characters (strip_controls).
 
     Raises Undecodable with a readable reason for empty or binary input.
     """
-    decoded = _decode(data)
+    decoded = _decode(data, declared)
     if decoded.encoding not in _WIDE and not _has_control_bytes(data):
         return decoded  # other codecs keep the bytes below 0x20 and 0x7F as themselves: no control in the text
     text, controls = strip_controls(decoded.text)
@@ -122,7 +123,10 @@ def _blank(text: str) -> bool:
     return not text or text.isspace()
 
 
-def _decode(data: bytes) -> Decoded:
+_BROWSER_LABELS = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252"}  # WHATWG's encoding labels
+
+
+def _decode(data: bytes, declared: str | None = None) -> Decoded:
     if not data.strip():
         raise Undecodable("empty file" if not data else "file holds only whitespace")
     for sig, what in _SIGNATURES.items():
@@ -134,6 +138,12 @@ def _decode(data: bytes) -> Decoded:
                 return Decoded(data.decode(codec), codecs.lookup(codec).name, "bom")
             except UnicodeDecodeError as e:
                 raise Undecodable(f"byte-order mark says {codec}, but the bytes are not: {e.reason}") from e
+    if declared and (codec := _codec(declared)):
+        codec = _BROWSER_LABELS.get(codec, codec)
+        try:
+            return Decoded(data.decode(codec), codec, "http")
+        except UnicodeDecodeError:
+            pass  # a header that lies: the bytes decide
     if codec := _utf16_without_bom(data):
         try:
             return Decoded(data.decode(codec), codec, "detected")

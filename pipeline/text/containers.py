@@ -1,0 +1,201 @@
+"""Crawl archives and dataset dumps as records: WARC/ARC/WET (warcio), JSONL (plain, gzip, zstd) and Parquet.
+
+Each record a container holds is one of: a document (its bytes to decode, with the charset HTTP declared), a
+record that is no document (a request, warcinfo, metadata, revisit: counted, not rejected), or a document that
+cannot be taken (a 404, an image, a line that is not JSON: rejected with the reason). Read a record at a time,
+never a whole file: an archive may be many gigabytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+WARC = (".warc", ".warc.gz", ".arc", ".arc.gz", ".warc.wet", ".warc.wet.gz", ".wet.gz")
+JSONL = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json.gz")
+PARQUET = (".parquet",)
+NOT_DOCUMENTS = {"request", "metadata", "warcinfo", "revisit", "continuation"}
+TEXT_TYPES = ("text/", "application/xhtml+xml", "application/xml", "application/rss+xml", "application/atom+xml")
+
+
+@dataclass
+class Record:
+    number: int  # 1-based, in the container
+    record_id: str | None = None  # WARC-Record-ID, or the record's own id field
+    url: str | None = None
+    fetched_at: dt.datetime | None = None
+    content: bytes | None = None  # what to decode: an HTTP body, a WET conversion, a JSON text as UTF-8
+    charset: str | None = None  # declared by the HTTP Content-Type
+    reject: str | None = None  # why the record is not taken
+    skipped: str | None = None  # the kind of a record that is no document
+
+    @property
+    def source_record(self) -> str:
+        return self.record_id or str(self.number)
+
+
+def is_container(name: str) -> bool:
+    return name.lower().endswith(WARC + JSONL + PARQUET)
+
+
+def records(path: Path) -> Iterator[Record]:
+    """The records of a container, in order. A container cut short ends with a record that says where."""
+    name = path.name.lower()
+    if name.endswith(PARQUET):
+        yield from _parquet(path)
+    elif name.endswith(JSONL):
+        yield from _jsonl(path)
+    else:
+        yield from _warc(path)
+
+
+def _date(value: object) -> dt.datetime | None:
+    """An ISO 8601 date (or a Unix time) as UTC; None where it is none."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return dt.datetime.fromtimestamp(value, dt.UTC)
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        found = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found.replace(tzinfo=dt.UTC) if found.tzinfo is None else found.astimezone(dt.UTC)
+
+
+def _media_type(content_type: str | None) -> tuple[str, str | None]:
+    """The media type of a Content-Type header, lowered, and its charset parameter."""
+    parts = [part.strip() for part in (content_type or "").split(";")]
+    charset = next((p.split("=", 1)[1].strip(" \"'") for p in parts[1:] if p.lower().startswith("charset=")), None)
+    return parts[0].lower(), charset or None
+
+
+def _warc(path: Path) -> Iterator[Record]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    number = end = 0
+    with path.open("rb") as f:
+        try:
+            records = ArchiveIterator(f, arc2warc=True)
+            for rec in records:
+                number += 1
+                found = _warc_record(rec, number)
+                records.read_to_end(rec)
+                end = records.get_record_offset() + records.get_record_length()
+                yield found
+        except Exception as e:  # a record warcio cannot parse: the records before it stand
+            yield Record(number + 1, reject=f"archive cut short after record {number}: {type(e).__name__}: {e}"[:300])
+            return
+        f.seek(end)
+        if f.read(4096).strip():  # a gzip member cut short yields no record and no error: bytes left say so
+            yield Record(number + 1, reject=f"archive cut short after record {number}: the bytes after it are no whole record")
+
+
+def _warc_record(rec, number: int) -> Record:
+    headers = rec.rec_headers
+    found = Record(number, headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Target-URI"),
+                   _date(headers.get_header("WARC-Date")))  # fmt: skip
+    kind = rec.rec_type
+    if kind in NOT_DOCUMENTS:
+        found.skipped = kind
+        return found
+    if kind == "response" and rec.http_headers is not None:
+        status = rec.http_headers.get_statuscode()
+        media, found.charset = _media_type(rec.http_headers.get_header("Content-Type"))
+        if not str(status).startswith("2"):
+            found.reject = f"HTTP status {status}, not a page"
+            return found
+    elif kind in ("response", "resource", "conversion"):
+        media, found.charset = _media_type(headers.get_header("Content-Type"))
+    else:
+        found.skipped = kind
+        return found
+    if media and not media.startswith(TEXT_TYPES):
+        found.reject = f"not text: {media}"
+        return found
+    stream = rec.content_stream() if rec.http_headers is not None else rec.raw_stream  # encodings undone
+    content = stream.read()
+    if getattr(rec.raw_stream, "limit", 0) > 0:  # fewer bytes than Content-Length promised
+        found.reject = f"record cut short: {rec.raw_stream.limit} bytes of its block missing"
+        return found
+    if not content.strip():
+        found.reject = "empty body"
+        return found
+    found.content = content
+    return found
+
+
+def _jsonl(path: Path) -> Iterator[Record]:
+    number = 0
+    try:
+        with _open_lines(path) as f:
+            for number, line in enumerate(f, 1):
+                if line.strip():
+                    yield _json_record(line, number)
+    except (OSError, EOFError, UnicodeDecodeError) as e:  # a compressed stream cut short, bytes not UTF-8
+        yield Record(number + 1, reject=f"dump cut short after line {number}: {type(e).__name__}: {e}"[:300])
+
+
+def _open_lines(path: Path):
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    if name.endswith(".zst"):
+        import zstandard
+
+        return io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True), encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def _json_record(line: str, number: int) -> Record:
+    try:
+        obj = json.loads(line)
+    except ValueError as e:
+        return Record(number, reject=f"line {number} is not JSON: {e}"[:200])
+    if not isinstance(obj, dict):
+        return Record(number, reject=f"line {number} is not a JSON object")
+    return _fields(obj, number)
+
+
+def _fields(obj: dict, number: int) -> Record:
+    """A record of a dump's fields: `text`; `id`, `url`, `created` or `date` where present."""
+    found = Record(number, None if obj.get("id") is None else str(obj["id"]), _str(obj.get("url")),
+                   _date(obj.get("created") if obj.get("created") is not None else obj.get("date")))  # fmt: skip
+    text = obj.get("text")
+    if not isinstance(text, str):
+        found.reject = "no text field" if text is None else f"text field is {type(text).__name__}, not a string"
+    elif not text.strip():
+        found.reject = "empty text"
+    else:
+        found.content = text.encode("utf-8", "surrogatepass")
+    return found
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _parquet(path: Path) -> Iterator[Record]:
+    import pyarrow.parquet as pq
+
+    number = 0
+    try:
+        dump = pq.ParquetFile(path)
+        names = set(dump.schema_arrow.names)
+        if "text" not in names:
+            yield Record(1, reject=f"no text column (columns: {', '.join(sorted(names))[:200]})")
+            return
+        columns = [c for c in ("text", "id", "url", "created", "date") if c in names]
+        for batch in dump.iter_batches(batch_size=1024, columns=columns):
+            for obj in batch.to_pylist():
+                number += 1
+                if isinstance(obj.get("created") or obj.get("date"), dt.datetime):
+                    value = obj.get("created") or obj.get("date")
+                    obj["created"] = value.isoformat()
+                yield _fields(obj, number)
+    except Exception as e:  # a shard cut short or not Parquet at all
+        yield Record(number + 1, reject=f"Parquet file unreadable after row {number}: {type(e).__name__}: {e}"[:300])

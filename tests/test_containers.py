@@ -1,0 +1,127 @@
+"""Crawl archives and dataset dumps as input: real archives (pywb's samples, unpacked by `make test`) and small
+ones built here with warcio's writer."""
+
+import collections
+import gzip
+import io
+import json
+import pathlib
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from pipeline.defs.resources import resources_for
+from pipeline.text.containers import records
+
+from .test_pipeline import ALL
+
+SAMPLES = pathlib.Path(__file__).resolve().parents[1] / ".test-data" / "warcs"
+JAPANESE = "日本語のページです。東京の天気は晴れ、気温は二十度でした。明日も晴れる予定です。"
+FRENCH = "Les élèves ont déjà réussi l’examen de français ; c’était une très belle journée d’été à Paris."
+ENGLISH = "A page a crawler fetched, long enough to be a document of the corpus on its own, about mirrors."
+RIVERS = "Rivers in the north freeze early in the year, and the ferries stop until the ice breaks up in spring."
+BREAD = "Bread rises faster in a warm kitchen, so the baker starts the dough long before sunrise each day."
+GARDENS = "The community garden opens on Saturdays; bring gloves, seeds you want to share and a little patience."
+
+
+def warc(path, pages, gzipped=True, kind="response"):
+    """A WARC of `pages`: (url, body bytes, Content-Type, status)."""
+    with path.open("wb") as f:
+        writer = WARCWriter(f, gzip=gzipped)
+        writer.write_record(writer.create_warcinfo_record(path.name, {"software": "tests"}))
+        for url, body, content_type, status in pages:
+            if kind == "response":
+                http = StatusAndHeaders(status, [("Content-Type", content_type)], protocol="HTTP/1.1")
+                record = writer.create_warc_record(url, "response", payload=io.BytesIO(body), http_headers=http)
+            else:
+                record = writer.create_warc_record(url, kind, payload=io.BytesIO(body), warc_content_type=content_type)
+            writer.write_record(record)
+    return path
+
+
+def html(text, meta=""):
+    return f"<html><head>{meta}<title>t</title></head><body><p>{text}</p></body></html>"
+
+
+@pytest.mark.skipif(not SAMPLES.exists(), reason="make test unpacks pywb's sample archives")
+def test_real_archives_give_their_responses_and_say_what_else_they_hold():
+    found = {name: collections.Counter(r.skipped or ("rejected" if r.reject else "document") for r in records(SAMPLES / name))
+             for name in ("example-wget-1-14.warc.gz", "iana.warc.gz", "example.arc.gz")}  # fmt: skip
+    assert found["example-wget-1-14.warc.gz"] == {"warcinfo": 1, "request": 1, "document": 4}
+    assert found["iana.warc.gz"]["document"] == 18 and found["iana.warc.gz"]["revisit"] == 123
+    assert found["example.arc.gz"]["document"] == 1  # ARC, read as WARC
+    reasons = {r.reject for r in records(SAMPLES / "iana.warc.gz") if r.reject}
+    assert "not text: image/png" in reasons and "not text: application/x-javascript" in reasons
+    page = next(r for r in records(SAMPLES / "example-wget-1-14.warc.gz") if r.content)
+    assert page.url == "http://example.com/" and page.fetched_at.isoformat() == "2014-02-16T01:29:08+00:00"
+    assert page.record_id.startswith("<urn:uuid:") and b"Example Domain" in page.content
+
+
+def test_a_record_or_gzip_member_cut_short_is_rejected_and_the_others_stay(tmp_path):
+    whole = warc(tmp_path / "whole.warc.gz", [(f"http://a.example/{k}", html(ENGLISH).encode(), "text/html", "200 OK") for k in range(3)])
+    data = whole.read_bytes()
+    (tmp_path / "cut.warc.gz").write_bytes(data[:-40])
+    got = [r for r in records(tmp_path / "cut.warc.gz") if not r.skipped]
+    assert len(got) == 3 and [bool(r.content) for r in got[:2]] == [True, True]
+    assert "cut short" in got[-1].reject and got[-1].url == "http://a.example/2"
+    (tmp_path / "cut-member.warc.gz").write_bytes(data[: len(data) - len(data) // 4])  # inside an earlier member
+    assert "cut short" in [r for r in records(tmp_path / "cut-member.warc.gz") if not r.skipped][-1].reject
+    plain = warc(tmp_path / "whole.warc", [("http://a.example/", html(ENGLISH).encode(), "text/html", "200 OK")], gzipped=False)
+    (tmp_path / "cut.warc").write_bytes(plain.read_bytes()[:-60])
+    assert [r.reject for r in records(tmp_path / "cut.warc") if not r.skipped][0].startswith("record cut short")
+
+
+def test_dump_lines_that_are_not_documents_are_rejected_with_their_line(tmp_path):
+    lines = [json.dumps({"id": "a1", "text": ENGLISH, "url": "https://x.example/", "created": "2024-03-03T10:00:00Z"}),
+             "{not json", json.dumps({"id": "a3", "text": "  "}), json.dumps([1, 2]), json.dumps({"text": FRENCH})]  # fmt: skip
+    (tmp_path / "dump.jsonl.zst").write_bytes(zstandard.ZstdCompressor().compress("\n".join(lines).encode()))
+    got = list(records(tmp_path / "dump.jsonl.zst"))
+    assert [(r.source_record, r.reject) for r in got] == [
+        ("a1", None), ("2", "line 2 is not JSON: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+        ("a3", "empty text"), ("4", "line 4 is not a JSON object"), ("5", None)]  # fmt: skip
+    assert got[0].url == "https://x.example/" and got[0].fetched_at.isoformat() == "2024-03-03T10:00:00+00:00"
+
+
+def test_a_folder_of_archives_dumps_and_loose_files_is_one_corpus(tmp_path):
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    (raw / "crawl").mkdir(parents=True)
+    warc(raw / "crawl" / "pages.warc.gz", [
+        ("http://jp.example/", html(JAPANESE).encode("shift_jis"), "text/html; charset=Shift_JIS", "200 OK"),
+        ("http://fr.example/", html(FRENCH).encode("cp1252"), "text/html; charset=windows-1252", "200 OK"),
+        ("http://en.example/", html(ENGLISH, '<meta charset="utf-8">').encode(), "text/html", "200 OK"),
+        ("http://en.example/gone", b"Not Found", "text/html", "404 Not Found"),
+        ("http://en.example/logo.png", b"\x89PNG\r\n\x1a\n", "image/png", "200 OK"),
+    ])  # fmt: skip
+    warc(raw / "crawl" / "pages.warc.wet.gz", [("http://wet.example/", RIVERS.encode(), "text/plain", "")],
+         kind="conversion")  # fmt: skip
+    with gzip.open(raw / "dump.jsonl.gz", "wt", encoding="utf-8") as f:  # the WET page's text again, in a dump
+        f.write(json.dumps({"id": "d1", "text": RIVERS}) + "\n{broken\n")
+    pq.write_table(pa.table({"id": [7], "text": [BREAD]}), raw / "shard.parquet")
+    (raw / "note.txt").write_text(GARDENS)
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
+    assert result.success
+    corpus = pq.read_table(curated / "corpus" / "corpus.parquet").to_pylist()
+    rejected = pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()
+    by_url = {r["url"]: r for r in corpus}
+    assert JAPANESE in by_url["http://jp.example/"]["text"] and by_url["http://jp.example/"]["source_encoding"] == "shift_jis"
+    assert FRENCH in by_url["http://fr.example/"]["text"] and by_url["http://fr.example/"]["decode_method"] == "http"
+    assert by_url["http://en.example/"]["source_path"] == "crawl/pages.warc.gz"
+    assert by_url["http://en.example/"]["source_record"].startswith("<urn:uuid:") and by_url["http://en.example/"]["fetched_at"]
+    reasons = {(r["source_path"], r["reason"]) for r in rejected}
+    assert ("crawl/pages.warc.gz", "HTTP status 404, not a page") in reasons
+    assert ("crawl/pages.warc.gz", "not text: image/png") in reasons
+    assert any(p == "dump.jsonl.gz" and reason.startswith("line 2 is not JSON") for p, reason in reasons)
+    copy = next(r for r in rejected if r["duplicate_of"])  # the same text in the WET record and in the dump
+    assert {copy["source_path"], next(r["source_path"] for r in corpus if r["doc_id"] == copy["duplicate_of"])} == {
+        "crawl/pages.warc.wet.gz", "dump.jsonl.gz"}
+    loose = next(r for r in corpus if r["source_path"] == "note.txt")
+    assert (loose["url"], loose["source_record"], loose["fetched_at"]) == (None, None, None)
+    assert next(r for r in corpus if r["source_path"] == "shard.parquet")["source_record"] == "7"
+    stats = result.asset_materializations_for_node("raw_documents")[0].metadata["changes"].data
+    assert stats["archive records that are no documents: warcinfo"] == 2
