@@ -49,6 +49,7 @@ eval: $(STAMP)
 # environment); the corpora (1.2 GB at 100,000) stay in .bench/ for the next run.
 bench: $(STAMP)
 	$(BIN)/python -m eval.bench_pipeline
+	$(BIN)/python -m eval.bench_warc
 	$(BIN)/python -m eval.bench_mojibake
 
 # Rebuild the labelled chrome set (newspaper4k's test pages, the Rust docs, engine-shaped exports).

@@ -125,3 +125,15 @@ def test_a_folder_of_archives_dumps_and_loose_files_is_one_corpus(tmp_path):
     assert next(r for r in corpus if r["source_path"] == "shard.parquet")["source_record"] == "7"
     stats = result.asset_materializations_for_node("raw_documents")[0].metadata["changes"].data
     assert stats["archive records that are no documents: warcinfo"] == 2
+
+
+def test_an_unchanged_archive_is_not_cleaned_again(tmp_path):
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    warc(raw / "a.warc.gz", [(f"http://a.example/{k}", html(text).encode(), "text/html", "200 OK") for k, text in enumerate([ENGLISH, RIVERS, GARDENS])])
+    with dg.instance_for_test() as instance:
+        dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
+        (raw / "b.jsonl").write_text(json.dumps({"text": BREAD}) + "\n")  # another file arrives
+        again = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
+    for node in ("mojibake_fixed", "chrome_stripped", "language_tagged"):
+        assert again.asset_materializations_for_node(node)[0].metadata["changes"].data["reused from an earlier run"] == 3, node
