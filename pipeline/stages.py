@@ -490,7 +490,8 @@ def _container_rows(source_path: str, path: Path, stats: Stats) -> Iterator[Row]
         sha = hashlib.sha256(content).hexdigest() if record.content else ""
         row = {name: None for name in DOCUMENTS.names}
         row.update(
-            doc_id=doc_id(source_path, sha, record.source_record), source_path=source_path, source_sha256=sha,
+            # the record's place too: a dump may give two lines one id
+            doc_id=doc_id(source_path, sha, f"{record.number}:{record.source_record}"), source_path=source_path, source_sha256=sha,
             source_bytes=len(content), url=record.url, source_record=record.source_record,
             fetched_at=record.fetched_at, declared_charset=record.charset, content=record.content,
         )  # fmt: skip
@@ -791,8 +792,9 @@ class Tally:
         self.empty += part.filter(blank)["source_path"].to_pylist()
 
     def rejected(self, part: pa.Table | pa.RecordBatch) -> None:
-        # a file once, a record of an archive once: (path, record)
-        self.published.update(zip(part["source_path"].to_pylist(), part["source_record"].to_pylist()))
+        # a file once, a record of an archive once (by its doc_id: a dump may give two records one id)
+        records = [d if r is not None else None for d, r in zip(part["doc_id"].to_pylist(), part["source_record"].to_pylist())]
+        self.published.update(zip(part["source_path"].to_pylist(), records))
 
     def problems(self, raw_files: set[str]) -> dict[str, list[str]]:
         """What would make the corpus unfit to publish, by check name; every list empty when it is fit."""
@@ -812,7 +814,7 @@ def problems(corpus: Path, rejected: Path, raw_files: set[str]) -> dict[str, lis
     tally = Tally()
     for part in _row_groups(corpus, ["doc_id", "source_path", "source_record", "text"]):
         tally.corpus(part)
-    for part in _row_groups(rejected, ["source_path", "source_record"]):
+    for part in _row_groups(rejected, ["doc_id", "source_path", "source_record"]):
         tally.rejected(part)
     return tally.problems(raw_files)
 

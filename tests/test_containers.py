@@ -137,3 +137,14 @@ def test_an_unchanged_archive_is_not_cleaned_again(tmp_path):
         again = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
     for node in ("mojibake_fixed", "chrome_stripped", "language_tagged"):
         assert again.asset_materializations_for_node(node)[0].metadata["changes"].data["reused from an earlier run"] == 3, node
+
+
+def test_a_dump_that_gives_two_lines_one_id_is_still_published(tmp_path):
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    (raw / "dump.jsonl").write_text("".join(json.dumps({"id": "same", "text": t}) + "\n" for t in (RIVERS, RIVERS, GARDENS)))
+    with dg.instance_for_test() as instance:
+        assert dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance).success
+    rejected = pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()
+    assert [(r["source_record"], r["reason"].split(" of ")[0]) for r in rejected] == [("same", "exact copy")]
+    assert pq.read_table(curated / "corpus" / "corpus.parquet").num_rows == 2
