@@ -148,3 +148,10 @@ def test_a_dump_that_gives_two_lines_one_id_is_still_published(tmp_path):
     rejected = pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()
     assert [(r["source_record"], r["reason"].split(" of ")[0]) for r in rejected] == [("same", "exact copy")]
     assert pq.read_table(curated / "corpus" / "corpus.parquet").num_rows == 2
+
+
+def test_a_dump_line_that_is_not_utf8_costs_that_line_only(tmp_path):
+    data = b"\xef\xbb\xbf" + json.dumps({"text": RIVERS}).encode() + b'\n{"text": "caf\xe9"}\n' + json.dumps({"text": GARDENS}).encode()
+    (tmp_path / "dump.jsonl").write_bytes(data)
+    assert [(r.number, r.reject, bool(r.content)) for r in records(tmp_path / "dump.jsonl")] == [
+        (1, None, True), (2, "line 2 is not UTF-8", False), (3, None, True)]

@@ -132,28 +132,31 @@ def _warc_record(rec, number: int) -> Record:
 def _jsonl(path: Path) -> Iterator[Record]:
     number = 0
     try:
-        with _open_lines(path) as f:
+        with _open_bytes(path) as f:
             for number, line in enumerate(f, 1):
                 if line.strip():
-                    yield _json_record(line, number)
-    except (OSError, EOFError, UnicodeDecodeError) as e:  # a compressed stream cut short, bytes not UTF-8
+                    yield _json_record(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line, number)
+    except Exception as e:  # a compressed stream cut short (gzip, zlib, zstd errors): the lines before it stand
         yield Record(number + 1, reject=f"dump cut short after line {number}: {type(e).__name__}: {e}"[:300])
 
 
-def _open_lines(path: Path):
+def _open_bytes(path: Path):
     name = path.name.lower()
     if name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
+        return gzip.open(path, "rb")
     if name.endswith(".zst"):
         import zstandard
 
-        return io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True), encoding="utf-8")
-    return path.open(encoding="utf-8")
+        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(path.open("rb"), closefd=True))
+    return path.open("rb")
 
 
-def _json_record(line: str, number: int) -> Record:
+def _json_record(line: bytes, number: int) -> Record:
+    """A line of a dump, decoded on its own: a line that is not UTF-8 or not JSON costs that line only."""
     try:
-        obj = json.loads(line)
+        obj = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        return Record(number, reject=f"line {number} is not UTF-8")
     except ValueError as e:
         return Record(number, reject=f"line {number} is not JSON: {e}"[:200])
     if not isinstance(obj, dict):
