@@ -41,6 +41,9 @@ def test_looks_like_html():
     assert looks_like_html("<!doctype html><html>")
     assert looks_like_html("plain words", "page.htm")
     assert not looks_like_html("I wrote <b> in a sentence about tags.")
+    # XHTML as a crawler stores it (no file name to go by, only the record's bytes)
+    assert looks_like_html('<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0//EN"><html>')
+    assert not looks_like_html('<?xml version="1.0"?><rss version="2.0"></rss>')
 
 
 def test_link_lists_dropped_on_pages_without_main_but_trusted_inside_main():

@@ -26,7 +26,7 @@ _BLOCK_TAGS = {
 _CELL_TAGS = {"td", "th"}
 # Class and id names judge containers; inside a sentence or a heading they name styles, not chrome.
 _NAMED_NOT_DROPPED = {"a", "span", "em", "strong", "b", "i", "code", "small", "h1", "h2", "h3", "h4", "h5", "h6", "p"}
-_HTML_START = re.compile(r"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|div|p)\b", re.I | re.S)
+_HTML_START = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|div|p)\b", re.I | re.S)
 
 
 @dataclass(frozen=True)
