@@ -67,7 +67,7 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
     )
 
 
-@_stage("raw_documents", "Every regular, non-hidden file under the raw folder, with its bytes and SHA-256.", None, "ingest")
+@_stage("raw_documents", "Every non-hidden file under the raw folder, and every record of its archives and dumps (WARC, WET, JSONL, Parquet), with its bytes and SHA-256.", None, "ingest")
 def raw_documents(paths: CorpusPaths) -> dg.MaterializeResult:
     try:
         raw, target = paths.raw, paths.stage("raw_documents")
