@@ -109,7 +109,7 @@ def _rows(table: pa.Table, fields: tuple[str, ...]) -> list[Row]:
     """The documents of a shard as rows of the fields a job reads (and those every job may: whether a document is
     rejected, and what it is). The other columns stay as they were read: turning them into Python and back cost
     up to 0.017 ms a document a stage (most in the later stages, whose documents carry lists of posts and languages)."""
-    return table.select(list(dict.fromkeys(("doc_id", "source_path", "reject_stage", *fields)))).to_pylist()
+    return table.select(list(dict.fromkeys(("doc_id", "source_path", "source_record", "reject_stage", *fields)))).to_pylist()
 
 
 def _with_rows(table: pa.Table, rows: list[Row], names: Iterable[str], read: dict[str, list] | None = None) -> pa.Table:
@@ -340,13 +340,18 @@ _COLLECT: dict[str, Callable[[list[Row]], object]] = {
 
 
 def _fingerprints(rows: list[Row], which: list[int] | None = None) -> list[tuple[int, str, str, Fingerprint]]:
-    """(row in the shard, source path, doc id, dedup fingerprint) of each live document (or of rows `which`):
+    """(row in the shard, source path (and record, _named), doc id, dedup fingerprint) of each live document (or of rows `which`):
     the one _dedup_paragraphs made, or made here (rows read again from a shard)."""
     which = [k for k, row in enumerate(rows) if not row["reject_stage"]] if which is None else which
     return [
-        (k, rows[k]["source_path"], rows[k]["doc_id"], rows[k].get(FINGERPRINT) or tx.dedup.fingerprint(rows[k]["text"]))
+        (k, _named(rows[k]), rows[k]["doc_id"], rows[k].get(FINGERPRINT) or tx.dedup.fingerprint(rows[k]["text"]))
         for k in which
     ]
+
+
+def _named(row: Row) -> str:
+    """A document as a reason names it: its path, and for a record of an archive or dump, the record."""
+    return row["source_path"] if row["source_record"] is None else f"{row['source_path']} record {row['source_record']}"
 
 
 def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> tuple[np.ndarray, np.ndarray]:

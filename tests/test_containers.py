@@ -118,6 +118,7 @@ def test_a_folder_of_archives_dumps_and_loose_files_is_one_corpus(tmp_path):
     assert ("crawl/pages.warc.gz", "not text: image/png") in reasons
     assert any(p == "dump.jsonl.gz" and reason.startswith("line 2 is not JSON") for p, reason in reasons)
     copy = next(r for r in rejected if r["duplicate_of"])  # the same text in the WET record and in the dump
+    assert copy["reason"].startswith("exact copy of crawl/pages.warc.wet.gz record <urn:uuid:")
     assert {copy["source_path"], next(r["source_path"] for r in corpus if r["doc_id"] == copy["duplicate_of"])} == {
         "crawl/pages.warc.wet.gz", "dump.jsonl.gz"}
     loose = next(r for r in corpus if r["source_path"] == "note.txt")
