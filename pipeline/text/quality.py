@@ -12,6 +12,8 @@ import re
 from collections import Counter
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\u0e00-\u0e7f]+|\w+")
 _THAI = re.compile(r"[\u0e00-\u0e7f]+")
 _BULLET = re.compile(r"^\s*([•●▪‣◦·*\-–—]|\d{1,2}[.)])\s")
@@ -79,23 +81,40 @@ def _duplicated_chars(items: list[str]) -> tuple[int, int]:
     return n, chars
 
 
-def _top_ngram_share(tokens: list[str], n: int, chars: int) -> float:
-    """Characters of the most frequent word n-gram, counted each time it occurs, of all word characters."""
-    grams = Counter(tuple(tokens[k : k + n]) for k in range(len(tokens) - n + 1))
-    if not grams:
-        return 0.0
-    gram, count = grams.most_common(1)[0]
-    return _share(sum(map(len, gram)) * count, chars) if count > 1 else 0.0
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: word n-grams as one 64-bit number each
 
 
-def _dup_ngram_share(tokens: list[str], n: int, chars: int) -> float:
-    """Characters of the words that fall in a word n-gram occurring more than once (each word counted once)."""
-    grams = Counter(tuple(tokens[k : k + n]) for k in range(len(tokens) - n + 1))
-    covered = [False] * len(tokens)
-    for k in range(len(tokens) - n + 1):
-        if grams[tuple(tokens[k : k + n])] > 1:
-            covered[k : k + n] = [True] * n
-    return _share(sum(len(t) for t, c in zip(tokens, covered) if c), chars)
+def _ngram_shares(tokens: list[str], n_values: range) -> dict[int, tuple[float, float]]:
+    """For each n: the characters of the most frequent word n-gram, counted each time it occurs, and of the words
+    that fall in an n-gram occurring more than once (each word once), both of all word characters. In numpy: word
+    ids, n-grams as rolling 64-bit hashes (a Python Counter of tuples took 9 ms a bench document)."""
+    found = {n: (0.0, 0.0) for n in n_values}
+    if len(tokens) < 2:
+        return found
+    index: dict[str, int] = {}
+    ids = np.array([index.setdefault(t, len(index) + 1) for t in tokens], np.uint64)
+    lengths = np.array([len(t) for t in tokens], np.int64)
+    chars = int(lengths.sum())
+    ends = np.concatenate([[0], np.cumsum(lengths)])
+    with np.errstate(over="ignore"):
+        for n in n_values:
+            windows = len(tokens) - n + 1
+            if windows < 2:
+                continue
+            hashes = ids[:windows].copy()
+            for i in range(1, n):
+                hashes = hashes * _MIX + ids[i : i + windows]
+            _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+            per_window = counts[inverse]
+            top = int(np.argmax(per_window))
+            top_chars = int(ends[top + n] - ends[top]) * int(per_window[top]) if per_window[top] > 1 else 0
+            starts = np.flatnonzero(per_window > 1)
+            cover = np.zeros(len(tokens) + 1, np.int64)
+            np.add.at(cover, starts, 1)
+            np.add.at(cover, starts + n, -1)
+            covered = int(lengths[np.cumsum(cover)[:-1] > 0].sum())
+            found[n] = (_share(top_chars, chars), _share(covered, chars))
+    return found
 
 
 def signals(text: str, language: str | None = None) -> Signals:
@@ -108,6 +127,7 @@ def signals(text: str, language: str | None = None) -> Signals:
     dup_lines, dup_line_chars = _duplicated_chars(lines)
     _, dup_par_chars = _duplicated_chars(paragraphs)
     stops = STOP_WORDS.get((language or "").split("-")[0])
+    grams = _ngram_shares(lowered, range(2, 11))
     lower = text.lower()
     return Signals(
         words=len(tokens),
@@ -120,8 +140,8 @@ def signals(text: str, language: str | None = None) -> Signals:
         dup_line_share=_share(dup_lines, len(lines)),
         dup_line_char_share=_share(dup_line_chars, chars),
         dup_paragraph_char_share=_share(dup_par_chars, chars),
-        **{f"top_{n}gram_char_share": _top_ngram_share(lowered, n, word_chars) for n in (2, 3, 4)},
-        **{f"dup_{n}gram_char_share": _dup_ngram_share(lowered, n, word_chars) for n in range(5, 11)},
+        **{f"top_{n}gram_char_share": grams[n][0] for n in (2, 3, 4)},
+        **{f"dup_{n}gram_char_share": grams[n][1] for n in range(5, 11)},
         terminal_line_share=_share(sum(line.endswith(_TERMINAL) for line in lines), len(lines)),
         lorem_ipsum="lorem ipsum" in lower,
         javascript_lines=sum("javascript" in line.lower() for line in lines),
