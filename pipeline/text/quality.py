@@ -58,6 +58,8 @@ class Signals:
 
 def words(text: str) -> list[str]:
     """The words of a text, per script (the module's docstring)."""
+    if not _THAI.search(text):
+        return _TOKEN.findall(text)
     found = []
     for token in _TOKEN.findall(text):
         if _THAI.fullmatch(token):
@@ -93,7 +95,7 @@ def _ngram_shares(tokens: list[str], n_values: range) -> dict[int, tuple[float, 
         return found
     index: dict[str, int] = {}
     ids = np.array([index.setdefault(t, len(index) + 1) for t in tokens], np.uint64)
-    lengths = np.array([len(t) for t in tokens], np.int64)
+    lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
     chars = int(lengths.sum())
     ends = np.concatenate([[0], np.cumsum(lengths)])
     with np.errstate(over="ignore"):
@@ -120,22 +122,21 @@ def _ngram_shares(tokens: list[str], n_values: range) -> dict[int, tuple[float, 
 def signals(text: str, language: str | None = None) -> Signals:
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
-    tokens = words(text)
-    lowered = [t.lower() for t in tokens]
+    lower = text.lower()
+    tokens = lowered = words(lower)  # case changes no word's length but a handful of letters (İ)
     word_chars = sum(map(len, tokens))
     chars = len(text) or 1
     dup_lines, dup_line_chars = _duplicated_chars(lines)
     _, dup_par_chars = _duplicated_chars(paragraphs)
     stops = STOP_WORDS.get((language or "").split("-")[0])
     grams = _ngram_shares(lowered, range(2, 11))
-    lower = text.lower()
     return Signals(
         words=len(tokens),
         mean_word_length=round(word_chars / len(tokens), 3) if tokens else 0.0,
         symbol_word_ratio=_share(text.count("#") + text.count("...") + text.count("…"), len(tokens)),
         ellipsis_line_share=_share(sum(line.endswith(_ELLIPSIS) for line in lines), len(lines)),
         bullet_line_share=_share(sum(bool(_BULLET.match(line)) for line in lines), len(lines)),
-        alpha_word_share=_share(sum(any(ch.isalpha() for ch in t) for t in tokens), len(tokens)),
+        alpha_word_share=_share(sum(t.isalpha() or any(ch.isalpha() for ch in t) for t in tokens), len(tokens)),
         stop_words=None if stops is None else sum(t in stops for t in lowered),
         dup_line_share=_share(dup_lines, len(lines)),
         dup_line_char_share=_share(dup_line_chars, chars),
