@@ -178,14 +178,13 @@ def more_exports(rng: random.Random) -> list[dict]:
         chrome("Mar 3, 2024", "#2", "Like", "Reply", "Select for moderation", "Mark forums read", "Watched"),
         chrome("Similar threads", "Fan speed control on the new board", "Started by lucas", "Feb 2, 2024", "Replies: 4",
                "Share:", "Facebook", "X", "Reddit", "Members online", "Forum statistics", "Threads 12,345", "Messages 234,567"))
-    for lang, caption, buttons, tail in [
-        ("es", "Portada de {}", ("Escuchar gratis", "Ver detalles del podcast"), ("Aún no hay reseñas",)),
-        ("fr", "Pochette de {}", ("Écouter gratuitement", "Voir les détails du podcast"), ("Aucun avis pour l'instant",)),
-        ("de", "Cover-Art von {}", ("Kostenlos anhören", "Podcastdetails anzeigen"), ("Noch keine Bewertungen",)),
-        ("ko", "{} 커버 아트", ("무료로 듣기", "팟캐스트 세부사항 보기"), ("아직 리뷰가 없습니다",)),
-        ("zh", "{} 的封面", ("免费收听", "查看播客详情"), ("尚无评论",)),
+    for lang, title, caption, buttons, tail in [
+        ("es", "Notes on Packaging", "Portada de {}", ("Escuchar gratis", "Ver detalles del podcast"), ("Aún no hay reseñas",)),
+        ("fr", "Field Recordings of the Build Farm", "Pochette de {}", ("Écouter gratuitement", "Voir les détails du podcast"), ("Aucun avis pour l'instant",)),
+        ("de", "The Release Team", "Cover-Art von {}", ("Kostenlos anhören", "Podcastdetails anzeigen"), ("Noch keine Bewertungen",)),
+        ("ko", "Small Tools", "{} 커버 아트", ("무료로 듣기", "팟캐스트 세부사항 보기"), ("아직 리뷰가 없습니다",)),
+        ("zh", "Weekly Changelog", "{} 的封面", ("免费收听", "查看播客详情"), ("尚无评论",)),
     ]:
-        title = ["Notes on Packaging", "Field Recordings of the Build Farm", "The Release Team", "Small Tools", "Weekly Changelog"][len(docs) - 4]
         doc("storefront: cover-art caption, five languages", f"podcast-storefront-{lang}", chrome(caption.format(title)),
             content([title]), chrome(*buttons), content([p(), p()]), chrome(*tail))
     for lang, title, byline in [

@@ -448,7 +448,7 @@ def _read_job(files: list[tuple[str, Path]], folder: Path, k: int) -> Stats:
                 rows.append(row)
                 if len(rows) == SHARD_DOCS:
                     _write(rows, shard_path(folder, k, written))
-                    stats["in"], rows, written = stats["in"] + len(rows), [], written + 1
+                    rows, written = [], written + 1
             continue
         rows.append(row := _file_row(source_path, path))
         if row["reject_stage"]:
@@ -457,30 +457,34 @@ def _read_job(files: list[tuple[str, Path]], folder: Path, k: int) -> Stats:
             stats["bytes"] += row["source_bytes"]
     if rows or not written:
         _write(rows, shard_path(folder, k, written))
-    stats["in"] += len(rows)
+    stats["in"] += written * SHARD_DOCS + len(rows)
     return stats
 
 
-def _file_row(source_path: str, path: Path) -> Row:
+def _raw_row(source_path: str, content: bytes | None, reason: str | None = None, **fields) -> Row:
+    """A row of the raw table: the bytes to decode and their hash, or, rejected, the reason (and no hash);
+    `fields` the rest (a record's url, place, size)."""
+    sha = hashlib.sha256(content).hexdigest() if content is not None else ""  # an empty file has a hash
     row = {name: None for name in DOCUMENTS.names}
+    row.update(source_path=source_path, source_sha256=sha, source_bytes=len(content or b""), content=content,
+               doc_id=doc_id(source_path, sha, fields.pop("place", None)))  # fmt: skip
+    if reason:
+        row.update(reject_stage="raw", reject_reason=reason)
+    row.update(fields)
+    return row
+
+
+def _file_row(source_path: str, path: Path) -> Row:
     try:
         if source_path.endswith("/"):
             os.scandir(path).close()  # listed as a folder because it could not be read: it still cannot
-        if not (special := _not_regular(path)):
-            content = path.read_bytes()
+        if special := _not_regular(path):
+            return _raw_row(source_path, None, special)
+        return _raw_row(source_path, path.read_bytes())
     except OSError as e:
         unreadable = "folder, its files are not read" if source_path.endswith("/") else "file"
-        special = f"unreadable {unreadable}: {e.strerror or e}"
-    if special:
-        row.update(
-            doc_id=doc_id(source_path, ""), source_path=source_path, source_sha256="",
-            source_bytes=path.stat().st_size if path.is_file() else 0, reject_stage="raw", reject_reason=special,
-        )  # fmt: skip
-    else:
-        sha = hashlib.sha256(content).hexdigest()
-        row.update(doc_id=doc_id(source_path, sha), source_path=source_path, source_sha256=sha,
-                   source_bytes=len(content), content=content)  # fmt: skip
-    return row
+        return _raw_row(source_path, None, f"unreadable {unreadable}: {e.strerror or e}",
+                        source_bytes=path.stat().st_size if path.is_file() else 0)  # fmt: skip
 
 
 def _container_rows(source_path: str, path: Path, stats: Stats) -> Iterator[Row]:
@@ -491,29 +495,21 @@ def _container_rows(source_path: str, path: Path, stats: Stats) -> Iterator[Row]
         if record.skipped:
             stats[f"archive records that are no documents: {record.skipped}"] += 1
             continue
-        content = record.content or b""
-        sha = hashlib.sha256(content).hexdigest() if record.content else ""
-        row = {name: None for name in DOCUMENTS.names}
-        row.update(
-            # the record's place too: a dump may give two lines one id
-            doc_id=doc_id(source_path, sha, f"{record.number}:{record.source_record}"), source_path=source_path, source_sha256=sha,
-            source_bytes=len(content), url=record.url, source_record=record.source_record,
-            fetched_at=record.fetched_at, declared_charset=record.charset, content=record.content,
+        row = _raw_row(
+            source_path, record.content, record.reject, url=record.url, source_record=record.source_record,
+            fetched_at=record.fetched_at, declared_charset=record.charset,
+            place=f"{record.number}:{record.source_record}",  # in the doc_id too: a dump may give two lines one id
         )  # fmt: skip
         if record.reject:
-            row.update(reject_stage="raw", reject_reason=record.reject)
             stats["rejected"] += 1
         else:
-            stats["bytes"] += len(content)
+            stats["bytes"] += row["source_bytes"]
             stats["archive records"] += 1
         rows += 1
         yield row
     if not rows:
-        row = {name: None for name in DOCUMENTS.names}
-        row.update(doc_id=doc_id(source_path, ""), source_path=source_path, source_sha256="",
-                   source_bytes=path.stat().st_size, reject_stage="raw", reject_reason="no documents in the archive")  # fmt: skip
         stats["rejected"] += 1
-        yield row
+        yield _raw_row(source_path, None, "no documents in the archive", source_bytes=path.stat().st_size)
 
 
 def _records_or_failure(path: Path) -> Iterator[tx.containers.Record]:
@@ -792,12 +788,12 @@ class Tally:
 
     def corpus(self, part: pa.Table | pa.RecordBatch) -> None:
         self.ids.update(part["doc_id"].to_pylist())
-        self.rejected(part)
+        self.rejected(part)  # counted as every row is
         blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(part["text"])), 0)
         self.empty += part.filter(blank)["source_path"].to_pylist()
 
     def rejected(self, part: pa.Table | pa.RecordBatch) -> None:
-        # a file once, a record of an archive once (by its doc_id: a dump may give two records one id)
+        # a file once, a record of an archive once: by its doc_id (a dump may give two records one id)
         records = [d if r is not None else None for d, r in zip(part["doc_id"].to_pylist(), part["source_record"].to_pylist())]
         self.published.update(zip(part["source_path"].to_pylist(), records))
 
@@ -806,7 +802,7 @@ class Tally:
         paths = {p for p, _ in self.published}
         accounted = [f"missing: {p}" for p in sorted(raw_files - paths)]
         accounted += [f"not in raw: {p}" for p in sorted(paths - raw_files)]
-        accounted += [f"twice: {p}" + (f" record {r}" if r else "") for (p, r), n in sorted(self.published.items(), key=str) if n > 1]
+        accounted += [f"twice: {p}" + (f" doc {d}" if d else "") for (p, d), n in sorted(self.published.items(), key=str) if n > 1]
         return {
             "doc_id_unique": [i for i, n in self.ids.items() if n > 1],
             "no_empty_text": self.empty,

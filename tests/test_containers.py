@@ -156,3 +156,14 @@ def test_a_dump_line_that_is_not_utf8_costs_that_line_only(tmp_path):
     (tmp_path / "dump.jsonl").write_bytes(data)
     assert [(r.number, r.reject, bool(r.content)) for r in records(tmp_path / "dump.jsonl")] == [
         (1, None, True), (2, "line 2 is not UTF-8", False), (3, None, True)]
+
+
+def test_a_parquet_shard_gives_its_ids_urls_and_timestamps(tmp_path):
+    import datetime as dt
+
+    created = [dt.datetime(2024, 3, 3, 10, 0), None]
+    pq.write_table(pa.table({"id": [7, 8], "text": [BREAD, ""], "url": ["https://b.example/", None], "created": created}),
+                   tmp_path / "shard.parquet")  # fmt: skip
+    got = list(records(tmp_path / "shard.parquet"))
+    assert [(r.source_record, r.url, r.reject) for r in got] == [("7", "https://b.example/", None), ("8", None, "empty text")]
+    assert got[0].fetched_at.isoformat() == "2024-03-03T10:00:00+00:00" and got[1].fetched_at is None

@@ -585,7 +585,7 @@ _HN_BYLINE = re.compile(r"^([\w.-]+)\s+\d+\s+\w+\s+ago\s+\|")
 def _author(lines: list[str], k: int) -> str | None:
     if author := _author_line(lines[k]):
         return author
-    if k + 1 < len(lines) and _NAME.fullmatch(lines[k]) and _named_at(lines, k + 1):
+    if k + 1 < len(lines) and _named_at(lines, k + 1):
         return lines[k]
     by = k and len(lines[k - 1]) == 2 and lines[k - 1].lower() == "by"  # the length first: most lines are long
     if by and re.fullmatch(r"[\w.-]{2,30}", lines[k]) and not _strong(lines[k]):

@@ -55,7 +55,9 @@ def records(path: Path) -> Iterator[Record]:
 
 
 def _date(value: object) -> dt.datetime | None:
-    """An ISO 8601 date (or a Unix time) as UTC; None where it is none."""
+    """An ISO 8601 date, a datetime (Parquet's timestamps) or a Unix time as UTC; None where it is none."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return dt.datetime.fromtimestamp(value, dt.UTC)
     if not isinstance(value, str) or not value:
@@ -80,12 +82,12 @@ def _warc(path: Path) -> Iterator[Record]:
     number = end = 0
     with path.open("rb") as f:
         try:
-            records = ArchiveIterator(f, arc2warc=True)
-            for rec in records:
+            archive = ArchiveIterator(f, arc2warc=True)
+            for rec in archive:
                 number += 1
                 found = _warc_record(rec, number)
-                records.read_to_end(rec)
-                end = records.get_record_offset() + records.get_record_length()
+                archive.read_to_end(rec)
+                end = archive.get_record_offset() + archive.get_record_length()
                 yield found
         except Exception as e:  # a record warcio cannot parse: the records before it stand
             yield Record(number + 1, reject=f"archive cut short after record {number}: {type(e).__name__}: {e}"[:300])
@@ -196,9 +198,6 @@ def _parquet(path: Path) -> Iterator[Record]:
         for batch in dump.iter_batches(batch_size=1024, columns=columns):
             for obj in batch.to_pylist():
                 number += 1
-                if isinstance(obj.get("created") or obj.get("date"), dt.datetime):
-                    value = obj.get("created") or obj.get("date")
-                    obj["created"] = value.isoformat()
                 yield _fields(obj, number)
     except Exception as e:  # a shard cut short or not Parquet at all
         yield Record(number + 1, reject=f"Parquet file unreadable after row {number}: {type(e).__name__}: {e}"[:300])

@@ -9,7 +9,6 @@ splits at spaces and punctuation as `\\w+` does.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -123,13 +122,13 @@ def signals(text: str, language: str | None = None) -> Signals:
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     lower = text.lower()
-    tokens = lowered = words(lower)  # case changes no word's length but a handful of letters (İ)
+    tokens = words(lower)  # lowered: case changes no word's length but a handful of letters (İ)
     word_chars = sum(map(len, tokens))
     chars = len(text) or 1
     dup_lines, dup_line_chars = _duplicated_chars(lines)
     _, dup_par_chars = _duplicated_chars(paragraphs)
     stops = STOP_WORDS.get((language or "").split("-")[0])
-    grams = _ngram_shares(lowered, range(2, 11))
+    grams = _ngram_shares(tokens, range(2, 11))
     return Signals(
         words=len(tokens),
         mean_word_length=round(word_chars / len(tokens), 3) if tokens else 0.0,
@@ -137,7 +136,7 @@ def signals(text: str, language: str | None = None) -> Signals:
         ellipsis_line_share=_share(sum(line.endswith(_ELLIPSIS) for line in lines), len(lines)),
         bullet_line_share=_share(sum(bool(_BULLET.match(line)) for line in lines), len(lines)),
         alpha_word_share=_share(sum(t.isalpha() or any(ch.isalpha() for ch in t) for t in tokens), len(tokens)),
-        stop_words=None if stops is None else sum(t in stops for t in lowered),
+        stop_words=None if stops is None else sum(t in stops for t in tokens),
         dup_line_share=_share(dup_lines, len(lines)),
         dup_line_char_share=_share(dup_line_chars, chars),
         dup_paragraph_char_share=_share(dup_par_chars, chars),
