@@ -104,7 +104,7 @@ REJECTED = pa.schema(
 )
 
 COLUMN_DOCS = {
-    "doc_id": "stable id: hash of the source path and the source bytes",
+    "doc_id": "stable id: hash of the source path and the source bytes (and, for a record, its place in the archive)",
     "source_path": "path relative to the raw folder, '/'-separated; bytes of a name that are not UTF-8 as \\xNN",
     "source_sha256": "SHA-256 of the raw bytes (of the bytes decoded, the HTTP body, for a record of an archive)",
     "source_bytes": "size of the raw file in bytes (of the record's body, for a record of an archive or dump)",
@@ -113,7 +113,7 @@ COLUMN_DOCS = {
     "fetched_at": "when the page was fetched (UTC): WARC-Date, or the dump's created/date field",
     "text": "the cleaned text; paragraphs separated by newlines",
     "source_encoding": "encoding the bytes were decoded with (Python codec name)",
-    "decode_method": "how it was found: bom, utf-8, meta or detected",
+    "decode_method": "how it was found: bom, http (the charset an archive's HTTP header declared), utf-8, meta or detected",
     "controls_removed": "control characters taken out of the text (NUL, escape sequences, C1 left after repair)",
     "mojibake": "what the mojibake repair did: kinds (code pages undone), runs, guessed, lost_bytes, unrecoverable",
     "is_html": "the source was HTML",

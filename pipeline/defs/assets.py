@@ -76,7 +76,7 @@ def raw_documents(paths: CorpusPaths) -> dg.MaterializeResult:
     return _stage_result(paths, "raw_documents", stages.read_raw(raw, target))
 
 
-@_stage("decoded", "Bytes decoded to text: BOM, UTF-8, <meta charset>, else detected; empty and binary files rejected.", "raw_documents")
+@_stage("decoded", "Bytes decoded to text: BOM, HTTP charset, UTF-8, <meta charset>, else detected; control characters out; empty and binary files rejected.", "raw_documents")
 def decoded(paths: CorpusPaths) -> dg.MaterializeResult:
     return _stage_result(paths, "decoded", stages.decode(paths.stage("raw_documents"), paths.stage("decoded")))
 

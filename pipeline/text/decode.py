@@ -21,7 +21,7 @@ class Undecodable(ValueError):
 class Decoded:
     text: str
     encoding: str  # Python codec name, e.g. "utf-8", "utf-16", "cp1252", "shift_jis"
-    method: str  # "bom", "utf-8", "meta", "detected"
+    method: str  # "bom", "http", "utf-8", "meta", "detected"
     controls: int = 0  # control characters taken out (strip_controls)
 
 
