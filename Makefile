@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # Dagster's instance is this folder: dagster.yaml here, its storage in .dagster/ (git-ignored).
 export DAGSTER_HOME := $(CURDIR)
 
-.PHONY: run test ui eval bench mojibake-set chrome-set language-set dedup-set text-tables ftfy-cases clean
+.PHONY: run test ui eval bench mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +42,8 @@ eval: $(STAMP)
 	$(BIN)/python -m eval.score_chrome
 	$(BIN)/python -m eval.score_language
 	$(BIN)/python -m eval.score_dedup
+	$(BIN)/python -m eval.score_quality
+	$(BIN)/python -m eval.score_quality --heldout
 
 # Throughput and memory of the whole pipeline through Dagster at 10,000 and 100,000 documents, beside the obvious
 # script and datatrove (installed in .bench/datatrove-venv), and of the mojibake repair beside ftfy; figures in
@@ -51,6 +53,10 @@ bench: $(STAMP)
 	$(BIN)/python -m eval.bench_pipeline
 	$(BIN)/python -m eval.bench_warc
 	$(BIN)/python -m eval.bench_mojibake
+
+# Rebuild the quality set: real prose in 14 languages to keep, junk of seven kinds to reject (Debian packages).
+quality-set: $(STAMP)
+	$(BIN)/python -m eval.build_quality_set
 
 # Rebuild the labelled chrome set (newspaper4k's test pages, the Rust docs, engine-shaped exports).
 chrome-set: $(STAMP)

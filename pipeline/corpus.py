@@ -6,6 +6,7 @@ so at the end every raw file is either in the corpus or in the rejected table.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
@@ -18,12 +19,14 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pipeline.text.quality import Signals
+
 # Arrow's default allocator (mimalloc) keeps what a long run frees: writing 100,000 documents a shard at a time
 # grew the process by gigabytes. The system allocator gives it back.
 pa.set_memory_pool(pa.system_memory_pool())
 
 PIPELINE_VERSION = version("pipeline")
-SCHEMA_VERSION = "5"  # 2: mojibake.lost_bytes; 3: paragraph_languages; 4: controls_removed; 5: url, source_record, fetched_at
+SCHEMA_VERSION = "6"  # 2: mojibake.lost_bytes; 3: paragraph_languages; 4: controls_removed; 5: url, source_record, fetched_at; 6: quality, pii
 
 MOJIBAKE = pa.struct(
     [
@@ -43,6 +46,14 @@ POST = pa.struct(
     ]
 )
 LANGUAGE_SHARE = pa.struct([pa.field("language", pa.string()), pa.field("share", pa.float64())])
+# pipeline.text.quality.Signals, a field each (its counts as int32, its flags as bool, its shares as float64)
+QUALITY = pa.struct(
+    [
+        pa.field(f.name, {"int": pa.int32(), "bool": pa.bool_()}.get(str(f.type).split(" ")[0], pa.float64()))
+        for f in dataclasses.fields(Signals)
+    ]
+)
+PII = pa.struct([pa.field("emails", pa.int32()), pa.field("ips", pa.int32()), pa.field("phones", pa.int32())])
 PARAGRAPH_LANGUAGE = pa.struct([pa.field("paragraph", pa.int32()), pa.field("language", pa.string())])
 
 # Every column, in the order the stages fill them in.
@@ -72,6 +83,8 @@ DOCUMENTS = pa.schema(
         pa.field("languages", pa.list_(LANGUAGE_SHARE)),
         pa.field("paragraph_languages", pa.list_(PARAGRAPH_LANGUAGE)),
         pa.field("paragraphs_removed", pa.list_(pa.string())),
+        pa.field("quality", QUALITY),
+        pa.field("pii", PII),
         pa.field("reject_stage", pa.string()),
         pa.field("reject_reason", pa.string()),
         pa.field("duplicate_of", pa.string()),
@@ -97,6 +110,7 @@ REJECTED = pa.schema(
         pa.field("stage", pa.string(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),
         pa.field("duplicate_of", pa.string()),
+        pa.field("quality", QUALITY),
         pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
         pa.field("pipeline_version", pa.string(), nullable=False),
         pa.field("run_id", pa.string(), nullable=False),
@@ -126,6 +140,8 @@ COLUMN_DOCS = {
     "languages": "each language of the text and its share, by the letters of the paragraphs written in it",
     "paragraph_languages": "the language of each paragraph (line) of 40 letters or more, by its index in text",
     "paragraphs_removed": "repeated paragraphs removed from this document",
+    "quality": "the quality signals of the text (README, 'The quality column'); null if rejected before the quality stage",
+    "pii": "e-mail addresses, IP addresses and phone numbers masked (PIPELINE_PII=mask); null when not masking",
     "n_chars": "characters in `text`",
     "ingested_at": "when this run wrote the row (UTC)",
     "pipeline_version": "version of this package",
@@ -180,6 +196,33 @@ def readable_folder(location: str, what: str) -> Path:
 def wanted_languages() -> frozenset[str]:
     """PIPELINE_LANGUAGES, comma-separated codes as langdetect gives them (en,de,zh-cn); empty: all wanted."""
     return frozenset(code.strip() for code in os.environ.get("PIPELINE_LANGUAGES", "").split(",") if code.strip())
+
+
+class SettingError(ValueError):
+    """A PIPELINE_* setting the pipeline cannot use: the run stops before the stage that reads it."""
+
+
+def _switch(name: str, values: tuple[str, str]) -> bool:
+    """An environment switch of two values, the first the default: True when it is set to the second."""
+    value = os.environ.get(name, "").strip().lower() or values[0]
+    if value not in values:
+        raise SettingError(f"{name} is {value!r}: it takes {values[0]} (the default) or {values[1]}")
+    return value == values[1]
+
+
+def quality_enforced() -> bool:
+    """PIPELINE_QUALITY: on (the default) rejects documents that fail a quality rule; off keeps them."""
+    return not _switch("PIPELINE_QUALITY", ("on", "off"))
+
+
+def quality_rules_file() -> str | None:
+    """PIPELINE_QUALITY_RULES: a rules file to use instead of pipeline/text/quality_rules.toml."""
+    return os.environ.get("PIPELINE_QUALITY_RULES") or None
+
+
+def pii_masked() -> bool:
+    """PIPELINE_PII: off (the default) or mask (e-mail addresses, IP addresses, phone numbers)."""
+    return _switch("PIPELINE_PII", ("off", "mask"))
 
 
 def doc_id(source_path: str, sha256: str, source_record: str | None = None) -> str:

@@ -32,7 +32,9 @@ import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
 from pipeline import text as tx
-from pipeline.corpus import CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages
+from pipeline.corpus import (
+    CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, pii_masked, quality_enforced, quality_rules_file, wanted_languages,
+)  # fmt: skip
 from pipeline.memo import Memo
 from pipeline.text.chrome import label, repeatable
 from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_keys, paragraph_set, repeat_floor
@@ -324,6 +326,44 @@ def _dedup_paragraphs(row: Row, stats: Stats) -> Row:
     return {"text": text, "paragraphs_removed": removed, "paragraph_languages": paragraphs, FINGERPRINT: fingerprint}
 
 
+def _measure_quality(row: Row, stats: Stats, mask_pii: bool) -> Row:
+    """The quality signals of a document (after masking its personal data, when asked). What they decide is
+    _judge_quality's: signals are remembered, the rules are applied again every run."""
+    text, update = row["text"], {}
+    if mask_pii:
+        masked = tx.pii.mask_pii(text, row["language"])
+        text, update["pii"] = masked.text, {"emails": masked.emails, "ips": masked.ips, "phones": masked.phones}
+        for kind in ("emails", "ips", "phones"):
+            stats[f"{kind} masked"] += update["pii"][kind]
+    return {**update, "text": text, "quality": tx.quality.signals(text, row["language"]).as_dict()}
+
+
+# Not a column: the rules a live document's signals fail, waiting in the row for the stage's examples
+FAILED = "quality rules failed"
+
+
+def _judge_quality(rows: list[Row], stats: Stats, rules: tuple, enforced: bool) -> None:
+    """Reject (or, not `enforced`, only count) every live document whose signals fail a rule."""
+    for row in rows:
+        if row["reject_stage"] or not row.get("quality"):
+            continue
+        if failed := tx.quality.failed_rules(row["quality"], row["language"], rules):
+            row[FAILED] = failed
+            stats[f"{'rejected' if enforced else 'would reject'}: {failed[0][0]}"] += 1
+            if enforced:
+                row.update(reject_stage="quality", reject_reason=tx.quality.reason(failed))
+                stats["rejected"] += 1
+
+
+def _failing_examples(rows: list[Row]) -> dict[str, tuple[str, str]]:
+    """For each rule first failed in a shard, its first document there: (how a reason names it, its text)."""
+    found: dict[str, tuple[str, str]] = {}
+    for row in rows:
+        if FAILED in row:
+            found.setdefault(row[FAILED][0][0], (_named(row), row["text"]))
+    return found
+
+
 # stage: (what it does to a document, the fields its result depends on)
 ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "decode": (_decode, ("content", "declared_charset")),
@@ -331,11 +371,15 @@ ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "chrome": (_strip_chrome, ("text", "source_path")),
     "language": (_tag_language, ("text", "page_language", "chrome_removed")),
     "dedup": (_dedup_paragraphs, ("text", "paragraph_languages")),
+    "quality": (_measure_quality, ("text", "language")),
 }
+# what a stage decides on every document after it (and its memo) gave the results: the rules may have changed
+_DECIDE: dict[str, Callable] = {"quality": _judge_quality}
 # what a stage's shard job hands back besides its counts, for the stage's step across documents
 _COLLECT: dict[str, Callable[[list[Row]], object]] = {
     "chrome": lambda rows: _keys(rows, repeatable),
     "dedup": lambda rows: (_keys(rows, bool), _fingerprints(rows)),
+    "quality": _failing_examples,
 }
 
 
@@ -362,18 +406,27 @@ def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> tuple[np.ndarray,
     return line_keys([line for _, lines in sets for line in lines]), holders
 
 
-def _row_job(stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple) -> tuple[Stats, object, list, list[str]]:
+def _row_job(
+    stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple, decide: tuple
+) -> tuple[Stats, object, list, list[str]]:
     fn, reads = ROW_STAGES[stage]
     table = read_shard(source)
     rows = _rows(table, reads)
     read = {field: [row[field] for row in rows] for field in reads}
     stats, fresh, used, changed = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
+    if stage in _DECIDE:
+        _DECIDE[stage](rows, stats, *decide)
+        changed |= {"reject_stage", "reject_reason"}
     _write(_with_rows(table, rows, changed, read), target)
     return stats, _COLLECT[stage](rows) if stage in _COLLECT else None, fresh, used
 
 
-def _run(stage: str, source: Path, target: Path, memo: Path | None, settings: tuple = ()) -> tuple[Stats, list]:
-    calls = lambda building: [(stage, part, building / part.name, memo, settings) for part in shards(source)]  # noqa: E731
+def _run(
+    stage: str, source: Path, target: Path, memo: Path | None, settings: tuple = (), decide: tuple = ()
+) -> tuple[Stats, list]:
+    """A per-document stage over every shard: `settings` go to its function (and into its memo keys), `decide`
+    to its _DECIDE step (not into the keys)."""
+    calls = lambda building: [(stage, part, building / part.name, memo, settings, decide) for part in shards(source)]  # noqa: E731
     store, used = Memo(memo), []
 
     def remember(result: tuple[Stats, object, list, list[str]]) -> tuple[Stats, object]:  # a shard's, then let go
@@ -549,6 +602,29 @@ def fix_mojibake(source: Path, target: Path, memo: Path | None = None) -> Stats:
 
 def tag_language(source: Path, target: Path, memo: Path | None = None) -> Stats:
     return _run("language", source, target, memo, tuple(sorted(wanted_languages())))[0]
+
+
+def assess_quality(source: Path, target: Path, memo: Path | None = None) -> tuple[Stats, dict[str, tuple[str, str]]]:
+    """The quality signals of every live document, and the rules (PIPELINE_QUALITY_RULES, else the package's) decided
+    on them: failing documents rejected, or with PIPELINE_QUALITY=off only counted. Also returns an example document
+    for each rule documents failed first (how a reason names it, its text)."""
+    rules = tx.quality.load_rules(quality_rules_file())
+    stats, found = _run("quality", source, target, memo, (pii_masked(),), (rules, quality_enforced()))
+    examples: dict[str, tuple[str, str]] = {}
+    for shard_examples in found:
+        for rule, example in shard_examples.items():
+            examples.setdefault(rule, example)
+    return stats, examples
+
+
+def quality_signals(folder: Path) -> pa.Table:
+    """The quality signals of the live documents of a stage's table, a column each."""
+    chunks = []
+    for part in shards(folder):
+        table = read_shard(part, ["quality", "reject_stage"])
+        chunks += table.filter(pc.is_null(table["reject_stage"]))["quality"].chunks
+    column = pa.chunked_array(chunks, DOCUMENTS.field("quality").type)
+    return pa.table({f.name: pc.struct_field(column, f.name) for f in column.type})
 
 
 # --- steps across documents ------------------------------------------------------------------------------------

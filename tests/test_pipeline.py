@@ -16,6 +16,7 @@ import pipeline.definitions
 from pipeline.corpus import DOCUMENTS
 from pipeline.defs import assets, checks
 from pipeline.defs.resources import default_resources, resources_for
+from pipeline.text.quality import RULES_FILE
 
 from .conftest import RAW
 from .test_chrome import LEMMY_CHROME
@@ -23,7 +24,7 @@ from .test_mojibake import TWEET_EXPECTED
 
 ALL = [
     assets.raw_documents, assets.decoded, assets.mojibake_fixed, assets.chrome_stripped, assets.language_tagged,
-    assets.deduplicated, assets.publish_corpus, checks.corpus_checks,
+    assets.deduplicated, assets.quality, assets.publish_corpus, checks.corpus_checks,
 ]  # fmt: skip
 FRENCH = (
     "Les élèves ont déjà réussi l’examen de français. C’était une très belle journée d’été à Paris, "
@@ -74,7 +75,7 @@ def test_definitions_load_with_job_schedule_and_checks():
     assert defs.resolve_schedule_def("reingest_daily").cron_schedule == "0 3 * * *"
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {"raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged",
-                    "deduplicated", "corpus", "rejected"}  # fmt: skip
+                    "deduplicated", "quality", "corpus", "rejected"}  # fmt: skip
 
 
 def test_environment_variables_choose_the_folders(monkeypatch, tmp_path):
@@ -557,3 +558,64 @@ def test_odd_names_broken_links_and_pipes_never_stop_the_run(tmp_path):
     rejected = {r["source_path"]: r["reason"] for r in pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()}
     assert "caf\\xe9.txt" in [r["source_path"] for r in corpus]
     assert rejected == {"dangling.txt": "broken link: its target does not exist", "pipe.txt": "not a regular file: a named pipe"}
+
+
+STUFFED = " ".join(f"Looking for payday loans {city}? Our payday loans {city} experts offer the best payday loans {city} "
+                   f"prices, and payday loans {city} reviews help you find payday loans {city} fast."
+                   for city in ("austin", "boston", "denver", "miami", "dallas", "seattle"))  # fmt: skip
+TEASERS = "\n".join(f"{k + 7} {topic} you won't believe exist..." for k, topic in enumerate(("dog breeds", "old cars", "tiny houses", "diet secrets", "travel spots", "kitchen hacks")))  # fmt: skip
+
+
+def _tables(curated) -> tuple[dict, dict]:
+    read = lambda name: {r["source_path"]: r for r in pq.read_table(curated / name / f"{name}.parquet").to_pylist()}  # noqa: E731
+    return read("corpus"), read("rejected")
+
+
+def test_quality_rules_reject_junk_re_decide_from_the_memo_and_can_be_switched_off(tmp_path, monkeypatch):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    (raw / "doorway.txt").write_text(STUFFED)
+    (raw / "teasers.txt").write_text(TEASERS)
+    result = materialize(raw, curated)
+    corpus, rejected = _tables(curated)
+    assert rejected["doorway.txt"]["stage"] == "quality"
+    assert rejected["doorway.txt"]["reason"].startswith("quality:gopher_top_2gram (top_2gram_char_share 0.37")
+    assert rejected["teasers.txt"]["reason"].startswith("quality:gopher_ellipsis_lines (ellipsis_line_share 1 > 0.3")
+    assert rejected["teasers.txt"]["quality"]["ellipsis_line_share"] == 1.0  # the signals that decided, kept
+    assert set(corpus) == {"forum-essay-no-moat.txt", "lemmy-thread.txt"}
+    assert all(row["quality"]["words"] > 100 and row["quality"]["stop_words"] > 2 for row in corpus.values())
+    meta = result.asset_materializations_for_node("quality")[0].metadata
+    assert "| gopher_ellipsis_lines | ellipsis_line_share > 0.3 and lines >= 4 | 1 | `teasers.txt`: 7 dog breeds" in meta["rules"].value
+    assert "| words |" in meta["signals"].value and meta["quality rules enforced"].value is True
+
+    # a threshold changed: decided again on the remembered signals, none computed again
+    rules = tmp_path / "rules.toml"
+    rules.write_text(RULES_FILE.read_text().replace('ellipsis_line_share = "> 0.3"', 'ellipsis_line_share = "> 1"'))
+    monkeypatch.setenv("PIPELINE_QUALITY_RULES", str(rules))
+    again = materialize(raw, curated).asset_materializations_for_node("quality")[0].metadata
+    assert again["changes"].data["reused from an earlier run"] == again["documents in"].value == 4
+    corpus, rejected = _tables(curated)
+    assert rejected["teasers.txt"]["reason"].startswith("quality:gopher_stop_words")  # the next rule it fails
+
+    monkeypatch.setenv("PIPELINE_QUALITY", "off")  # measure, reject nothing
+    off = materialize(raw, curated).asset_materializations_for_node("quality")[0].metadata
+    corpus, rejected = _tables(curated)
+    assert {"doorway.txt", "teasers.txt"} <= set(corpus) and not rejected
+    assert off["changes"].data["would reject: gopher_stop_words"] == 1 and off["rejected here"].value == 0
+
+    monkeypatch.setenv("PIPELINE_QUALITY", "maybe")
+    with pytest.raises(dg.Failure, match="PIPELINE_QUALITY is 'maybe': it takes on .* or off"):
+        materialize(raw, curated)
+
+
+def test_personal_data_is_masked_when_asked(tmp_path, monkeypatch):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    (raw / "contact.txt").write_text((RAW / "forum-essay-no-moat.txt").read_text() + "\nWrite to jane.doe@example.org or call +1 415 555 2671 from 10.0.0.7.\n")
+    materialize(raw, curated)
+    corpus, _ = _tables(curated)
+    assert "jane.doe@example.org" in corpus["contact.txt"]["text"] and corpus["contact.txt"]["pii"] is None
+    monkeypatch.setenv("PIPELINE_PII", "mask")
+    materialize(raw, curated)
+    corpus, _ = _tables(curated)
+    assert "Write to <EMAIL_ADDRESS> or call <PHONE_NUMBER> from <IP_ADDRESS>." in corpus["contact.txt"]["text"]
+    assert corpus["contact.txt"]["pii"] == {"emails": 1, "ips": 1, "phones": 1}
+    assert corpus["lemmy-thread.txt"]["pii"] == {"emails": 0, "ips": 0, "phones": 0}

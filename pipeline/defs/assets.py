@@ -3,12 +3,17 @@
 import collections
 
 import dagster as dg
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
 from pipeline import stages
-from pipeline.corpus import COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, StagedFile
+from pipeline.corpus import (
+    COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError, StagedFile,
+    pii_masked, quality_enforced, quality_rules_file,
+)  # fmt: skip
+from pipeline.text.quality import RULES_FILE, RulesError, load_rules
 from pipeline.defs.resources import CorpusPaths
 
 OWNERS = ["team:corpus"]
@@ -119,7 +124,59 @@ def deduplicated(paths: CorpusPaths) -> dg.MaterializeResult:
     return _stage_result(paths, "deduplicated", stats, **{"duplicate clusters": dg.MetadataValue.md(listing or "_none_")})
 
 
+BARS = "▁▂▃▄▅▆▇█"
+HISTOGRAM_BINS = 12
+
+
+def _rules_table(stats: collections.Counter, examples: dict[str, tuple[str, str]]) -> str:
+    """Each rule, what it rejects, how many documents failed it first, and the first of them."""
+    rows = ["| rule | rejects when | documents | example |", "|---|---|---|---|"]
+    for rule in load_rules(quality_rules_file()):
+        n = stats[f"rejected: {rule.name}"] or stats[f"would reject: {rule.name}"]
+        name, text = examples.get(rule.name, ("", ""))
+        example = f"`{name}`: {' '.join(text.split())[:120]}".replace("|", "\\|") if name else ""
+        rows.append(f"| {rule.name} | {rule.when()} | {n} | {example} |")
+    return "\n".join(rows)
+
+
+def _signals_table(signals: pa.Table) -> str:
+    """Each signal's spread over the documents kept: quantiles and a histogram from its least to its largest value."""
+    rows = ["| signal | p10 | median | p90 | max | histogram |", "|---|---|---|---|---|---|"]
+    for name in signals.column_names:
+        values = np.asarray(signals[name].drop_null().to_numpy(zero_copy_only=False), float)
+        if not len(values):
+            rows.append(f"| {name} | | | | | _none_ |")
+            continue
+        p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
+        counts, _ = np.histogram(values, HISTOGRAM_BINS, (values.min(), max(values.max(), values.min() + 1e-9)))
+        bars = "".join(BARS[min(len(BARS) - 1, int(len(BARS) * c / counts.max()))] if c else " " for c in counts)
+        rows.append(f"| {name} | {p10:.3g} | {p50:.3g} | {p90:.3g} | {values.max():.3g} | `{bars}` |")
+    return "\n".join(rows)
+
+
+@_stage("quality", "Quality signals of every document (Gopher, C4, FineWeb) in the `quality` column; documents failing a rule of pipeline/text/quality_rules.toml rejected as quality:<rule>; personal data masked with PIPELINE_PII=mask.", "deduplicated")
+def quality(paths: CorpusPaths) -> dg.MaterializeResult:
+    try:
+        stats, examples = stages.assess_quality(paths.stage("deduplicated"), paths.stage("quality"), paths.memo)
+    except (SettingError, RulesError) as e:  # before any document is judged: the corpus published last stays
+        raise dg.Failure(description=str(e), allow_retries=False) from None
+    signals = stages.quality_signals(paths.stage("quality"))
+    return _stage_result(
+        paths, "quality", stats,
+        **{"rules": dg.MetadataValue.md(_rules_table(stats, examples)),
+           "signals": dg.MetadataValue.md(_signals_table(signals)),
+           "quality rules enforced": quality_enforced(),
+           "rules file": dg.MetadataValue.path(str(quality_rules_file() or RULES_FILE)),
+           "personal data masked": pii_masked()},
+    )  # fmt: skip
+
+
 SAMPLE_CHARS = 160  # of each document in the corpus's sample, raw and clean
+
+
+def _reason_kind(reason: str) -> str:
+    """A reason without its particulars: "exact copy", "language", "quality:gopher_repetition"."""
+    return reason.split(" (")[0] if reason.startswith("quality:") else reason.split(" of ")[0].split(":")[0]
 
 
 def _first_rows(path, columns: list[str], n: int) -> list[dict]:
@@ -135,7 +192,7 @@ def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
     specs=[
         dg.AssetSpec(
             "corpus",
-            deps=["deduplicated"],
+            deps=["quality"],
             description="The clean corpus: curated/corpus/corpus.parquet, one row per kept document, with provenance.",
             group_name="curated",
             kinds={"parquet"},
@@ -145,7 +202,7 @@ def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
         ),
         dg.AssetSpec(
             "rejected",
-            deps=["deduplicated"],
+            deps=["quality"],
             description="Every raw file that is not in the corpus, with the stage and the reason: curated/rejected/rejected.parquet.",
             group_name="curated",
             kinds={"parquet"},
@@ -163,13 +220,13 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
     rejected_file = StagedFile(paths.curated / "rejected", "rejected", REJECTED, version)
     languages, reasons, characters, sample, tally = collections.Counter(), collections.Counter(), 0, [], stages.Tally()
     try:
-        for corpus, rejected in stages.published_parts(paths.stage("deduplicated"), context.run.run_id):
+        for corpus, rejected in stages.published_parts(paths.stage("quality"), context.run.run_id):
             corpus_file.write(corpus)
             rejected_file.write(rejected)
             tally.corpus(corpus)
             tally.rejected(rejected)
             languages.update(corpus["language"].to_pylist())
-            reasons.update(r.split(" of ")[0].split(":")[0] for r in rejected["reason"].to_pylist())
+            reasons.update(_reason_kind(r) for r in rejected["reason"].to_pylist())
             characters += int(pc.sum(corpus["n_chars"]).as_py() or 0)
             sample += corpus.select(["source_path", "source_record", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
         corpus_file.close()

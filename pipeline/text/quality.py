@@ -8,30 +8,40 @@ splits at spaces and punctuation as `\\w+` does.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
-from dataclasses import asdict, dataclass
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from itertools import filterfalse
+from pathlib import Path
 
 import numpy as np
+import stop_words
 
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\u0e00-\u0e7f]+|\w+")
 _THAI = re.compile(r"[\u0e00-\u0e7f]+")
 _BULLET = re.compile(r"^\s*([•●▪‣◦·*\-–—]|\d{1,2}[.)])\s")
 _ELLIPSIS = ("...", "…")
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", "。", "！", "？", "…", ")")
-# The Gopher paper's stop words: a document of English prose holds at least two of them.
-STOP_WORDS = {"en": frozenset({"the", "be", "to", "of", "and", "that", "have", "with"})}
+# The Gopher paper's stop words: a document of English prose holds at least two of them. Other languages: the
+# stop-words package's lists (33 languages), the entries that are one word as words() splits them.
+GOPHER_STOP_WORDS = frozenset({"the", "be", "to", "of", "and", "that", "have", "with"})
+_CODE_CHARS = dict.fromkeys(map(ord, "{}[]()<>;=&|\\^~$*/+"))  # str.translate deletes them
 SHORT_LINE = 30  # characters: FineWeb's short line
 
 
 @dataclass(frozen=True)
 class Signals:
     words: int
+    lines: int  # lines that are not blank
     mean_word_length: float
     symbol_word_ratio: float  # "#" and ellipses per word (Gopher)
     ellipsis_line_share: float  # lines ending in "..." or "…"
     bullet_line_share: float  # lines starting with a bullet
     alpha_word_share: float  # words holding a letter
     stop_words: int | None  # Gopher's stop words found; None where the language has no list here
+    stop_word_share: float | None  # of all words
     dup_line_share: float  # lines that repeat an earlier line, of all lines (Gopher)
     dup_line_char_share: float  # their characters, of all characters
     dup_paragraph_char_share: float  # the same for paragraphs (blocks between blank lines)
@@ -48,6 +58,7 @@ class Signals:
     lorem_ipsum: bool  # (C4)
     javascript_lines: int  # lines mentioning "javascript" (C4)
     curly_braces: bool  # (C4)
+    code_char_share: float  # characters of code's punctuation, {}[]()<>;=&|\^~$*/+, of all characters
     short_line_share: float  # lines under SHORT_LINE characters (FineWeb)
     list_likeness: float  # lines per word: a list has many short lines (FineWeb's newline/word ratio)
 
@@ -83,39 +94,68 @@ def _duplicated_chars(items: list[str]) -> tuple[int, int]:
 
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: word n-grams as one 64-bit number each
+TOP_NGRAMS, DUP_NGRAMS = (2, 3, 4), (5, 6, 7, 8, 9, 10)  # Gopher's
 
 
-def _ngram_shares(tokens: list[str], n_values: range) -> dict[int, tuple[float, float]]:
-    """For each n: the characters of the most frequent word n-gram, counted each time it occurs, and of the words
-    that fall in an n-gram occurring more than once (each word once), both of all word characters. In numpy: words
-    as their Python hashes, n-grams as rolling 64-bit hashes (a Python Counter of tuples took 9 ms a bench document).
-    Two distinct n-grams sharing a hash would count as one: one chance in about 2**64 a pair."""
-    found = {n: (0.0, 0.0) for n in n_values}
+def _ngram_shares(tokens: list[str]) -> tuple[dict[int, float], dict[int, float]]:
+    """For each n of TOP_NGRAMS: the characters of the most frequent word n-gram, counted each time it occurs (the first in the
+    text of those equally frequent, as datatrove's Counter picks), and of the words that fall in an n-gram occurring
+    more than once (each word once) for each n of DUP_NGRAMS, both of all word characters. In numpy: words as their Python hashes, n-grams
+    as rolling 64-bit hashes (a Python Counter of tuples took 9 ms a bench document). An n-gram that occurs twice
+    has its (n-1)-gram prefix occur twice, so each n looks only at the windows whose (n-1)-gram repeats: most
+    prose leaves none by n = 5. Two distinct n-grams sharing a hash would count as one: one chance in about 2**64
+    a pair."""
+    top, dup = dict.fromkeys(TOP_NGRAMS, 0.0), dict.fromkeys(DUP_NGRAMS, 0.0)
     if len(tokens) < 2:
-        return found
+        return top, dup
     ids = np.fromiter(map(hash, tokens), np.int64, len(tokens)).view(np.uint64)  # equal words, equal numbers
     lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
     chars = int(lengths.sum())
     ends = np.concatenate([[0], np.cumsum(lengths)])
+    starts = np.arange(len(tokens) - 1)  # the windows still in question
     with np.errstate(over="ignore"):
-        for n in n_values:
-            windows = len(tokens) - n + 1
-            if windows < 2:
-                continue
-            hashes = ids[:windows].copy()
-            for i in range(1, n):
-                hashes = hashes * _MIX + ids[i : i + windows]
-            _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
-            per_window = counts[inverse]
-            top = int(np.argmax(per_window))
-            top_chars = int(ends[top + n] - ends[top]) * int(per_window[top]) if per_window[top] > 1 else 0
-            starts = np.flatnonzero(per_window > 1)
-            cover = np.zeros(len(tokens) + 1, np.int64)
-            np.add.at(cover, starts, 1)
-            np.add.at(cover, starts + n, -1)
-            covered = int(lengths[np.cumsum(cover)[:-1] > 0].sum())
-            found[n] = (_share(top_chars, chars), _share(covered, chars))
-    return found
+        hashes = ids[:-1] * _MIX + ids[1:]
+        for n in range(2, DUP_NGRAMS[-1] + 1):
+            if n > 2:
+                keep = starts + n <= len(tokens)
+                starts, hashes = starts[keep], hashes[keep] * _MIX + ids[starts[keep] + n - 1]
+            if len(starts) < 2:
+                break
+            order = np.argsort(hashes, kind="stable")
+            ordered = hashes[order]
+            same = ordered[1:] == ordered[:-1]
+            if not same.any():
+                break
+            repeated_sorted = np.zeros(len(ordered), bool)
+            repeated_sorted[1:] |= same
+            repeated_sorted[:-1] |= same
+            repeated = np.empty_like(repeated_sorted)
+            repeated[order] = repeated_sorted
+            if n in top:  # the most frequent n-gram: the longest run of equal hashes
+                edges = np.flatnonzero(np.concatenate([[True], ~same, [True]]))
+                runs = np.diff(edges)
+                first = int(starts[order[edges[:-1][runs == runs.max()]]].min())
+                top[n] = _share(int(ends[first + n] - ends[first]) * int(runs.max()), chars)
+            if n in dup:
+                at = starts[repeated]
+                cover = np.zeros(len(tokens) + 1, np.int64)
+                np.add.at(cover, at, 1)
+                np.add.at(cover, at + n, -1)
+                dup[n] = _share(int(lengths[np.cumsum(cover)[:-1] > 0].sum()), chars)
+            starts, hashes = starts[repeated], hashes[repeated]
+    return top, dup
+
+
+@functools.cache
+def stop_words_of(language: str | None) -> frozenset[str] | None:
+    """The stop words counted for a language as langdetect names it (en, zh-cn, no); None where there is no list."""
+    code = {"no": "nb"}.get(base := (language or "").split("-")[0], base)
+    if code == "en":
+        return GOPHER_STOP_WORDS
+    if code not in stop_words.LANGUAGE_MAPPING:
+        return None
+    split = (words(entry.lower()) for entry in stop_words.get_stop_words(code))
+    return frozenset(found[0] for found in split if len(found) == 1)
 
 
 def signals(text: str, language: str | None = None) -> Signals:
@@ -127,25 +167,106 @@ def signals(text: str, language: str | None = None) -> Signals:
     chars = len(text) or 1
     dup_lines, dup_line_chars = _duplicated_chars(lines)
     _, dup_par_chars = _duplicated_chars(paragraphs)
-    stops = STOP_WORDS.get((language or "").split("-")[0])
-    grams = _ngram_shares(tokens, range(2, 11))
+    stops = stop_words_of(language)
+    top, dup = _ngram_shares(tokens)
+    # a word "holds a letter": most are letters only (str.isalpha, at C speed); only the rest are looked into
+    with_letter = len(tokens) - sum(not any(map(str.isalpha, t)) for t in filterfalse(str.isalpha, tokens))
     return Signals(
         words=len(tokens),
+        lines=len(lines),
         mean_word_length=round(word_chars / len(tokens), 3) if tokens else 0.0,
         symbol_word_ratio=_share(text.count("#") + text.count("...") + text.count("…"), len(tokens)),
         ellipsis_line_share=_share(sum(line.endswith(_ELLIPSIS) for line in lines), len(lines)),
         bullet_line_share=_share(sum(bool(_BULLET.match(line)) for line in lines), len(lines)),
-        alpha_word_share=_share(sum(t.isalpha() or any(ch.isalpha() for ch in t) for t in tokens), len(tokens)),
-        stop_words=None if stops is None else sum(t in stops for t in tokens),
+        alpha_word_share=_share(with_letter, len(tokens)),
+        stop_words=None if stops is None else (hits := sum(map(stops.__contains__, tokens))),
+        stop_word_share=None if stops is None else _share(hits, len(tokens)),
         dup_line_share=_share(dup_lines, len(lines)),
         dup_line_char_share=_share(dup_line_chars, chars),
         dup_paragraph_char_share=_share(dup_par_chars, chars),
-        **{f"top_{n}gram_char_share": grams[n][0] for n in (2, 3, 4)},
-        **{f"dup_{n}gram_char_share": grams[n][1] for n in range(5, 11)},
+        **{f"top_{n}gram_char_share": share for n, share in top.items()},
+        **{f"dup_{n}gram_char_share": share for n, share in dup.items()},
         terminal_line_share=_share(sum(line.endswith(_TERMINAL) for line in lines), len(lines)),
         lorem_ipsum="lorem ipsum" in lower,
-        javascript_lines=sum("javascript" in line.lower() for line in lines),
+        javascript_lines=lower.count("javascript") and sum("javascript" in line for line in lower.split("\n")),
         curly_braces="{" in text or "}" in text,
+        code_char_share=_share(len(text) - len(text.translate(_CODE_CHARS)), chars),
         short_line_share=_share(sum(len(line) < SHORT_LINE for line in lines), len(lines)),
         list_likeness=_share(len(lines), len(tokens)),
     )
+
+
+# --- deciding ---------------------------------------------------------------------------------------------------
+
+RULES_FILE = Path(__file__).with_name("quality_rules.toml")
+_OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq}
+_CONDITION = re.compile(r"\s*(<=|>=|==|<|>)\s*(\S+)\s*")
+SIGNAL_NAMES = tuple(f.name for f in fields(Signals))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A document fails the rule when every condition (signal, op, threshold) holds and its language is not skipped."""
+
+    name: str
+    conditions: tuple[tuple[str, str, float], ...]
+    skip_languages: frozenset[str] = frozenset()
+    why: str = ""
+
+    def when(self) -> str:
+        """The rule as its file says it: "signal op threshold and ..."."""
+        return " and ".join(f"{signal} {op} {_shown(threshold)}" for signal, op, threshold in self.conditions)
+
+    def failed(self, found: dict, language: str | None) -> str | None:
+        """What failed, "signal value op threshold, ...", or None when the document passes."""
+        if language in self.skip_languages:
+            return None
+        said = []
+        for signal, op, threshold in self.conditions:
+            value = found.get(signal)
+            if value is None or not _OPS[op](value, threshold):
+                return None
+            said.append(f"{signal} {_shown(value)} {op} {_shown(threshold)}")
+        return ", ".join(said)
+
+
+def _shown(value: float | bool) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}"
+
+
+class RulesError(ValueError):
+    """The rules file cannot be used: the message says where and why."""
+
+
+def load_rules(path: Path | str | None = None) -> tuple[Rule, ...]:
+    """The enabled rules of a rules file (RULES_FILE by default), in the file's order."""
+    path = Path(path or RULES_FILE)
+    try:
+        tables = tomllib.loads(path.read_text(encoding="utf-8")).get("rules", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise RulesError(f"quality rules {path}: {e}") from None
+    rules = []
+    for name, table in tables.items():
+        conditions = []
+        for signal, condition in table.get("reject_if", {}).items():
+            match = _CONDITION.fullmatch(str(condition))
+            if signal not in SIGNAL_NAMES or not match:
+                raise RulesError(f"quality rules {path}: rule {name}: cannot read {signal} = {condition!r}")
+            op, value = match.groups()
+            conditions.append((signal, op, value == "true" if value in ("true", "false") else float(value)))
+        if not conditions:
+            raise RulesError(f"quality rules {path}: rule {name} has no reject_if")
+        if table.get("enabled", True):
+            rules.append(Rule(name, tuple(conditions), frozenset(table.get("skip_languages", ())), table.get("why", "")))
+    return tuple(rules)
+
+
+def failed_rules(found: dict, language: str | None, rules: tuple[Rule, ...]) -> list[tuple[str, str]]:
+    """(rule, what failed) of every rule a document's signals fail, in the rules' order."""
+    return [(rule.name, why) for rule in rules if (why := rule.failed(found, language)) is not None]
+
+
+def reason(failed: list[tuple[str, str]]) -> str:
+    """The rejection reason: the first rule failed, what failed, and how many others did."""
+    (name, why), more = failed[0], len(failed) - 1
+    return f"quality:{name} ({why})" + (f"; and {more} more rule{'s' * (more > 1)}: {', '.join(n for n, _ in failed[1:])}" if more else "")
