@@ -30,7 +30,7 @@ from eval.bench_corpus import ROOT, build
 
 PROJECT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = PROJECT / "eval" / "results" / "pipeline_speed.json"
-STEPS = ["raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged", "deduplicated",
+STEPS = ["raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged", "deduplicated", "quality",
          "publish_corpus", "corpus_checks"]  # fmt: skip
 
 
@@ -203,15 +203,20 @@ def run_datatrove(work: pathlib.Path) -> dict[str, float]:
         (tables / stage).mkdir(parents=True)
         for part in shards(work / stage):
             pq.write_table(read_shard(part), tables / stage / f"{part.stem}.parquet", compression="none", use_dictionary=False)
+    script = PROJECT / "eval" / "bench_datatrove.py"
+    out = subprocess.run([str(datatrove_python()), str(script), str(tables), str(work.parent / "datatrove")], check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def datatrove_python() -> Path:
+    """The interpreter of .bench/datatrove-venv, made (datatrove and what it needs) the first time."""
     venv = ROOT / "datatrove-venv"
     python = venv / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", *DATATROVE], check=True)
-    script = PROJECT / "eval" / "bench_datatrove.py"
-    out = subprocess.run([str(python), str(script), str(tables), str(work.parent / "datatrove")], check=True,
-                         capture_output=True, text=True).stdout  # fmt: skip
-    return json.loads(out.strip().splitlines()[-1])
+    return python
 
 
 RUNS_COMPARED = 3
