@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from pipeline import text as tx
 from pipeline.corpus import (
-    CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, pii_masked, quality_enforced, quality_rules_file, wanted_languages,
+    CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages,
 )  # fmt: skip
 from pipeline.memo import Memo
 from pipeline.text.chrome import label, repeatable
@@ -604,12 +604,13 @@ def tag_language(source: Path, target: Path, memo: Path | None = None) -> Stats:
     return _run("language", source, target, memo, tuple(sorted(wanted_languages())))[0]
 
 
-def assess_quality(source: Path, target: Path, memo: Path | None = None) -> tuple[Stats, dict[str, tuple[str, str]]]:
-    """The quality signals of every live document, and the rules (PIPELINE_QUALITY_RULES, else the package's) decided
-    on them: failing documents rejected, or with PIPELINE_QUALITY=off only counted. Also returns an example document
-    for each rule documents failed first (how a reason names it, its text)."""
-    rules = tx.quality.load_rules(quality_rules_file())
-    stats, found = _run("quality", source, target, memo, (pii_masked(),), (rules, quality_enforced()))
+def assess_quality(
+    source: Path, target: Path, memo: Path | None, rules: tuple, enforced: bool, mask_pii: bool
+) -> tuple[Stats, dict[str, tuple[str, str]]]:
+    """The quality signals of every live document (its personal data masked first, with `mask_pii`), and the
+    `rules` decided on them: failing documents rejected, or, not `enforced`, only counted. Also returns an example
+    document for each rule documents failed first (how a reason names it, its text)."""
+    stats, found = _run("quality", source, target, memo, (mask_pii,), (rules, enforced))
     examples: dict[str, tuple[str, str]] = {}
     for shard_examples in found:
         for rule, example in shard_examples.items():

@@ -128,10 +128,10 @@ BARS = "▁▂▃▄▅▆▇█"
 HISTOGRAM_BINS = 12
 
 
-def _rules_table(stats: collections.Counter, examples: dict[str, tuple[str, str]]) -> str:
+def _rules_table(rules: tuple, stats: collections.Counter, examples: dict[str, tuple[str, str]]) -> str:
     """Each rule, what it rejects, how many documents failed it first, and the first of them."""
     rows = ["| rule | rejects when | documents | example |", "|---|---|---|---|"]
-    for rule in load_rules(quality_rules_file()):
+    for rule in rules:
         n = stats[f"rejected: {rule.name}"] or stats[f"would reject: {rule.name}"]
         name, text = examples.get(rule.name, ("", ""))
         example = f"`{name}`: {' '.join(text.split())[:120]}".replace("|", "\\|") if name else ""
@@ -156,18 +156,19 @@ def _signals_table(signals: pa.Table) -> str:
 
 @_stage("quality", "Quality signals of every document (Gopher, C4, FineWeb) in the `quality` column; documents failing a rule of pipeline/text/quality_rules.toml rejected as quality:<rule>; personal data masked with PIPELINE_PII=mask.", "deduplicated")
 def quality(paths: CorpusPaths) -> dg.MaterializeResult:
-    try:
-        stats, examples = stages.assess_quality(paths.stage("deduplicated"), paths.stage("quality"), paths.memo)
-    except (SettingError, RulesError) as e:  # before any document is judged: the corpus published last stays
+    try:  # the settings, read once, before any document is judged: on an error the corpus published last stays
+        rules, enforced, masked = load_rules(quality_rules_file()), quality_enforced(), pii_masked()
+    except (SettingError, RulesError) as e:
         raise dg.Failure(description=str(e), allow_retries=False) from None
+    stats, examples = stages.assess_quality(paths.stage("deduplicated"), paths.stage("quality"), paths.memo, rules, enforced, masked)
     signals = stages.quality_signals(paths.stage("quality"))
     return _stage_result(
         paths, "quality", stats,
-        **{"rules": dg.MetadataValue.md(_rules_table(stats, examples)),
+        **{"rules": dg.MetadataValue.md(_rules_table(rules, stats, examples)),
            "signals": dg.MetadataValue.md(_signals_table(signals)),
-           "quality rules enforced": quality_enforced(),
+           "quality rules enforced": enforced,
            "rules file": dg.MetadataValue.path(str(quality_rules_file() or RULES_FILE)),
-           "personal data masked": pii_masked()},
+           "personal data masked": masked},
     )  # fmt: skip
 
 
