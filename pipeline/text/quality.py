@@ -12,7 +12,7 @@ import functools
 import operator
 import re
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from itertools import filterfalse
 from pathlib import Path
 
@@ -63,7 +63,7 @@ class Signals:
     list_likeness: float  # lines per word: a list has many short lines (FineWeb's newline/word ratio)
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return dict(self.__dict__)  # every field is a number: dataclasses.asdict's deep copy took 0.2 ms a document
 
 
 def words(text: str) -> list[str]:
