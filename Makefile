@@ -4,8 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# Dagster's instance is this folder: dagster.yaml here, its storage in .dagster/ (git-ignored).
-export DAGSTER_HOME := $(CURDIR)
+# Dagster's instance is this folder: dagster.yaml here, its storage in .dagster/ (git-ignored). With DAGSTER_PG_URL
+# set, it is deploy/postgres/: runs, event logs and schedules in that PostgreSQL database.
+export DAGSTER_HOME := $(if $(DAGSTER_PG_URL),$(CURDIR)/deploy/postgres,$(CURDIR))
+# dagster-postgres works with psycopg2, and SQLAlchemy 2.1 takes a bare postgresql:// URL for psycopg 3: name the driver.
+ifneq ($(filter postgresql://% postgres://%,$(DAGSTER_PG_URL)),)
+export DAGSTER_PG_URL := postgresql+psycopg2://$(word 2,$(subst ://, ,$(DAGSTER_PG_URL)))
+endif
 
 .PHONY: run test ui eval bench mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases clean
 

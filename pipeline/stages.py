@@ -3,7 +3,8 @@
 Each stage reads the previous stage's document table and writes its own, both sharded: a folder of Arrow IPC
 files (part-00000.arrow, ...) of at most SHARD_DOCS documents, in the order of the raw files' paths. A shard
 is what a worker holds at a time, so memory stays flat however large the corpus grows, and the shards are
-processed by a pool of worker processes (PIPELINE_WORKERS, default every core). Steps across documents
+processed by a pool of worker processes (PIPELINE_WORKERS, default every core), or by Ray tasks on a cluster
+(PIPELINE_RAY_ADDRESS). Steps across documents
 (repeated lines, boilerplate, copies) count keys and fingerprints, never texts, then rewrite the shards.
 
 A document a stage cannot keep is marked rejected with a reason; a stage that fails on one document rejects
@@ -22,7 +23,7 @@ import shutil
 import stat
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -57,13 +58,33 @@ def workers() -> int:
     return int(os.environ.get("PIPELINE_WORKERS") or os.cpu_count() or 1)
 
 
+def ray_address() -> str | None:
+    """PIPELINE_RAY_ADDRESS, what ray.init(address=...) takes ("auto", "127.0.0.1:6379", "ray://host:10001"):
+    the shards run as tasks on that cluster. Unset: the local pool."""
+    return os.environ.get("PIPELINE_RAY_ADDRESS") or None
+
+
+def ran_on() -> str:
+    """Where the shards ran since this was last asked, as the UI shows it."""
+    if _ray is None:
+        return f"local pool of {workers()} worker processes"
+    workers_seen, _ray.ran = _ray.ran, Counter()
+    nodes = len({node for node, _ in workers_seen})
+    return f"Ray cluster {ray_address()}: {workers_seen.total()} tasks in {len(workers_seen)} worker processes on {nodes} nodes"
+
+
 _pool: ProcessPoolExecutor | None = None
 
 
 def _map(job: Callable, calls: list[tuple], each: Callable | None = None) -> list:
-    """job(*call) for every call, in order: in the pool, or here when there is one call or one worker.
-    `each` is applied to every result as it comes (while the pool works on the next); its value is kept."""
-    results = (job(*call) for call in calls) if len(calls) <= 1 or workers() == 1 else _in_pool(job, calls)
+    """job(*call) for every call, in order: on the Ray cluster, in the pool, or here when there is one call or one
+    worker. `each` is applied to every result as it comes (while the workers go on); its value is kept."""
+    if ray_address():
+        results = _on_ray(job, calls)
+    elif len(calls) <= 1 or workers() == 1:
+        results = (job(*call) for call in calls)
+    else:
+        results = _in_pool(job, calls)
     return [result if each is None else each(result) for result in results]
 
 
@@ -79,7 +100,44 @@ def _in_pool(job: Callable, calls: list[tuple]) -> Iterator:
     yield from _ahead(_pool, job, calls, 2 * workers())
 
 
-def _ahead(executor: Executor, job: Callable, calls: list[tuple], window: int) -> Iterator:
+def _task(job: Callable, *args) -> tuple[object, tuple[str, int]]:
+    """A job as a Ray task: its result, and the worker that ran it (node, process)."""
+    import ray
+
+    return job(*args), (ray.get_runtime_context().get_node_id(), os.getpid())
+
+
+class _RayTasks:
+    """Ray as an executor for _ahead: a call is a task on the cluster, its result the ObjectRef's future. The jobs
+    read and write the shards by path, so the nodes must share the curated folder."""
+
+    def __init__(self, address: str):
+        import ray  # the optional extra pipeline[ray]: only a run on a cluster needs it
+
+        if not ray.is_initialized():  # one connection for the process, as one pool
+            ray.init(address=address, log_to_driver=False, logging_level="WARNING", configure_logging=False)
+        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.task = ray.remote(_task)
+        self.ran: Counter[tuple[str, int]] = Counter()
+
+    def submit(self, job: Callable, *args) -> Future:
+        return self.task.remote(job, *args).future()
+
+
+_ray: _RayTasks | None = None
+
+
+def _on_ray(job: Callable, calls: list[tuple]) -> Iterator:
+    """As _in_pool, on the Ray cluster: two tasks a cluster core in flight at most."""
+    global _ray
+    if _ray is None:
+        _ray = _RayTasks(ray_address())
+    for result, worker in _ahead(_ray, job, calls, 2 * _ray.cpus):
+        _ray.ran[worker] += 1
+        yield result
+
+
+def _ahead(executor: Executor | _RayTasks, job: Callable, calls: list[tuple], window: int) -> Iterator:
     """The results of job(*call) on `executor`, in order, with at most `window` calls submitted and not yet
     handed on: the work runs ahead of the consumer, but no further."""
     waiting = iter(calls)

@@ -18,7 +18,7 @@ from pipeline.defs import assets, checks
 from pipeline.defs.resources import default_resources, resources_for
 from pipeline.text.quality import RULES_FILE
 
-from .conftest import RAW
+from .conftest import RAW, copy_seeds
 from .test_chrome import LEMMY_CHROME
 from .test_mojibake import TWEET_EXPECTED
 
@@ -43,9 +43,7 @@ def materialize(raw, curated):
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     raw = tmp_path_factory.mktemp("raw")
-    for path in RAW.iterdir():
-        if path.is_file() and not path.name.startswith("."):
-            shutil.copy(path, raw / path.name)
+    copy_seeds(raw)
     bad = raw / "bad"
     bad.mkdir()
     (bad / "empty.txt").write_bytes(b"")

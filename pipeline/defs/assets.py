@@ -52,6 +52,7 @@ def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, **m
             "changes": dg.MetadataValue.json(changes),
             "preview": _preview(folder),
             "shards": len(stages.shards(folder)),
+            "ran on": stages.ran_on(),
             "path": dg.MetadataValue.path(str(folder)),
             **more,
         },
