@@ -10,7 +10,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
-import re
 import tempfile
 import urllib.parse
 from importlib.metadata import version
@@ -166,22 +165,16 @@ class LocationError(Exception):
     """A raw or curated location the pipeline cannot use: the run stops before any stage, the corpus stays."""
 
 
-_SCHEME = re.compile(r"([a-z][a-z0-9+.-]+)://", re.IGNORECASE)  # two letters at least: C:// is a drive
-
-
-def local_folder(location: str, what: str) -> Path:
-    """`location` as an absolute local path (file:// URIs too). Object storage and other URIs are named as not
-    served: taken as a path, s3://bucket/raw would be a folder named s3: in the working directory."""
-    if scheme := _SCHEME.match(location):
-        if scheme[1].lower() != "file":
-            raise LocationError(f"{what} is {location}: {scheme[1]}:// locations are not supported yet; give a local folder")
+def local_folder(location: str) -> Path:
+    """`location` (a path, or a file:// URI) as an absolute local path."""
+    if location[:7].lower() == "file://":
         location = urllib.parse.unquote(urllib.parse.urlsplit(location).path)
     return Path(location).expanduser().resolve()
 
 
 def readable_folder(location: str, what: str) -> Path:
     """local_folder, which must be a folder that can be listed: a mistyped path is not an empty corpus."""
-    folder = local_folder(location, what)
+    folder = local_folder(location)
     try:
         os.scandir(folder).close()
     except FileNotFoundError:

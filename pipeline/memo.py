@@ -99,3 +99,12 @@ class Memo:
             db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in keys))
             gone = db.execute("DELETE FROM results WHERE stage = ? AND key NOT IN (SELECT key FROM used)", (stage,))
             return gone.rowcount
+
+    def snapshot(self, target: Path) -> bool:
+        """A copy of the memo as one file (what its write-ahead log holds included), to upload; False without one."""
+        if self.path is None or not self.path.exists():
+            return False
+        with self._connect() as db, sqlite3.connect(target) as copy:
+            db.backup(copy)
+        copy.close()
+        return True

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
+from pipeline import storage
 from pipeline import text as tx
 from pipeline.corpus import (
     CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages,
@@ -500,11 +501,14 @@ def _run(
     return stats, [extra for _, extra in results]
 
 
-def read_raw_listing(raw_dir: Path) -> dict[str, Path]:
+def read_raw_listing(raw_dir: Path | str) -> dict[str, Path | storage.RemoteFile]:
     """Every regular, non-hidden file under raw_dir (sub-folders included, not those behind a link), by its
     '/'-separated relative path, in the order of the paths' parts; a sub-folder that cannot be listed stands as
     itself, its path ending in '/', to be rejected. os.scandir: its entries know what they are without a stat
-    of each file (os.walk and os.path.isfile took twice as long, Path.rglob six times)."""
+    of each file (os.walk and os.path.isfile took twice as long, Path.rglob six times). A URI (object storage):
+    every object under it, by its path below it, none hidden."""
+    if isinstance(raw_dir, str):
+        return storage.listing(raw_dir)
     listing, folders = {}, [(raw_dir, "")]
     while folders:
         folder, prefix = folders.pop()
@@ -549,19 +553,24 @@ def _not_regular(path: Path) -> str | None:
     return f"not a regular file: {_KINDS.get(stat.S_IFMT(mode), 'a special file')}"
 
 
-def _read_job(files: list[tuple[str, Path]], folder: Path, k: int) -> Stats:
+def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Path, k: int) -> Stats:
     """Shard k of the raw table: a group of loose files, or the records of one archive or dump (shards k, k_0001,
-    ... of SHARD_DOCS rows each, written as they fill: a container is read a record at a time)."""
+    ... of SHARD_DOCS rows each, written as they fill: a container is read a record at a time). A remote object
+    is fetched to a local file first, one at a time."""
     rows, stats, written = [], Counter(), 0
-    for source_path, path in files:
-        if tx.containers.is_container(source_path) and not _not_regular(path):
-            for row in _container_rows(source_path, path, stats):
-                rows.append(row)
-                if len(rows) == SHARD_DOCS:
-                    _write(rows, shard_path(folder, k, written))
-                    rows, written = [], written + 1
-            continue
-        rows.append(row := _file_row(source_path, path))
+    for source_path, listed in files:
+        try:
+            with storage.local_copy(listed) as path:
+                if tx.containers.is_container(source_path) and not _not_regular(path):
+                    for row in _container_rows(source_path, path, stats):
+                        rows.append(row)
+                        if len(rows) == SHARD_DOCS:
+                            _write(rows, shard_path(folder, k, written))
+                            rows, written = [], written + 1
+                    continue
+                rows.append(row := _file_row(source_path, path))
+        except storage.FetchError as e:  # the object could not be fetched: rejected, as an unreadable file
+            rows.append(row := _raw_row(source_path, None, f"unreadable object: {e}"[:300], source_bytes=listed.size))
         if row["reject_stage"]:
             stats["rejected"] += 1
         else:

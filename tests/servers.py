@@ -4,6 +4,7 @@ process group (its own id), never by name."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import pwd
 import shutil
@@ -68,11 +69,9 @@ def _listens(port: int) -> bool:
 def postgres() -> Iterator[str]:
     """A PostgreSQL 16 server (the binaries of the pgserver wheel) in a new cluster: its libpq URL. PostgreSQL
     refuses to run as root, so as root the cluster and a copy of the binaries belong to `nobody`."""
-    import pgserver
-
     folder = Path(tempfile.mkdtemp(prefix="pipeline-pg-"))  # not under pytest's tmp: `nobody` cannot enter it
     try:
-        wheel = Path(pgserver.__file__).parent
+        wheel = Path(importlib.util.find_spec("pgserver").origin).parent  # not imported: only its binaries are used
         shutil.copytree(wheel / "pginstall", folder / "pgserver" / "pginstall")
         shutil.copytree(wheel.parent / "pgserver.libs", folder / "pgserver.libs")  # the binaries' RPATH: ../../../pgserver.libs
         who = {}

@@ -40,7 +40,7 @@ def test_schedule_and_sensor_are_off_until_turned_on():
 
 def test_sensor_says_why_it_cannot_watch_a_raw_location(tmp_path):
     assert "does not exist" in tick(tmp_path / "mistyped").skip_reason.skip_message
-    assert "s3:// locations are not supported yet" in tick("s3://bucket/raw").skip_reason.skip_message
+    assert "Unrecognized filesystem type in URI" in tick("ftp://host/raw").skip_reason.skip_message
 
 
 def test_a_broken_link_in_the_raw_folder_does_not_break_the_sensor(tmp_path):

@@ -205,7 +205,7 @@ def test_make_run_command_honours_the_folder_variables(tmp_path):
 
 
 @pytest.mark.parametrize("location, error", [
-    ("s3://bucket/raw", "the raw folder (PIPELINE_RAW_DIR) is s3://bucket/raw: s3:// locations are not supported yet"),
+    ("ftp://host/raw", "the raw folder (PIPELINE_RAW_DIR) is ftp://host/raw: Unrecognized filesystem type in URI"),
     ("{tmp}/raw-mistyped", "the raw folder (PIPELINE_RAW_DIR) {tmp}/raw-mistyped does not exist"),
     ("{tmp}/raw/forum-essay-no-moat.txt", "is a file, not a folder"),
 ])  # fmt: skip
@@ -225,14 +225,15 @@ def test_a_raw_location_that_cannot_be_read_fails_the_run_and_keeps_the_corpus(t
     assert not (tmp_path / "s3:").exists()
 
 
-def test_a_curated_uri_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+def test_a_curated_uri_that_cannot_be_used_is_refused_before_anything_is_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PIPELINE_WORK_DIR", str(tmp_path / "work"))
     with dg.instance_for_test() as instance:
-        result = dg.materialize(ALL, resources=resources_for(small_raw(tmp_path), "gs://bucket/curated"),
+        result = dg.materialize(ALL, resources=resources_for(small_raw(tmp_path), "ftp://host/curated"),
                                 instance=instance, raise_on_error=False)  # fmt: skip
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert failure.step_key == "raw_documents"
-    assert "gs:// locations are not supported yet" in failure.step_failure_data.error.message
+    assert "the curated folder (PIPELINE_CURATED_DIR) is ftp://host/curated: Unrecognized filesystem type" in failure.step_failure_data.error.message
     assert sorted(p.name for p in tmp_path.iterdir()) == ["raw"]
 
 

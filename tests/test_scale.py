@@ -1,5 +1,6 @@
-"""Beyond one machine, by configuration only: the same corpus (its content hash) on a Ray cluster and with
-Dagster's storage in PostgreSQL, each against a real server these tests start on 127.0.0.1."""
+"""Beyond one machine, by configuration only: the same corpus (its content hash) with raw and curated in object
+storage, on a Ray cluster, and with Dagster's storage in PostgreSQL, each against a real server these tests start
+on 127.0.0.1."""
 
 import os
 import shutil
@@ -7,12 +8,17 @@ import subprocess
 
 import dagster as dg
 import psycopg2
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from pipeline.corpus import LocationError
+from pipeline.defs.resources import CorpusPaths
+
 from .conftest import RAW, ROOT, copy_seeds
-from .servers import BIN, postgres, ray_cluster
+from .servers import BIN, postgres, ray_cluster, s3
+from .test_automation import tick
 from .test_pipeline import CHROME_ONLY, FRENCH
 
 TABLES = ("corpus", "rejected")
@@ -39,8 +45,9 @@ def materialize(raw, curated, home, **env) -> None:
     assert done.returncode == 0, done.stderr[-5000:]
 
 
-def content_hashes(curated) -> dict[str, bytes]:
-    return {name: pq.read_metadata(curated / name / f"{name}.parquet").metadata[b"content_hash"] for name in TABLES}
+def content_hashes(curated, filesystem=None) -> dict[str, bytes]:
+    return {name: pq.read_metadata(f"{curated}/{name}/{name}.parquet", filesystem=filesystem).metadata[b"content_hash"]
+            for name in TABLES}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +58,48 @@ def local(raw, tmp_path_factory):
     hashes = content_hashes(curated)
     assert pq.read_table(curated / "corpus" / "corpus.parquet").num_rows >= 5
     return hashes
+
+
+def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    with s3(tmp_path) as endpoint:
+        # what a user sets: the usual AWS variables, the endpoint of an S3-compatible store among them
+        env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1"}
+        store = pafs.S3FileSystem(endpoint_override=endpoint, access_key="key", secret_key="secret", region="us-east-1",
+                                  allow_bucket_creation=True)  # fmt: skip
+        store.create_dir("crawl")
+        store.create_dir("corpora")
+        pafs.copy_files(str(raw), "crawl/raw", source_filesystem=pafs.LocalFileSystem(), destination_filesystem=store)
+        with store.open_output_stream("crawl/raw/.notes/todo.txt") as hidden:  # hidden, as a dot-file is in a folder
+            hidden.write(b"not part of the corpus")
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        with pytest.raises(LocationError, match="s3://crawl/typo does not exist"):  # a typo is not an empty corpus
+            CorpusPaths(raw_dir="s3://crawl/typo", curated_dir="s3://corpora/curated").raw
+        watched = tick("s3://crawl/raw")  # the sensor watches the prefix
+        assert watched.run_requests[0].tags["raw/added"] == str(len(list(raw.iterdir())))
+        with store.open_output_stream("crawl/raw/new/page.txt") as new:
+            new.write(b"A page that arrived after the first tick.")
+        assert tick("s3://crawl/raw", watched.cursor).run_requests[0].tags["raw/added"] == "1"
+        store.delete_file("crawl/raw/new/page.txt")
+        materialize("s3://crawl/raw", "s3://corpora/curated", home, PIPELINE_WORK_DIR=str(tmp_path / "work"), **env)
+        assert content_hashes("corpora/curated", store) == local
+        assert store.get_file_info("corpora/curated/.work/memo.sqlite").size > 0
+        # another machine, with no working folder: it starts from the memo the first one uploaded
+        materialize("s3://crawl/raw", "s3://corpora/curated", home, PIPELINE_WORK_DIR=str(tmp_path / "elsewhere"), **env)
+        assert content_hashes("corpora/curated", store) == local
+        # `make run`'s last step says what was published, and where
+        said = subprocess.run([BIN / "python", "-m", "pipeline"], env={**os.environ, **env, "PIPELINE_CURATED_DIR": "s3://corpora/curated"},
+                              capture_output=True, text=True, check=True).stdout  # fmt: skip
+        assert said.startswith(f"corpus:   s3://corpora/curated/corpus/corpus.parquet  {pq.read_metadata('corpora/curated/corpus/corpus.parquet', filesystem=store).num_rows} documents")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        first = instance.get_latest_materialization_event(dg.AssetKey("raw_documents")).asset_materialization.metadata
+        fixed = instance.get_latest_materialization_event(dg.AssetKey("mojibake_fixed")).asset_materialization.metadata
+        corpus = instance.get_latest_materialization_event(dg.AssetKey("corpus")).asset_materialization.metadata
+    assert first["memo fetched from"].value == "s3://corpora/curated"
+    assert fixed["changes"].value["reused from an earlier run"] == fixed["documents in"].value
+    assert corpus["dagster/uri"].value == "s3://corpora/curated/corpus/corpus.parquet"
 
 
 def test_a_ray_cluster_makes_the_same_corpus(raw, local, tmp_path):

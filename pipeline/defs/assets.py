@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
-from pipeline import stages
+from pipeline import stages, storage
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError, StagedFile,
     pii_masked, quality_enforced, quality_rules_file,
@@ -79,7 +79,8 @@ def raw_documents(paths: CorpusPaths) -> dg.MaterializeResult:
         raw, target = paths.raw, paths.stage("raw_documents")
     except LocationError as e:  # before anything is written: the corpus published last stays as it was
         raise dg.Failure(description=str(e), allow_retries=False) from None
-    return _stage_result(paths, "raw_documents", stages.read_raw(raw, target))
+    fetched = paths.fetch_memo()  # a new machine building a remote corpus starts from its last run's results
+    return _stage_result(paths, "raw_documents", stages.read_raw(raw, target), **({"memo fetched from": paths.published} if fetched else {}))
 
 
 @_stage("decoded", "Bytes decoded to text: BOM, HTTP charset, UTF-8, <meta charset>, else detected; control characters out; empty and binary files rejected.", "raw_documents")
@@ -242,14 +243,17 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
         corpus_file.discard()
         rejected_file.discard()
     written = {name: pq.read_metadata(path).metadata for name, path in (("corpus", corpus_path), ("rejected", rejected_path))}
+    uri = {"corpus": corpus_path.as_uri(), "rejected": rejected_path.as_uri()}
+    if paths.published:  # checked, then uploaded: an upload is atomic, a reader sees one table or the other
+        uri = {"corpus": paths.upload(corpus_path), "rejected": paths.upload(rejected_path)}
+        paths.upload_memo()
     # The raw form beside the clean one: the file's first bytes as UTF-8, damage and chrome included.
     for row in sample:
         if row.get("source_record"):  # a record of an archive: its raw form is not the archive's first bytes
             row["raw"] = ""
             continue
         try:
-            with open(raw_files[row["source_path"]], "rb") as f:
-                row["raw"] = f.read(SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]
+            row["raw"] = storage.read_head(raw_files[row["source_path"]], SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]
         except (KeyError, OSError):  # gone since it was read
             row["raw"] = ""
     common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION}
@@ -259,7 +263,7 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
             **common,
             **_version(written["corpus"]),
             "dagster/row_count": corpus_file.rows,
-            "dagster/uri": corpus_path.as_uri(),
+            "dagster/uri": uri["corpus"],
             "path": dg.MetadataValue.path(str(corpus_path)),
             "languages": dg.MetadataValue.json(dict(languages.most_common())),
             "characters": characters,
@@ -275,7 +279,7 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
             **common,
             **_version(written["rejected"]),
             "dagster/row_count": rejected_file.rows,
-            "dagster/uri": rejected_path.as_uri(),
+            "dagster/uri": uri["rejected"],
             "path": dg.MetadataValue.path(str(rejected_path)),
             "reasons": dg.MetadataValue.json(dict(reasons.most_common())),
             "rejected files": dg.MetadataValue.table(

@@ -10,6 +10,7 @@ import dagster as dg
 from pipeline.corpus import LocationError
 from pipeline.defs.resources import CorpusPaths
 from pipeline.stages import read_raw_listing
+from pipeline.storage import RemoteFile
 
 # Every run of this job rewrites curated/; dagster.yaml's run queue lets one run at a time.
 ingest_job = dg.define_asset_job(
@@ -55,6 +56,8 @@ def raw_folder_changed(context: dg.SensorEvaluationContext, paths: CorpusPaths) 
 
 def _signature(path) -> list[int]:
     """Size and modification time; of the link itself for a broken link (its target's for a working one)."""
+    if isinstance(path, RemoteFile):  # as the store listed it
+        return [path.size, path.mtime_ns]
     try:
         found = path.stat()
     except OSError:

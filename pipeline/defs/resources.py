@@ -1,26 +1,45 @@
-"""Where the pipeline reads and writes. PIPELINE_RAW_DIR and PIPELINE_CURATED_DIR override the defaults."""
+"""Where the pipeline reads and writes. PIPELINE_RAW_DIR and PIPELINE_CURATED_DIR override the defaults; either
+may be object storage (pipeline.storage)."""
 
+import tempfile
 from pathlib import Path
 
 import dagster as dg
 
-from pipeline.corpus import curated_location, local_folder, raw_location, readable_folder
+from pipeline import storage
+from pipeline.corpus import LocationError, curated_location, local_folder, raw_location, readable_folder
+from pipeline.memo import Memo
 
 
 class CorpusPaths(dg.ConfigurableResource):
-    """The raw folder the pipeline reads and the curated folder it publishes to (relative to the working dir).
-    Both raise pipeline.corpus.LocationError when they cannot be used: raw must be a folder that can be read."""
+    """The raw folder the pipeline reads and the curated folder it publishes to (relative to the working dir), or
+    their object-storage URIs. Both raise pipeline.corpus.LocationError when they cannot be used: raw must be a
+    folder (or prefix) that can be listed."""
 
     raw_dir: str
     curated_dir: str
 
     @property
-    def raw(self) -> Path:
-        return readable_folder(self.raw_dir, "the raw folder (PIPELINE_RAW_DIR)")
+    def raw(self) -> Path | str:
+        """The raw folder, or the URI of a remote one (pipeline.stages reads both)."""
+        what = "the raw folder (PIPELINE_RAW_DIR)"
+        if not storage.is_remote(self.raw_dir):
+            return readable_folder(self.raw_dir, what)
+        return _checked(storage.check_folder, self.raw_dir, what)
+
+    @property
+    def published(self) -> str | None:
+        """The URI the tables are uploaded to when the curated location is remote, else None."""
+        return self.curated_dir.rstrip("/") if storage.is_remote(self.curated_dir) else None
 
     @property
     def curated(self) -> Path:
-        return local_folder(self.curated_dir, "the curated folder (PIPELINE_CURATED_DIR)")
+        """The local curated folder: the location itself, or where a remote one is built (storage.work_folder),
+        once its bucket is known to exist."""
+        what = "the curated folder (PIPELINE_CURATED_DIR)"
+        if self.published:
+            return storage.work_folder(_checked(storage.check_bucket, self.published, what))
+        return local_folder(self.curated_dir)
 
     @property
     def work(self) -> Path:
@@ -32,9 +51,35 @@ class CorpusPaths(dg.ConfigurableResource):
         """Per-document results kept between runs (pipeline.memo)."""
         return self.work / "memo.sqlite"
 
+    def remote(self, local: Path) -> str:
+        """The URI of a file of the local curated folder under the remote curated location."""
+        return storage.join(self.published, *local.relative_to(self.curated).parts)
+
+    def fetch_memo(self) -> bool:
+        """A remote curated location's memo, as its last run uploaded it, where there is none here (a new machine)."""
+        return bool(self.published) and not self.memo.exists() and storage.download(self.remote(self.memo), self.memo)
+
+    def upload(self, local: Path) -> str:
+        """A file of the local curated folder to its place under the remote one: its URI."""
+        storage.upload(local, uri := self.remote(local))
+        return uri
+
+    def upload_memo(self) -> None:
+        """The memo, for the next machine: one file, its write-ahead log folded in."""
+        with tempfile.TemporaryDirectory() as folder:
+            if Memo(self.memo).snapshot(copy := Path(folder) / self.memo.name):
+                storage.upload(copy, self.remote(self.memo))
+
     def stage(self, name: str) -> Path:
         """The folder of a stage's document table: Parquet shards (pipeline.stages)."""
         return self.work / name
+
+
+def _checked(check, uri: str, what: str) -> str:
+    try:
+        return check(uri, what)
+    except OSError as e:  # no such bucket or scheme, no credentials, no answer: the store's own words
+        raise LocationError(str(e)) from None
 
 
 def default_resources() -> dict:
