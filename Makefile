@@ -51,13 +51,15 @@ eval: $(STAMP)
 	$(BIN)/python -m eval.score_quality --heldout
 
 # Throughput and memory of the whole pipeline through Dagster at 10,000 and 100,000 documents, beside the obvious
-# script and datatrove (installed in .bench/datatrove-venv), and of the mojibake repair beside ftfy; figures in
-# eval/results/. About 18 minutes on 2 cores once the corpora exist (the first run also builds them and datatrove's
-# environment); the corpora (1.2 GB at 100,000) stay in .bench/ for the next run.
+# script and datatrove (installed in .bench/datatrove-venv), of the mojibake repair beside ftfy, and of the shards on
+# Ray beside the local pool; figures in eval/results/. About 35 minutes on 2 cores (25 of them the pipeline's, on
+# 2026-12-03's slow host, corpora and datatrove's environment built on the way); the corpora (1.2 GB at 100,000)
+# stay in .bench/ for the next run.
 bench: $(STAMP)
 	$(BIN)/python -m eval.bench_pipeline
 	$(BIN)/python -m eval.bench_warc
 	$(BIN)/python -m eval.bench_mojibake
+	$(BIN)/python -m eval.bench_ray
 
 # Rebuild the quality set: real prose in 14 languages to keep, junk of seven kinds to reject (Debian packages).
 quality-set: $(STAMP)

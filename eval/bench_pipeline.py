@@ -87,9 +87,9 @@ class TreeSampler(threading.Thread):
         return inside[-1] - inside[0] if len(inside) >= 2 else 0.0
 
 
-def run_pipeline(raw: pathlib.Path, work: pathlib.Path) -> dict:
-    """`make run`'s command on `raw` into an empty curated folder (nothing to reuse); its time, memory and
-    per-stage figures. The Dagster instance is new but has run once (on an empty folder): its databases are
+def run_pipeline(raw: pathlib.Path, work: pathlib.Path, **settings: str) -> dict:
+    """`make run`'s command on `raw` into an empty curated folder (nothing to reuse), with `settings` as more
+    environment variables; its time, memory and per-stage figures. The Dagster instance is new but has run once (on an empty folder): its databases are
     made on first use (about 2.5 s), once for anyone who runs the pipeline, as `make run` does, on a schedule.
     The raw files have been read once (they are in the page cache)."""
     curated, home = work / "curated", work / "dagster"
@@ -101,7 +101,7 @@ def run_pipeline(raw: pathlib.Path, work: pathlib.Path) -> dict:
     for folder in (empty / "raw", empty / "curated", curated):
         shutil.rmtree(folder, ignore_errors=True)
     (empty / "raw").mkdir(parents=True)
-    env = {**os.environ, "PIPELINE_RAW_DIR": str(empty / "raw"), "PIPELINE_CURATED_DIR": str(empty / "curated"), "DAGSTER_HOME": str(home)}
+    env = {**os.environ, "PIPELINE_RAW_DIR": str(empty / "raw"), "PIPELINE_CURATED_DIR": str(empty / "curated"), "DAGSTER_HOME": str(home), **settings}
     subprocess.run(cli, cwd=PROJECT, env=env, check=True, capture_output=True)
     for path in raw.rglob("*"):  # the raw files in the page cache for every size, as just after a scrape:
         if path.is_file():  # the figures are the pipeline's, not the disk's (100,000 cold files: 41 s, not 24)
