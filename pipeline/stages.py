@@ -68,7 +68,7 @@ def ray_address() -> str | None:
 def ran_on() -> str:
     """Where the shards ran since this was last asked, as the UI shows it."""
     if _ray is None:
-        return f"local pool of {workers()} worker processes"
+        return f"local pool of {workers()} worker processes" if workers() > 1 else "the Dagster run process (PIPELINE_WORKERS=1)"
     workers_seen, _ray.ran = _ray.ran, Counter()
     nodes = len({node for node, _ in workers_seen})
     return f"Ray cluster {ray_address()}: {workers_seen.total()} tasks in {len(workers_seen)} worker processes on {nodes} nodes"

@@ -1,6 +1,7 @@
 """Where the pipeline reads and writes. PIPELINE_RAW_DIR and PIPELINE_CURATED_DIR override the defaults; either
 may be object storage (pipeline.storage)."""
 
+import functools
 import tempfile
 from pathlib import Path
 
@@ -36,9 +37,8 @@ class CorpusPaths(dg.ConfigurableResource):
     def curated(self) -> Path:
         """The local curated folder: the location itself, or where a remote one is built (storage.work_folder),
         once its bucket is known to exist."""
-        what = "the curated folder (PIPELINE_CURATED_DIR)"
         if self.published:
-            return storage.work_folder(_checked(storage.check_bucket, self.published, what))
+            return _work_folder(self.published)
         return local_folder(self.curated_dir)
 
     @property
@@ -80,6 +80,11 @@ def _checked(check, uri: str, what: str) -> str:
         return check(uri, what)
     except OSError as e:  # no such bucket or scheme, no credentials, no answer: the store's own words
         raise LocationError(str(e)) from None
+
+
+@functools.cache  # asked at every step: the bucket is looked up once a process
+def _work_folder(uri: str) -> Path:
+    return storage.work_folder(_checked(storage.check_bucket, uri, "the curated folder (PIPELINE_CURATED_DIR)"))
 
 
 def default_resources() -> dict:
