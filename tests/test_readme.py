@@ -1,0 +1,45 @@
+"""The README's snippets, run as a newcomer runs them: after `make run` on the sample documents, from the project root."""
+
+import contextlib
+import io
+import re
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import RAW, ROOT
+from .test_pipeline import materialize
+
+README = (ROOT / "README.md").read_text()
+PYTHON = re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    """A folder holding curated/ as `make run` leaves it on raw/."""
+    folder = tmp_path_factory.mktemp("project")
+    materialize(RAW, folder / "curated")
+    return folder
+
+
+def test_the_readme_has_the_snippets_it_promises():
+    libraries = {"pyarrow", "pandas", "duckdb", "polars", "datasets", "pipeline.text"}
+    assert {lib for lib in libraries if any(re.search(rf"^(import|from) {re.escape(lib)}\b", s, re.M) for s in PYTHON)} == libraries
+
+
+@pytest.mark.parametrize("snippet", PYTHON, ids=[s.split("\n")[0] for s in PYTHON])
+def test_a_readme_snippet_runs_on_the_sample_corpus(snippet, project, monkeypatch):
+    monkeypatch.chdir(project)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(snippet, "README.md", "exec"), {})
+    assert printed.getvalue().strip()  # each prints what it read
+    if "fix_mojibake" in snippet:
+        assert printed.getvalue().strip() == snippet.split("# ", 1)[1].strip()
+
+
+def test_what_make_run_prints_is_what_the_readme_shows(project):
+    shown = re.search(r"`make run` ends with what it published:\n\n```\n(.*?)```", README, re.S)[1]
+    said = subprocess.run([sys.executable, "-m", "pipeline"], cwd=project, capture_output=True, text=True, check=True).stdout
+    assert said == shown
