@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import RAW, ROOT
+from .conftest import RAW, ROOT, copy_seeds
 from .test_pipeline import materialize
 
 README = (ROOT / "README.md").read_text()
@@ -43,3 +43,24 @@ def test_what_make_run_prints_is_what_the_readme_shows(project):
     shown = re.search(r"`make run` ends with what it published:\n\n```\n(.*?)```", README, re.S)[1]
     said = subprocess.run([sys.executable, "-m", "pipeline"], cwd=project, capture_output=True, text=True, check=True).stdout
     assert said == shown
+
+
+def test_the_curated_folder_is_a_hugging_face_dataset(tmp_path):
+    import datasets
+    import pyarrow.parquet as pq
+
+    from pipeline.corpus import CORPUS, REJECTED
+
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    copy_seeds(raw)
+    (raw / "empty.txt").write_bytes(b"")  # a rejected table with a row
+    materialize(raw, curated)
+    corpus = datasets.load_dataset(str(curated), split="train")  # the card's YAML header: configs and features
+    assert corpus.num_rows == pq.read_metadata(curated / "corpus" / "corpus.parquet").num_rows >= 5
+    assert corpus.features == datasets.Features.from_arrow_schema(CORPUS)
+    rejected = datasets.load_dataset(str(curated), "rejected", split="train")
+    assert rejected.features == datasets.Features.from_arrow_schema(REJECTED)
+    header = (curated / "README.md").read_text().split("---")[1]
+    assert "license: unknown" in header and "- en" in header and "n<1K" in header
+    assert rejected.num_rows == 1 and rejected[0]["reason"] == "empty file"

@@ -86,6 +86,7 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
         materialize("s3://crawl/raw", "s3://corpora/curated", home, PIPELINE_WORK_DIR=str(tmp_path / "work"), **env)
         assert content_hashes("corpora/curated", store) == local
         assert store.get_file_info("corpora/curated/.work/memo.sqlite").size > 0
+        assert store.get_file_info("corpora/curated/README.md").size > 0  # the dataset card beside the tables
         # another machine, with no working folder: it starts from the memo the first one uploaded
         materialize("s3://crawl/raw", "s3://corpora/curated", home, PIPELINE_WORK_DIR=str(tmp_path / "elsewhere"), **env)
         assert content_hashes("corpora/curated", store) == local

@@ -9,6 +9,7 @@ import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
 from pipeline import stages, storage
+from pipeline.card import card, write_card
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError, StagedFile,
     pii_masked, quality_enforced, quality_rules_file,
@@ -243,9 +244,13 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
         corpus_file.discard()
         rejected_file.discard()
     written = {name: pq.read_metadata(path).metadata for name, path in (("corpus", corpus_path), ("rejected", rejected_path))}
+    # the dataset card, so that datasets.load_dataset(<curated>) reads both tables as they are
+    readme = write_card(paths.curated, card(corpus_file.rows, rejected_file.rows, characters, dict(languages.most_common()),
+                                            dict(reasons.most_common()), context.run.run_id))  # fmt: skip
     uri = {"corpus": corpus_path.as_uri(), "rejected": rejected_path.as_uri()}
     if paths.published:  # checked, then uploaded: an upload is atomic, a reader sees one table or the other
         uri = {"corpus": paths.upload(corpus_path), "rejected": paths.upload(rejected_path)}
+        paths.upload(readme)
         paths.upload_memo()
     # The raw form beside the clean one: the file's first bytes as UTF-8, damage and chrome included.
     for row in sample:
