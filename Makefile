@@ -19,10 +19,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-# Materialize every asset (and its checks) from the raw folder into the curated folder, without the UI.
+# Materialize every asset (and its checks) from the raw folder into the curated folder, without the UI: a line per
+# stage (a bar on a terminal), then what was published. Dagster's event stream goes to its run storage (the UI) and
+# .dagster/last-run.log; `make run VERBOSE=1` shows it here.
 run: $(STAMP)
-	$(BIN)/dagster asset materialize -m pipeline.definitions --select '*'
-	$(BIN)/python -m pipeline
+	@mkdir -p .dagster
+	@PIPELINE_PROGRESS=$$([ -t 1 ] && echo bar || echo lines) \
+	  $(BIN)/dagster asset materialize -m pipeline.definitions --select '*' $(if $(VERBOSE),,2> .dagster/last-run.log) \
+	  || { echo "the run failed (Dagster's whole log: .dagster/last-run.log):" >&2; \
+	       grep -oE 'Execution of step "[a-z_]+" failed|^[A-Za-z_.]+(Error|Failure|Exception): .*' .dagster/last-run.log \
+	       | awk '!seen[$$0]++' | sed 's/^/  /' >&2; exit 1; }
+	@$(BIN)/python -m pipeline
 
 # Real archives no one here wrote, for the tests: the sample WARC and ARC files of pywb's sdist (wget's, a crawl of
 # iana.org), unpacked into the git-ignored .test-data/.

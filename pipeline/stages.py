@@ -32,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 
-from pipeline import storage
+from pipeline import progress, storage
 from pipeline import text as tx
 from pipeline.corpus import (
     CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages,
@@ -86,7 +86,11 @@ def _map(job: Callable, calls: list[tuple], each: Callable | None = None) -> lis
         results = (job(*call) for call in calls)
     else:
         results = _in_pool(job, calls)
-    return [result if each is None else each(result) for result in results]
+    kept = []
+    for done, result in enumerate(results, 1):
+        kept.append(result if each is None else each(result))
+        progress.advance(done, len(calls))
+    return kept
 
 
 def _in_pool(job: Callable, calls: list[tuple]) -> Iterator:

@@ -1,6 +1,8 @@
 """The asset graph: one asset per stage, each a thin call into pipeline.stages, reporting what it did."""
 
 import collections
+import functools
+import os
 
 import dagster as dg
 import numpy as np
@@ -8,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
-from pipeline import stages, storage
+from pipeline import progress, stages, storage
 from pipeline.card import card, write_card
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError, StagedFile,
@@ -44,6 +46,7 @@ def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, **m
     """What a person wants to see in the UI of a stage: counts in and out, changes, a preview, where it is."""
     changes = {k: v for k, v in stats.items() if k not in ("in", "out", "rejected")}
     folder = paths.stage(name)
+    progress.end(f"{stats['in']:>7} documents in, {stats['out']} out, {stats['rejected']} rejected")
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": stats["out"],
@@ -61,8 +64,9 @@ def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, **m
 
 
 def _stage(name: str, description: str, upstream: str | None, group: str = "clean"):
-    """Declare a stage asset; all stages share owners, kinds and the column schema of the document table."""
-    return dg.asset(
+    """Declare a stage asset; all stages share owners, kinds and the column schema of the document table, and
+    say on the terminal where they are (pipeline.progress)."""
+    declare = dg.asset(
         name=name,
         description=description,
         group_name=group,
@@ -72,6 +76,16 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
         code_version=PIPELINE_VERSION,
         metadata={"dagster/column_schema": table_schema(DOCUMENTS)},
     )
+
+    def decorate(fn):
+        @functools.wraps(fn)
+        def stage(paths: CorpusPaths) -> dg.MaterializeResult:
+            progress.begin(name)
+            return fn(paths)
+
+        return declare(stage)
+
+    return decorate
 
 
 @_stage("raw_documents", "Every non-hidden file under the raw folder, and every record of its archives and dumps (WARC, WET, JSONL, Parquet), with its bytes and SHA-256.", None, "ingest")
@@ -219,6 +233,7 @@ def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
 def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
     """Write both tables a shard at a time under hidden names, check them, then move both into place: a reader
     of curated/ sees the previous files or the new ones."""
+    progress.begin("publish")
     version = {"run_id": context.run.run_id}
     corpus_file = StagedFile(paths.curated / "corpus", "corpus", CORPUS, version)
     rejected_file = StagedFile(paths.curated / "rejected", "rejected", REJECTED, version)
@@ -261,6 +276,8 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
             row["raw"] = storage.read_head(raw_files[row["source_path"]], SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]
         except (KeyError, OSError):  # gone since it was read
             row["raw"] = ""
+    shown = uri["corpus"] if paths.published else os.path.relpath(corpus_path)
+    progress.end(f"{corpus_file.rows:>7} documents in the corpus, {rejected_file.rows} rejected: {shown}")
     common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION}
     yield dg.MaterializeResult(
         asset_key="corpus",

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import dagster as dg
 
+from pipeline import progress
 from pipeline.defs.resources import CorpusPaths
 from pipeline.stages import mojibake_left, problems, read_raw_listing
 
@@ -23,11 +24,14 @@ _SPECS = [
 def corpus_checks(paths: CorpusPaths):
     """The same tests the publishing step makes before it writes (stages.problems), made again on what a
     consumer reads; and a warning for mojibake left."""
+    progress.begin("checks")
     corpus = paths.curated / "corpus" / "corpus.parquet"
     rejected = paths.curated / "rejected" / "rejected.parquet"
     with ThreadPoolExecutor(1) as tally:  # counted in this process while the workers look for mojibake
         counted = tally.submit(problems, corpus, rejected, set(read_raw_listing(paths.raw)))
         broken = mojibake_left(corpus)
+    failed = [name for name, found in counted.result().items() if found] + (["no_mojibake_left (a warning)"] if broken else [])
+    progress.end(f"{'failed: ' + ', '.join(failed) if failed else 'all four checks passed'}")
     for name, found in counted.result().items():
         yield dg.AssetCheckResult(check_name=name, asset_key="corpus", passed=not found, metadata={"found": found[:20]})
     yield dg.AssetCheckResult(
