@@ -12,7 +12,7 @@ ifneq ($(filter postgresql://% postgres://%,$(DAGSTER_PG_URL)),)
 export DAGSTER_PG_URL := postgresql+psycopg2://$(word 2,$(subst ://, ,$(DAGSTER_PG_URL)))
 endif
 
-.PHONY: run test ui eval bench mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases clean
+.PHONY: run test ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,13 @@ bench: $(STAMP)
 	$(BIN)/python -m eval.bench_warc
 	$(BIN)/python -m eval.bench_mojibake
 	$(BIN)/python -m eval.bench_ray
+
+# The README's pictures of the UI (eval/results/*.png): a real run, the webserver, Debian's Chromium driven by
+# Playwright (eval/screenshots.py). Installs Chromium with apt-get when it is missing (as root).
+screenshots: $(STAMP)
+	command -v chromium >/dev/null || apt-get install -y -q chromium
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,screenshots]'
+	$(BIN)/python -m eval.screenshots
 
 # Rebuild the quality set: real prose in 14 languages to keep, junk of seven kinds to reject (Debian packages).
 quality-set: $(STAMP)

@@ -171,7 +171,7 @@ def _signals_table(signals: pa.Table) -> str:
     return "\n".join(rows)
 
 
-@_stage("quality", "Quality signals of every document (Gopher, C4, FineWeb) in the `quality` column; documents failing a rule of pipeline/text/quality_rules.toml rejected as quality:<rule>; personal data masked with PIPELINE_PII=mask.", "deduplicated")
+@_stage("quality", "Quality signals of every document (Gopher, C4, FineWeb) in the `quality` column; documents failing a rule of pipeline/text/quality_rules.toml rejected as `quality:<rule>`; personal data masked with PIPELINE_PII=mask.", "deduplicated")
 def quality(paths: CorpusPaths) -> dg.MaterializeResult:
     try:  # the settings, read once, before any document is judged: on an error the corpus published last stays
         rules, enforced, masked = load_rules(quality_rules_file()), quality_enforced(), pii_masked()
