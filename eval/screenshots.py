@@ -9,10 +9,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import urllib.request
 from pathlib import Path
 
-from tests.servers import BIN, free_port, server
+from tests.servers import BIN, answers, free_port, server
 
 PROJECT = Path(__file__).resolve().parent.parent
 RESULTS = PROJECT / "eval" / "results"
@@ -27,14 +26,6 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "-
          "--disable-component-update", "--disable-sync"]  # fmt: skip
 
 
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home, curated = Path(tmp) / "home", Path(tmp) / "curated"
@@ -45,7 +36,7 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         command = [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-m", "pipeline.definitions"]
-        with server(command, lambda: _answers(f"{base}/server_info"), Path(tmp) / "webserver.log", cwd=PROJECT, env=env):
+        with server(command, lambda: answers(f"{base}/server_info"), Path(tmp) / "webserver.log", cwd=PROJECT, env=env):
             photograph(base)
 
 

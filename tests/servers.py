@@ -52,7 +52,8 @@ def server(command: list, ready: Callable[[], bool], log: Path, timeout: float =
                 continue
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether `url` answers a GET (any status under 400)."""
     try:
         with urllib.request.urlopen(url, timeout=2):
             return True
@@ -96,7 +97,7 @@ def s3(folder: Path) -> Iterator[str]:
     """moto's S3 server: its endpoint URL (any key and secret are accepted)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    with server([BIN / "moto_server", "-H", "127.0.0.1", "-p", str(port)], lambda: _answers(url), folder / "moto.log"):
+    with server([BIN / "moto_server", "-H", "127.0.0.1", "-p", str(port)], lambda: answers(url), folder / "moto.log"):
         yield url
 
 
