@@ -1,13 +1,12 @@
 """`python -m pipeline`: say where the published corpus is and what it holds (the last step of `make run`)."""
 
 import collections
-import os
 import sys
 
 import pyarrow.parquet as pq
 
 from pipeline import storage
-from pipeline.corpus import curated_location, local_folder
+from pipeline.corpus import curated_location, local_folder, shown_path
 
 
 def main() -> int:
@@ -18,7 +17,7 @@ def main() -> int:
             shown = lambda path: storage.join(location, *path.split("/")[-2:])  # noqa: E731
         else:
             root = str(local_folder(location))
-            shown = os.path.relpath
+            shown = shown_path
         corpus_path, rejected_path = f"{root}/corpus/corpus.parquet", f"{root}/rejected/rejected.parquet"
         corpus = pq.read_table(corpus_path, columns=["language", "n_chars"], filesystem=filesystem)
         rejected = pq.read_table(rejected_path, columns=["stage", "reason"], filesystem=filesystem)

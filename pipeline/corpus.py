@@ -172,6 +172,12 @@ def local_folder(location: str) -> Path:
     return Path(location).expanduser().resolve()
 
 
+def shown_path(path: Path | str) -> str:
+    """A local path as a person reads it: relative to the working directory when it is under it."""
+    path = Path(path).resolve()
+    return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
+
+
 def readable_folder(location: str, what: str) -> Path:
     """local_folder, which must be a folder that can be listed: a mistyped path is not an empty corpus."""
     folder = local_folder(location)

@@ -863,6 +863,7 @@ def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], 
     calls = lambda building: [(p, building / p.name, marks.get(s, {})) for s, p in enumerate(copies.parts)]  # noqa: E731
     _rewrite(target, calls, _mark_job, in_place=True)
     stats["out"] -= len(copies.duplicates)
+    stats["rejected"] += len(copies.duplicates)
     return stats, copies.duplicates, copies.paths
 
 

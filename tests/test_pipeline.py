@@ -178,6 +178,10 @@ def test_assets_report_metadata(run):
     by_key = {m.asset_key.to_user_string(): m.metadata for m in materializations}
     assert by_key["corpus"]["dagster/row_count"].value == len(run["corpus"])
     assert by_key["rejected"]["dagster/row_count"].value == len(run["rejected"])
+    for stage in ("raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged", "deduplicated", "quality"):
+        counts = by_key[stage]
+        assert counts["documents in"].value - counts["documents out"].value == counts["rejected here"].value, stage
+    assert by_key["deduplicated"]["rejected here"].value >= 1  # the mirrored copy
     assert by_key["corpus"]["languages"].data["en"] >= 5
     sample = by_key["corpus"]["sample"].value.records
     assert all(r.data["raw"] and r.data["text"] for r in sample)  # each cleaned text beside its raw form

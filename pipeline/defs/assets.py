@@ -2,7 +2,6 @@
 
 import collections
 import functools
-import os
 
 import dagster as dg
 import numpy as np
@@ -14,7 +13,7 @@ from pipeline import progress, stages, storage
 from pipeline.card import card, write_card
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError, StagedFile,
-    pii_masked, quality_enforced, quality_rules_file,
+    pii_masked, quality_enforced, quality_rules_file, shown_path,
 )  # fmt: skip
 from pipeline.text.quality import RULES_FILE, RulesError, load_rules
 from pipeline.defs.resources import CorpusPaths
@@ -276,7 +275,7 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
             row["raw"] = storage.read_head(raw_files[row["source_path"]], SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]
         except (KeyError, OSError):  # gone since it was read
             row["raw"] = ""
-    shown = uri["corpus"] if paths.published else os.path.relpath(corpus_path)
+    shown = uri["corpus"] if paths.published else shown_path(corpus_path)
     progress.end(f"{corpus_file.rows:>7} documents in the corpus, {rejected_file.rows} rejected: {shown}")
     common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION}
     yield dg.MaterializeResult(
