@@ -60,7 +60,7 @@ def workers() -> int:
 
 
 def ray_address() -> str | None:
-    """PIPELINE_RAY_ADDRESS, what ray.init(address=...) takes ("auto", "127.0.0.1:6379", "ray://host:10001"):
+    """PIPELINE_RAY_ADDRESS, what ray.init(address=...) takes ("auto", "127.0.0.1:6379"; Ray Client's ray:// is untried):
     the shards run as tasks on that cluster. Unset: the local pool."""
     return os.environ.get("PIPELINE_RAY_ADDRESS") or None
 
