@@ -120,7 +120,10 @@ class _RayTasks:
         import ray  # the optional extra pipeline[ray]: only a run on a cluster needs it
 
         if not ray.is_initialized():  # one connection for the process, as one pool
-            ray.init(address=address, log_to_driver=False, logging_level="WARNING", configure_logging=False)
+            # the workers were started with the cluster's environment: they get this run's settings and credentials
+            forwarded = {k: v for k, v in os.environ.items() if k.startswith(("PIPELINE_", "AWS_", "GOOGLE_"))}
+            ray.init(address=address, log_to_driver=False, logging_level="WARNING", configure_logging=False,
+                     runtime_env={"env_vars": forwarded})  # fmt: skip
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.task = ray.remote(_task)
         self.ran: Counter[tuple[str, int]] = Counter()

@@ -60,17 +60,22 @@ def local(raw, tmp_path_factory):
     return hashes
 
 
+def _bucket(endpoint: str, raw) -> tuple[dict[str, str], pafs.S3FileSystem]:
+    """`raw` uploaded to s3://crawl/raw; the variables a user sets for that store (the usual AWS ones), and the store."""
+    env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1"}
+    store = pafs.S3FileSystem(endpoint_override=endpoint, access_key="key", secret_key="secret", region="us-east-1",
+                              allow_bucket_creation=True)  # fmt: skip
+    store.create_dir("crawl")
+    pafs.copy_files(str(raw), "crawl/raw", source_filesystem=pafs.LocalFileSystem(), destination_filesystem=store)
+    return env, store
+
+
 def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_path, monkeypatch):
     home = tmp_path / "home"
     home.mkdir()
     with s3(tmp_path) as endpoint:
-        # what a user sets: the usual AWS variables, the endpoint of an S3-compatible store among them
-        env = {"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "key", "AWS_SECRET_ACCESS_KEY": "secret", "AWS_REGION": "us-east-1"}
-        store = pafs.S3FileSystem(endpoint_override=endpoint, access_key="key", secret_key="secret", region="us-east-1",
-                                  allow_bucket_creation=True)  # fmt: skip
-        store.create_dir("crawl")
+        env, store = _bucket(endpoint, raw)
         store.create_dir("corpora")
-        pafs.copy_files(str(raw), "crawl/raw", source_filesystem=pafs.LocalFileSystem(), destination_filesystem=store)
         with store.open_output_stream("crawl/raw/.notes/todo.txt") as hidden:  # hidden, as a dot-file is in a folder
             hidden.write(b"not part of the corpus")
         for name, value in env.items():
@@ -104,10 +109,12 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
 
 
 def test_a_ray_cluster_makes_the_same_corpus(raw, local, tmp_path):
+    """The raw documents on S3 too: the workers, started with the cluster's environment, need the run's credentials."""
     curated, home = tmp_path / "curated", tmp_path / "home"
     home.mkdir()
-    with ray_cluster(cpus=2) as address:
-        materialize(raw, curated, home, PIPELINE_RAY_ADDRESS=address)
+    with s3(tmp_path) as endpoint, ray_cluster(cpus=2) as address:
+        env, store = _bucket(endpoint, raw)
+        materialize("s3://crawl/raw", curated, home, PIPELINE_RAY_ADDRESS=address, **env)
     assert content_hashes(curated) == local
     with dg.DagsterInstance.from_config(str(home)) as instance:  # the UI shows where each stage's shards ran
         event = instance.get_latest_materialization_event(dg.AssetKey("mojibake_fixed"))
