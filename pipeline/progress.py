@@ -1,5 +1,5 @@
 """What `make run` prints while it runs: a line per stage with its progress, then its counts. PIPELINE_PROGRESS=bar
-redraws a bar on a terminal, `lines` prints a line at each tenth of the shards (for CI logs); unset, nothing is
+redraws a bar on a terminal, `lines` prints a line at each tenth of the work (for CI logs); unset, nothing is
 printed (tests, runs launched from the UI: their events are in Dagster's run storage)."""
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ def begin(label: str) -> None:
     _stage.update(label=label, start=time.monotonic(), tenth=-1)
 
 
-def advance(done: int, total: int) -> None:
-    """`done` of `total` shards (or other units) of the current stage are through."""
+def advance(done: int, total: int, unit: str = "shards") -> None:
+    """`done` of `total` documents (or shards, files) of the current stage are through."""
     mode, label = _mode(), _stage["label"]
     if not mode or not label or total <= 1:
         return
     if mode == "bar":
         filled = WIDTH * done // total
-        sys.stdout.write(f"\r{label:16} [{'#' * filled}{'.' * (WIDTH - filled)}] {done}/{total} shards")
+        sys.stdout.write(f"\r{label:16} [{'#' * filled}{'.' * (WIDTH - filled)}] {done}/{total} {unit}")
         sys.stdout.flush()
     elif (tenth := 10 * done // total) > _stage["tenth"]:
         _stage["tenth"] = tenth
-        print(f"{label:16} {done}/{total} shards", flush=True)
+        print(f"{label:16} {done}/{total} {unit}", flush=True)
 
 
 def end(summary: str) -> None:

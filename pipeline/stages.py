@@ -77,19 +77,22 @@ def ran_on() -> str:
 _pool: ProcessPoolExecutor | None = None
 
 
-def _map(job: Callable, calls: list[tuple], each: Callable | None = None) -> list:
+def _map(job: Callable, calls: list[tuple], each: Callable | None = None, sizes: list[int] | None = None, unit: str = "documents") -> list:
     """job(*call) for every call, in order: on the Ray cluster, in the pool, or here when there is one call or one
-    worker. `each` is applied to every result as it comes (while the workers go on); its value is kept."""
+    worker. `each` is applied to every result as it comes (while the workers go on); its value is kept. Progress
+    is told in `unit`s, `sizes` of them a call, else in shards."""
     if ray_address():
         results = _on_ray(job, calls)
     elif len(calls) <= 1 or workers() == 1:
         results = (job(*call) for call in calls)
     else:
         results = _in_pool(job, calls)
-    kept = []
-    for done, result in enumerate(results, 1):
+    kept, sizes, unit = [], sizes or [1] * len(calls), unit if sizes else "shards"
+    done, total = 0, sum(sizes)
+    for size, result in zip(sizes, results):
         kept.append(result if each is None else each(result))
-        progress.advance(done, len(calls))
+        done += size
+        progress.advance(done, total, unit)
     return kept
 
 
@@ -173,6 +176,13 @@ def read_shard(path: Path, columns: list[str] | None = None) -> pa.Table:
     return table.select(columns) if columns else table
 
 
+def _row_count(path: Path) -> int:
+    """The documents of a shard, from its footer and batch headers (nothing else is read)."""
+    with pa.memory_map(str(path)) as source:
+        reader = ipc.open_file(source)
+        return sum(reader.get_batch(k).num_rows for k in range(reader.num_record_batches))
+
+
 def _rows(table: pa.Table, fields: tuple[str, ...]) -> list[Row]:
     """The documents of a shard as rows of the fields a job reads (and those every job may: whether a document is
     rejected, and what it is). The other columns stay as they were read: turning them into Python and back cost
@@ -208,7 +218,8 @@ def _write(rows: list[Row] | pa.Table, path: Path) -> None:
 
 
 def _rewrite(
-    target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False, each: Callable | None = None
+    target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False, each: Callable | None = None,
+    **progress_in,
 ) -> list:
     """Run job on each of `calls(building)` (_map, with `each`), which write shards into a folder beside `target`;
     then put them in its place: the whole folder (a stage's new table), or shard by shard (`in_place`: a second
@@ -216,7 +227,7 @@ def _rewrite(
     building = target.with_name(f".{target.name}.building")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    results = _map(job, calls(building), each)
+    results = _map(job, calls(building), each, **progress_in)
     if in_place:
         for part in shards(building):
             os.replace(part, target / part.name)
@@ -501,7 +512,7 @@ def _run(
         used.extend(keys)
         return stats, extra
 
-    results = _rewrite(target, calls, _row_job, each=remember)
+    results = _rewrite(target, calls, _row_job, each=remember, sizes=[_row_count(part) for part in shards(source)])
     store.keep_only(stage, used)  # what this run did not use (changed or removed files, older code) goes
     stats = _total([s for s, _ in results])
     stats["out"] = stats["in"] - stats["rejected"]
@@ -660,7 +671,7 @@ def read_raw(raw_dir: Path, target: Path) -> Stats:
         groups[-1].append((name, path))
     groups = groups or [[]]
     calls = lambda building: [(group, building, k) for k, group in enumerate(groups)]  # noqa: E731
-    stats = _total(_rewrite(target, calls, _read_job))
+    stats = _total(_rewrite(target, calls, _read_job, sizes=[len(group) for group in groups], unit="files"))
     stats["out"] = stats["in"] - stats["rejected"]
     return stats
 

@@ -30,3 +30,19 @@ def test_nothing_is_printed_unless_asked(monkeypatch, capsys):
     monkeypatch.delenv("PIPELINE_PROGRESS", raising=False)
     _stage(4)
     assert capsys.readouterr().out == ""
+
+
+def test_a_stage_tells_its_documents_done_of_all(tmp_path, monkeypatch, capsys):
+    from pipeline.corpus import DOCUMENTS
+
+    monkeypatch.setenv("PIPELINE_PROGRESS", "lines")
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")
+    source = tmp_path / "in"
+    source.mkdir()
+    for k, n in enumerate((3, 2)):  # two shards, of 3 and 2 documents
+        rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"{k}-{j}", "source_path": f"{k}-{j}.txt", "source_sha256": "",
+                 "source_bytes": 0, "text": "A sentence somebody wrote."} for j in range(n)]  # fmt: skip
+        stages._write(rows, stages.shard_path(source, k))
+    progress.begin("mojibake_fixed")
+    stages.fix_mojibake(source, tmp_path / "out")
+    assert capsys.readouterr().out.splitlines() == ["mojibake_fixed   3/5 documents", "mojibake_fixed   5/5 documents"]
