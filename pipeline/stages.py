@@ -92,7 +92,8 @@ def _map(job: Callable, calls: list[tuple], each: Callable | None = None, sizes:
     for size, result in zip(sizes, results):
         kept.append(result if each is None else each(result))
         done += size
-        progress.advance(done, total, unit)
+        if len(calls) > 1:  # one call: nothing to tell before its end
+            progress.advance(done, total, unit)
     return kept
 
 
