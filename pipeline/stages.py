@@ -87,8 +87,9 @@ def _map(job: Callable, calls: list[tuple], each: Callable | None = None, sizes:
         results = (job(*call) for call in calls)
     else:
         results = _in_pool(job, calls)
-    kept, sizes, unit = [], sizes or [1] * len(calls), unit if sizes else "shards"
-    done, total = 0, sum(sizes)
+    if sizes is None:
+        sizes, unit = [1] * len(calls), "shards"
+    kept, done, total = [], 0, sum(sizes)
     for size, result in zip(sizes, results):
         kept.append(result if each is None else each(result))
         done += size

@@ -111,9 +111,7 @@ def local_copy(path: Path | RemoteFile) -> Iterator[Path]:
     try:
         local = folder / path.uri.rsplit("/", 1)[-1]
         try:
-            fs, key = filesystem(path.uri)
-            with fs.open_input_stream(key) as source, open(local, "wb") as sink:
-                shutil.copyfileobj(source, sink, 1 << 20)
+            _fetch(path.uri, local)
         except OSError as e:
             raise FetchError(str(e)) from e
         yield local
@@ -131,6 +129,11 @@ def read_head(path: Path | RemoteFile, n: int) -> bytes:
         return f.read(n)
 
 
+def _fetch(uri: str, local: Path) -> None:
+    fs, key = filesystem(uri)
+    pafs.copy_files(key, str(local), source_filesystem=fs, destination_filesystem=pafs.LocalFileSystem())
+
+
 def upload(local: Path, uri: str) -> None:
     fs, key = filesystem(uri)
     pafs.copy_files(str(local), key, source_filesystem=pafs.LocalFileSystem(), destination_filesystem=fs)
@@ -143,7 +146,7 @@ def download(uri: str, local: Path) -> bool:
         return False
     local.parent.mkdir(parents=True, exist_ok=True)
     part = local.with_name(f".{local.name}.part")
-    pafs.copy_files(key, str(part), source_filesystem=fs, destination_filesystem=pafs.LocalFileSystem())
+    _fetch(uri, part)
     os.replace(part, local)
     return True
 

@@ -2,20 +2,13 @@
 
 import json
 import os
-import pathlib
-import shutil
-import signal
 import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
 
-from .servers import free_port
-
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-BIN = pathlib.Path(sys.executable).parent
+from .conftest import ROOT, copy_seeds
+from .servers import BIN, answers, free_port, server
 
 QUERY = """
 {
@@ -40,34 +33,14 @@ def graphql(port: int, query: str) -> dict:
 def webserver(tmp_path_factory):
     """A run through the CLI into a fresh instance, then the webserver on a free port over that instance."""
     home, raw, curated = (tmp_path_factory.mktemp(name) for name in ("home", "raw", "curated"))
-    for path in (ROOT / "raw").iterdir():
-        if path.is_file():
-            shutil.copy(path, raw / path.name)
+    copy_seeds(raw)
     env = {**os.environ, "DAGSTER_HOME": str(home), "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated)}
     subprocess.run([BIN / "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"],
                    cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
     port = free_port()
-    server = subprocess.Popen([BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-m", "pipeline.definitions"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              start_new_session=True)  # fmt: skip
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("the webserver did not come up") from None
-                time.sleep(1)
+    command = [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-m", "pipeline.definitions"]
+    with server(command, lambda: answers(f"http://127.0.0.1:{port}/server_info"), home / "webserver.log", cwd=ROOT, env=env):
         yield port
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:  # it has been seen to ignore SIGTERM
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
 
 
 def test_ui_shows_the_asset_graph_metadata_and_checks(webserver):

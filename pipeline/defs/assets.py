@@ -173,7 +173,8 @@ def _signals_table(signals: pa.Table) -> str:
 @_stage("quality", "Quality signals of every document (Gopher, C4, FineWeb) in the `quality` column; documents failing a rule of pipeline/text/quality_rules.toml rejected as `quality:<rule>`; personal data masked with PIPELINE_PII=mask.", "deduplicated")
 def quality(paths: CorpusPaths) -> dg.MaterializeResult:
     try:  # the settings, read once, before any document is judged: on an error the corpus published last stays
-        rules, enforced, masked = load_rules(quality_rules_file()), quality_enforced(), pii_masked()
+        rules_file, enforced, masked = quality_rules_file(), quality_enforced(), pii_masked()
+        rules = load_rules(rules_file)
     except (SettingError, RulesError) as e:
         raise dg.Failure(description=str(e), allow_retries=False) from None
     stats, examples = stages.assess_quality(paths.stage("deduplicated"), paths.stage("quality"), paths.memo, rules, enforced, masked)
@@ -183,7 +184,7 @@ def quality(paths: CorpusPaths) -> dg.MaterializeResult:
         **{"rules": dg.MetadataValue.md(_rules_table(rules, stats, examples)),
            "signals": dg.MetadataValue.md(_signals_table(signals)),
            "quality rules enforced": enforced,
-           "rules file": dg.MetadataValue.path(str(quality_rules_file() or RULES_FILE)),
+           "rules file": dg.MetadataValue.path(str(rules_file or RULES_FILE)),
            "personal data masked": masked},
     )  # fmt: skip
 
