@@ -105,4 +105,4 @@ text-tables: $(STAMP)
 	$(BIN)/python eval/build_text_tables.py
 
 clean:
-	rm -rf $(VENV) .test-data .dagster logs .logs_queue history storage schedules curated/corpus curated/rejected curated/.work curated/README.md .bench
+	rm -rf $(VENV) .test-data .dagster logs .logs_queue history storage schedules curated/corpus curated/rejected curated/versions curated/manifest.json curated/.work curated/README.md .bench

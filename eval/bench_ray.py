@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 import os
 
-import pyarrow.parquet as pq
-
 from eval.bench_corpus import ROOT, build
 from eval.bench_pipeline import PROJECT, run_pipeline
+from pipeline.publication import current
 from tests.servers import ray_cluster
 
 RESULTS = PROJECT / "eval" / "results" / "ray_speed.json"
@@ -30,7 +29,7 @@ def main(n: int = 10_000) -> None:
         else:
             with ray_cluster(cpus=workers) as address:
                 figures = run_pipeline(raw, work, PIPELINE_RAY_ADDRESS=address)
-        hashes.add(pq.read_metadata(work / "curated" / "corpus" / "corpus.parquet").metadata[b"content_hash"])
+        hashes.add(current(work / "curated")["corpus"]["content_hash"])
         stages = {key: figures["stages"][key]["seconds"] for key in ("mojibake_fixed", "quality")}
         results["runs"][name] = {"seconds": figures["seconds"], "cpu_seconds": figures["cpu_seconds"],
                                  "peak_rss_mb": figures["peak_rss_mb"], **{f"{k} seconds": v for k, v in stages.items()}}  # fmt: skip

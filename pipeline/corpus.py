@@ -1,4 +1,4 @@
-"""The document table every stage passes on, the published schemas, and atomic Parquet publication.
+"""The document table every stage passes on, the published schemas, doc ids and settings (publication: pipeline.publication).
 
 Stages never drop a row: a rejected document keeps its row with `reject_stage` and `reject_reason` set,
 so at the end every raw file is either in the corpus or in the rejected table.
@@ -7,16 +7,13 @@ so at the end every raw file is either in the corpus or in the rejected table.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import hashlib
 import os
-import tempfile
 import urllib.parse
 from importlib.metadata import version
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from pipeline.text.quality import Signals
 
@@ -173,8 +170,9 @@ def local_folder(location: str) -> Path:
 
 
 def shown_path(path: Path | str) -> str:
-    """A local path as a person reads it: relative to the working directory when it is under it."""
-    path = Path(path).resolve()
+    """A local path as a person reads it: relative to the working directory when it is under it (a link as
+    itself, not where it points)."""
+    path = Path(os.path.abspath(path))
     return os.path.relpath(path) if path.is_relative_to(Path.cwd()) else str(path)
 
 
@@ -227,74 +225,3 @@ def pii_masked() -> bool:
 def doc_id(source_path: str, sha256: str, source_record: str | None = None) -> str:
     key = f"{source_path}\0{sha256}" if source_record is None else f"{source_path}\0{source_record}\0{sha256}"
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-# Columns that say which run wrote a row, not what it holds: left out of the content hash.
-_RUN_COLUMNS = ("ingested_at", "run_id")
-_FEW_VALUES = ("source_encoding", "decode_method", "language", "page_language", "stage", "pipeline_version", "run_id")
-
-
-class StagedFile:
-    """folder/name.parquet, written a table at a time under a hidden name in the same folder (pyarrow.dataset
-    and DuckDB skip names starting with '.'), then moved over the old file by `commit`: a reader sees the old
-    file or the new one, never half. The footer records the content hash: SHA-256 of the rows (Arrow IPC,
-    without the run's own columns), equal for equal content whatever run wrote it."""
-
-    def __init__(self, folder: Path, name: str, schema: pa.Schema, extra_metadata: dict[str, str] | None = None):
-        folder.mkdir(parents=True, exist_ok=True)
-        self.target = folder / f"{name}.parquet"
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
-        self.path = Path(tmp)
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes it private; a published file is for every reader
-        self.file = os.fdopen(fd, "wb")
-        metadata = {
-            **(schema.metadata or {}),
-            b"pipeline_version": PIPELINE_VERSION.encode(),
-            b"schema_version": SCHEMA_VERSION.encode(),
-            b"written_at": dt.datetime.now(dt.UTC).isoformat().encode(),
-            **{k.encode(): v.encode() for k, v in (extra_metadata or {}).items()},
-        }
-        self.schema = schema.with_metadata(metadata)
-        # Dictionaries for the columns of few values only: tried on texts, ids and paths, they are built and thrown away.
-        dictionary = [name for name in _FEW_VALUES if name in schema.names]
-        self.writer = pq.ParquetWriter(self.file, self.schema, compression="zstd", use_dictionary=dictionary)
-        self.digest = hashlib.sha256()
-        self.rows = 0
-
-    def write(self, table: pa.Table) -> None:
-        if not table.num_rows:
-            return
-        self.writer.write_table(table.replace_schema_metadata(self.schema.metadata))
-        plain = table.drop_columns([c for c in _RUN_COLUMNS if c in table.column_names]).replace_schema_metadata(None)
-        for batch in plain.combine_chunks().to_batches():
-            self.digest.update(batch.serialize())
-        self.rows += table.num_rows
-
-    def close(self) -> None:
-        """Finish the file (content hash and row count in its footer) and flush it to disk."""
-        self.writer.add_key_value_metadata({"content_hash": self.digest.hexdigest(), "row_count": str(self.rows)})
-        self.writer.close()
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-
-    def commit(self) -> Path:
-        os.replace(self.path, self.target)
-        return self.target
-
-    def discard(self) -> None:
-        """Remove the hidden file (nothing is left after a commit)."""
-        if self.writer.is_open:
-            try:
-                self.writer.close()
-            except (OSError, ValueError):  # the fault that brought us here may stop the footer too
-                pass
-        if not self.file.closed:
-            self.file.close()
-        self.path.unlink(missing_ok=True)

@@ -975,8 +975,8 @@ class Tally:
         }
 
 
-def problems(corpus: Path, rejected: Path, raw_files: set[str]) -> dict[str, list[str]]:
-    """Tally.problems of published files, read a batch at a time."""
+def problems(corpus: list[Path], rejected: list[Path], raw_files: set[str]) -> dict[str, list[str]]:
+    """Tally.problems of a published version's files, read a row group at a time."""
     tally = Tally()
     for part in _row_groups(corpus, ["doc_id", "source_path", "source_record", "text"]):
         tally.corpus(part)
@@ -985,12 +985,13 @@ def problems(corpus: Path, rejected: Path, raw_files: set[str]) -> dict[str, lis
     return tally.problems(raw_files)
 
 
-def _row_groups(path: Path, columns: list[str]) -> Iterator[pa.Table]:
-    """A published file a row group (a shard) at a time. Not iter_batches: reading ahead, it left the process
-    500 MB larger after a pass over 100,000 documents."""
-    file = pq.ParquetFile(path)
-    for k in range(file.num_row_groups):
-        yield file.read_row_group(k, columns=columns)
+def _row_groups(paths: list[Path], columns: list[str]) -> Iterator[pa.Table]:
+    """Published files a row group (a shard's part) at a time. Not iter_batches: reading ahead, it left the
+    process 500 MB larger after a pass over 100,000 documents."""
+    for path in paths:
+        file = pq.ParquetFile(path)
+        for k in range(file.num_row_groups):
+            yield file.read_row_group(k, columns=columns)
 
 
 def _mojibake_job(path: Path, group: int) -> list[str]:
@@ -998,7 +999,7 @@ def _mojibake_job(path: Path, group: int) -> list[str]:
     return [p for p, t in zip(part["source_path"].to_pylist(), part["text"].to_pylist()) if tx.has_mojibake(t)]
 
 
-def mojibake_left(corpus: Path) -> list[str]:
+def mojibake_left(corpus: list[Path]) -> list[str]:
     """Source paths of published documents that still look like mojibake, a row group per worker job."""
-    calls = [(corpus, k) for k in range(pq.ParquetFile(corpus).num_row_groups)]
+    calls = [(path, k) for path in corpus for k in range(pq.ParquetFile(path).num_row_groups)]
     return [path for found in _map(_mojibake_job, calls) for path in found]

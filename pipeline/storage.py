@@ -5,7 +5,8 @@ AWS_ENDPOINT_URL; GOOGLE_APPLICATION_CREDENTIALS).
 The stages read and write local files. A raw object is fetched to a temporary file by the worker that reads it,
 one at a time. With a remote curated location, the working folder (stage shards, the memo) is a local folder
 (PIPELINE_WORK_DIR); the published tables, then the memo, are uploaded once the corpus has passed its checks. An
-object store has no rename, but an upload is atomic: a reader sees the previous table or the new one, never half.
+object store has no rename, but an upload is atomic: the manifest, uploaded last, switches readers to the new
+version (pipeline.publication).
 """
 
 from __future__ import annotations
@@ -159,3 +160,26 @@ def work_folder(uri: str) -> Path:
     parts = urllib.parse.urlsplit(uri)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "pipeline" / parts.scheme / parts.netloc / parts.path.strip("/")
+
+
+def read_text(uri: str) -> str | None:
+    """An object's text; None when there is no such object."""
+    fs, key = filesystem(uri)
+    try:
+        with fs.open_input_stream(key) as f:
+            return f.read().decode("utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def subfolders(uri: str) -> list[str]:
+    """The names of the prefixes one level under `uri`."""
+    fs, root = filesystem(uri)
+    found = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
+    return sorted(info.base_name for info in found if info.type == pafs.FileType.Directory)
+
+
+def delete_folder(uri: str) -> None:
+    """Every object under `uri`."""
+    fs, root = filesystem(uri)
+    fs.delete_dir(root)

@@ -106,8 +106,8 @@ def test_a_folder_of_archives_dumps_and_loose_files_is_one_corpus(tmp_path):
     with dg.instance_for_test() as instance:
         result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
     assert result.success
-    corpus = pq.read_table(curated / "corpus" / "corpus.parquet").to_pylist()
-    rejected = pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()
+    corpus = pq.read_table(curated / "corpus").to_pylist()
+    rejected = pq.read_table(curated / "rejected").to_pylist()
     by_url = {r["url"]: r for r in corpus}
     assert JAPANESE in by_url["http://jp.example/"]["text"] and by_url["http://jp.example/"]["source_encoding"] == "shift_jis"
     assert FRENCH in by_url["http://fr.example/"]["text"] and by_url["http://fr.example/"]["decode_method"] == "http"
@@ -146,9 +146,9 @@ def test_a_dump_that_gives_two_lines_one_id_is_still_published(tmp_path):
     (raw / "dump.jsonl").write_text("".join(json.dumps({"id": "same", "text": t}) + "\n" for t in (RIVERS, RIVERS, GARDENS)))
     with dg.instance_for_test() as instance:
         assert dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance).success
-    rejected = pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()
+    rejected = pq.read_table(curated / "rejected").to_pylist()
     assert [(r["source_record"], r["reason"].split(" of ")[0]) for r in rejected] == [("same", "exact copy")]
-    assert pq.read_table(curated / "corpus" / "corpus.parquet").num_rows == 2
+    assert pq.read_table(curated / "corpus").num_rows == 2
 
 
 def test_a_dump_line_that_is_not_utf8_costs_that_line_only(tmp_path):

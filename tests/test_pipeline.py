@@ -6,6 +6,7 @@ import hashlib
 import os
 import shutil
 import sqlite3
+from pathlib import Path
 
 import dagster as dg
 import pyarrow.dataset as ds
@@ -16,6 +17,7 @@ import pipeline.definitions
 from pipeline.corpus import DOCUMENTS
 from pipeline.defs import assets, checks
 from pipeline.defs.resources import default_resources, resources_for
+from pipeline.publication import current, files
 from pipeline.text.quality import RULES_FILE
 
 from .conftest import RAW, copy_seeds
@@ -31,6 +33,15 @@ FRENCH = (
     "où l’on mange des crêpes et où les enfants jouent près de la fontaine."
 )
 CHROME_ONLY = "• bob@lemmy.world\n    link\n    fedilink\n    arrow-up\n    3\n    ·\n    2 hours ago\n"
+
+
+def published(curated) -> tuple:
+    """What a reader of curated/ gets: the manifest, and both tables read through the links."""
+    return current(curated), pq.read_table(curated / "corpus").to_pylist(), pq.read_table(curated / "rejected").to_pylist()
+
+
+def published_files(curated) -> list:
+    return [curated / path for table in ("corpus", "rejected") for path in files(current(curated), table)]
 
 
 def materialize(raw, curated):
@@ -120,13 +131,14 @@ def test_provenance_columns(run):
     assert run["corpus"]["legacy/french-cp1252.txt"]["source_encoding"] == "cp1252"
     assert run["corpus"]["legacy/french-cp1252.txt"]["text"] == FRENCH
     assert run["corpus"]["legacy/english-utf16.txt"]["source_encoding"] == "utf-16"
-    meta = pq.read_schema(run["curated"] / "corpus" / "corpus.parquet").metadata
-    assert {b"pipeline_version", b"schema_version", b"written_at", b"run_id"} <= set(meta)
+    for part in published_files(run["curated"]):  # each file says what wrote it, and the hash of its rows
+        meta = pq.read_metadata(part).metadata
+        assert {b"pipeline_version", b"schema_version", b"written_at", b"run_id", b"version", b"content_hash"} <= set(meta)
 
 
 def test_doc_ids_are_stable_across_runs(run, tmp_path):
     again = materialize(run["raw"], tmp_path)
-    corpus = pq.read_table(tmp_path / "corpus" / "corpus.parquet").to_pylist()
+    corpus = pq.read_table(tmp_path / "corpus").to_pylist()
     assert {r["source_path"]: r["doc_id"] for r in corpus} == {p: r["doc_id"] for p, r in run["corpus"].items()}
     assert {r["text"] for r in corpus} == {r["text"] for r in run["corpus"].values()}
     assert again.run_id != run["result"].run_id
@@ -203,9 +215,9 @@ def test_make_run_command_honours_the_folder_variables(tmp_path):
     subprocess.run(cli, cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300)
     summary = subprocess.run([sys.executable, "-m", "pipeline"], cwd=tmp_path, env=env, check=True,
                              capture_output=True, text=True, timeout=60).stdout  # fmt: skip
-    assert "out/corpus/corpus.parquet  1 documents" in summary
+    assert "out/corpus  1 documents" in summary
     assert "decode: empty file" in summary
-    assert pq.read_table(tmp_path / "out" / "rejected" / "rejected.parquet").num_rows == 1
+    assert pq.read_table(tmp_path / "out" / "rejected").num_rows == 1
 
 
 @pytest.mark.parametrize("location, error", [
@@ -216,7 +228,7 @@ def test_make_run_command_honours_the_folder_variables(tmp_path):
 def test_a_raw_location_that_cannot_be_read_fails_the_run_and_keeps_the_corpus(tmp_path, monkeypatch, location, error):
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     materialize(raw, curated)
-    before = (curated / "corpus" / "corpus.parquet").read_bytes()
+    before = published(curated)
     monkeypatch.chdir(tmp_path)
     with dg.instance_for_test() as instance:
         location = location.format(tmp=tmp_path)
@@ -225,7 +237,7 @@ def test_a_raw_location_that_cannot_be_read_fails_the_run_and_keeps_the_corpus(t
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert failure.step_key == "raw_documents"  # before any stage
     assert error.format(tmp=tmp_path) in failure.step_failure_data.error.message
-    assert (curated / "corpus" / "corpus.parquet").read_bytes() == before
+    assert published(curated) == before
     assert not (tmp_path / "s3:").exists()
 
 
@@ -254,7 +266,7 @@ def test_a_sub_folder_that_cannot_be_read_is_rejected_not_skipped(tmp_path, monk
 
     monkeypatch.setattr(os, "scandir", locked)
     materialize(raw, curated)  # the blocking checks see the folder in the listing and in rejected
-    rejected = pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()
+    rejected = pq.read_table(curated / "rejected").to_pylist()
     assert [(r["source_path"], r["stage"], r["reason"]) for r in rejected] == [
         ("locked/", "raw", "unreadable folder, its files are not read: Permission denied")
     ]
@@ -271,20 +283,42 @@ def small_raw(tmp_path):
 def test_two_runs_give_the_same_corpus(tmp_path):
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     first = materialize(raw, curated)
-    meta_1 = pq.read_metadata(curated / "corpus" / "corpus.parquet").metadata
-    ids_1 = pq.read_table(curated / "corpus" / "corpus.parquet")["doc_id"].to_pylist()
+    meta_1 = current(curated)
+    ids_1 = pq.read_table(curated / "corpus")["doc_id"].to_pylist()
     materialize(raw, curated)
-    meta_2 = pq.read_metadata(curated / "corpus" / "corpus.parquet").metadata
-    assert pq.read_table(curated / "corpus" / "corpus.parquet")["doc_id"].to_pylist() == ids_1
-    assert meta_1[b"content_hash"] == meta_2[b"content_hash"] and meta_1[b"run_id"] != meta_2[b"run_id"]
+    meta_2 = current(curated)
+    assert pq.read_table(curated / "corpus")["doc_id"].to_pylist() == ids_1
+    assert meta_1["corpus"]["content_hash"] == meta_2["corpus"]["content_hash"] and meta_1["run_id"] != meta_2["run_id"]
     corpus_event = first.asset_materializations_for_node("publish_corpus")[0]
-    assert corpus_event.metadata["content_hash"].value == meta_1[b"content_hash"].decode()
+    assert corpus_event.metadata["content_hash"].value == meta_1["corpus"]["content_hash"]
+
+
+def test_each_run_publishes_a_version_and_keeps_the_one_before(tmp_path, monkeypatch):
+    from pipeline import publication
+
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    copy_seeds(raw)
+    (curated / "corpus").mkdir(parents=True)  # the layout before versions: a folder of one file
+    (curated / "corpus" / "corpus.parquet").write_bytes(b"old")
+    (curated / "versions" / "20000101T000000.000000Z-00000000").mkdir(parents=True)  # a run that died before its switch
+    monkeypatch.setattr(publication, "PART_ROWS", 2)
+    names = []
+    for _ in range(3):
+        materialize(raw, curated)
+        names.append(current(curated)["version"])
+    assert sorted(p.name for p in (curated / "versions").iterdir()) == names[1:]  # the current one and the one before
+    assert (curated / "corpus").readlink() == Path("versions") / names[2] / "corpus"
+    listed = current(curated)["corpus"]["files"]  # the sample's five English documents, two a file
+    assert [(f["path"], f["language"], f["rows"]) for f in listed] == [
+        (f"versions/{names[2]}/corpus/en/part-{k:05d}.parquet", "en", rows) for k, rows in enumerate([2, 2, 1])]
+    assert pq.read_table(curated / "corpus").num_rows == 5
 
 
 def test_a_run_that_fails_part_way_leaves_the_previous_corpus_whole(tmp_path, monkeypatch):
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     materialize(raw, curated)
-    before = (curated / "corpus" / "corpus.parquet").read_bytes()
+    before = published(curated)
     (raw / "new.txt").write_text("A new page a person wrote, long enough to be a document of the corpus on its own.")
 
     def crash(*args, **kwargs):  # the fault: the disk fills up while the new corpus is flushed to it
@@ -294,12 +328,12 @@ def test_a_run_that_fails_part_way_leaves_the_previous_corpus_whole(tmp_path, mo
     with dg.instance_for_test() as instance:
         result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
     assert not result.success
-    assert (curated / "corpus" / "corpus.parquet").read_bytes() == before  # readers still see the old corpus
-    assert not [p.name for p in (curated / "corpus").iterdir() if p.name != "corpus.parquet"]  # no half file left
+    assert published(curated) == before  # readers still see the old corpus
+    assert [p.name for p in (curated / "versions").iterdir()] == [current(curated)["version"]]  # no half version left
 
     monkeypatch.undo()  # the next run recovers by itself
     materialize(raw, curated)
-    corpus = pq.read_table(curated / "corpus" / "corpus.parquet")
+    corpus = pq.read_table(curated / "corpus")
     assert "new.txt" in corpus["source_path"].to_pylist()
 
 
@@ -312,7 +346,7 @@ def test_paragraph_languages_point_at_the_published_lines(run):
 
 
 def _published_hash(curated, name):
-    return pq.read_metadata(curated / name / f"{name}.parquet").metadata[b"content_hash"]
+    return current(curated)[name]["content_hash"]
 
 
 def _memo_keys(curated):
@@ -338,7 +372,7 @@ def test_incremental_runs_equal_full_rebuilds(tmp_path, monkeypatch):
             assert _published_hash(curated, name) == _published_hash(full, name), (k, name)
         changes = result.asset_materializations_for_node("mojibake_fixed")[0].metadata["changes"].data
         assert changes["reused from an earlier run"] >= 1  # unchanged files were not processed again
-    assert "lemmy-thread.txt" not in pq.read_table(curated / "corpus" / "corpus.parquet")["source_path"].to_pylist()
+    assert "lemmy-thread.txt" not in pq.read_table(curated / "corpus")["source_path"].to_pylist()
     # the memo forgot the results of the changed and removed files: it holds what a rebuild's memo holds
     assert _memo_keys(curated) == _memo_keys(full)
 
@@ -393,7 +427,7 @@ def test_a_corpus_unfit_to_publish_is_not_written(tmp_path, monkeypatch):
 
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     materialize(raw, curated)
-    before = (curated / "corpus" / "corpus.parquet").read_bytes()
+    before = published(curated)
     split = stages.split_published
 
     def lose_a_file(table, run_id):  # a bug that drops a document on the way: a raw file no table accounts for
@@ -404,11 +438,11 @@ def test_a_corpus_unfit_to_publish_is_not_written(tmp_path, monkeypatch):
     with dg.instance_for_test() as instance:
         result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
     assert not result.success
-    assert (curated / "corpus" / "corpus.parquet").read_bytes() == before
+    assert published(curated) == before
 
 
 def _rows(curated, name):
-    table = pq.read_table(curated / name / f"{name}.parquet").drop_columns(["ingested_at", "run_id"])
+    table = pq.read_table(curated / name).drop_columns(["ingested_at", "run_id"])
     return table.to_pylist()
 
 
@@ -481,8 +515,8 @@ def test_a_document_left_with_nothing_but_boilerplate_is_rejected_not_published_
         (raw / f"page-{k}.txt").write_text(page)
     curated = tmp_path / "curated"
     result = materialize(raw, curated)
-    corpus = pq.read_table(curated / "corpus" / "corpus.parquet").to_pylist()
-    rejected = {r["source_path"]: r for r in pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()}
+    corpus = pq.read_table(curated / "corpus").to_pylist()
+    rejected = {r["source_path"]: r for r in pq.read_table(curated / "rejected").to_pylist()}
     assert sorted(r["source_path"] for r in corpus) == [f"page-{k}.txt" for k in range(8)]
     assert all(note not in r["text"] and r["paragraphs_removed"] == [note] for r in corpus)
     assert rejected["page-8.txt"]["stage"] == "dedup"
@@ -541,7 +575,7 @@ def test_control_characters_never_reach_the_corpus_and_are_counted(tmp_path):
     (raw / "latin1.txt").write_bytes(  # cp1252 read as Latin-1 and saved as UTF-8: C1 quotes, and a stray 0x81
         "The author wrote \x93a small test of the repair\x94 and signed it\x81 with care, then left.".encode())
     materialize(raw, curated)
-    corpus = {r["source_path"]: r for r in pq.read_table(curated / "corpus" / "corpus.parquet").to_pylist()}
+    corpus = {r["source_path"]: r for r in pq.read_table(curated / "corpus").to_pylist()}
     controls = {chr(c) for c in [*range(0x20), *range(0x7F, 0xA0)]} - {"\t", "\n"}
     assert not any(controls & set(row["text"]) for row in corpus.values())
     assert corpus["forum-essay-no-moat.txt"]["controls_removed"] == 6
@@ -557,8 +591,8 @@ def test_odd_names_broken_links_and_pipes_never_stop_the_run(tmp_path):
     (raw / "dangling.txt").symlink_to(tmp_path / "gone.txt")
     os.mkfifo(raw / "pipe.txt")  # opened, it would wait for a writer forever
     materialize(raw, curated)  # the blocking checks hold: every entry listed is in one table
-    corpus = pq.read_table(curated / "corpus" / "corpus.parquet").to_pylist()
-    rejected = {r["source_path"]: r["reason"] for r in pq.read_table(curated / "rejected" / "rejected.parquet").to_pylist()}
+    corpus = pq.read_table(curated / "corpus").to_pylist()
+    rejected = {r["source_path"]: r["reason"] for r in pq.read_table(curated / "rejected").to_pylist()}
     assert "caf\\xe9.txt" in [r["source_path"] for r in corpus]
     assert rejected == {"dangling.txt": "broken link: its target does not exist", "pipe.txt": "not a regular file: a named pipe"}
 
@@ -570,7 +604,7 @@ TEASERS = "\n".join(f"{k + 7} {topic} you won't believe exist..." for k, topic i
 
 
 def _tables(curated) -> tuple[dict, dict]:
-    read = lambda name: {r["source_path"]: r for r in pq.read_table(curated / name / f"{name}.parquet").to_pylist()}  # noqa: E731
+    read = lambda name: {r["source_path"]: r for r in pq.read_table(curated / name).to_pylist()}  # noqa: E731
     return read("corpus"), read("rejected")
 
 

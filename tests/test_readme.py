@@ -66,8 +66,10 @@ def test_the_curated_folder_is_a_hugging_face_dataset(tmp_path):
     (raw / "empty.txt").write_bytes(b"")  # a rejected table with a row
     materialize(raw, curated)
     corpus = datasets.load_dataset(str(curated), split="train")  # the card's YAML header: configs and features
-    assert corpus.num_rows == pq.read_metadata(curated / "corpus" / "corpus.parquet").num_rows >= 5
+    assert corpus.num_rows == pq.read_table(curated / "corpus").num_rows >= 5
     assert corpus.features == datasets.Features.from_arrow_schema(CORPUS)
+    english = datasets.load_dataset(str(curated), "en", split="train")  # a config per language
+    assert english.num_rows == corpus.num_rows and set(english["language"]) == {"en"}
     rejected = datasets.load_dataset(str(curated), "rejected", split="train")
     assert rejected.features == datasets.Features.from_arrow_schema(REJECTED)
     header = (curated / "README.md").read_text().split("---")[1]

@@ -2,7 +2,11 @@
 storage, on a Ray cluster, and with Dagster's storage in PostgreSQL, each against a real server these tests start
 on 127.0.0.1."""
 
+import contextlib
+import io
+import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -45,9 +49,14 @@ def materialize(raw, curated, home, **env) -> None:
     assert done.returncode == 0, done.stderr[-5000:]
 
 
-def content_hashes(curated, filesystem=None) -> dict[str, bytes]:
-    return {name: pq.read_metadata(f"{curated}/{name}/{name}.parquet", filesystem=filesystem).metadata[b"content_hash"]
-            for name in TABLES}  # fmt: skip
+def manifest(curated, filesystem=None) -> dict:
+    """The current version's manifest, on this machine or on the store."""
+    with (filesystem or pafs.LocalFileSystem()).open_input_stream(f"{curated}/manifest.json") as f:
+        return json.loads(f.read())
+
+
+def content_hashes(curated, filesystem=None) -> dict[str, str]:
+    return {name: manifest(curated, filesystem)[name]["content_hash"] for name in TABLES}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +65,7 @@ def local(raw, tmp_path_factory):
     curated, home = tmp_path_factory.mktemp("curated"), tmp_path_factory.mktemp("home")
     materialize(raw, curated, home)
     hashes = content_hashes(curated)
-    assert pq.read_table(curated / "corpus" / "corpus.parquet").num_rows >= 5
+    assert pq.read_table(curated / "corpus").num_rows >= 5
     return hashes
 
 
@@ -88,24 +97,39 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
             new.write(b"A page that arrived after the first tick.")
         assert tick("s3://crawl/raw", watched.cursor).run_requests[0].tags["raw/added"] == "1"
         store.delete_file("crawl/raw/new/page.txt")
+        stale = "corpora/curated/versions/20000101T000000.000000Z-00000000"  # a run that died before its switch
+        with store.open_output_stream(f"{stale}/corpus/en/part-00000.parquet") as f:
+            f.write(b"half a file")
         materialize("s3://crawl/raw", "s3://corpora/curated", home, PIPELINE_WORK_DIR=str(tmp_path / "work"), **env)
+        first_version = manifest("corpora/curated", store)["version"]
         assert content_hashes("corpora/curated", store) == local
+        assert store.get_file_info(stale).type == pafs.FileType.NotFound
         assert store.get_file_info("corpora/curated/.work/memo.sqlite").size > 0
         assert store.get_file_info("corpora/curated/README.md").size > 0  # the dataset card beside the tables
         # another machine, with no working folder: it starts from the memo the first one uploaded
         materialize("s3://crawl/raw", "s3://corpora/curated", home, PIPELINE_WORK_DIR=str(tmp_path / "elsewhere"), **env)
+        current = manifest("corpora/curated", store)
         assert content_hashes("corpora/curated", store) == local
+        versions = store.get_file_info(pafs.FileSelector("corpora/curated/versions"))
+        assert sorted(v.base_name for v in versions) == [first_version, current["version"]]  # the one before is kept
         # `make run`'s last step says what was published, and where
         said = subprocess.run([BIN / "python", "-m", "pipeline"], env={**os.environ, **env, "PIPELINE_CURATED_DIR": "s3://corpora/curated"},
                               capture_output=True, text=True, check=True).stdout  # fmt: skip
-        assert said.startswith(f"corpus:   s3://corpora/curated/corpus/corpus.parquet  {pq.read_metadata('corpora/curated/corpus/corpus.parquet', filesystem=store).num_rows} documents")
+        version = f"s3://corpora/curated/versions/{current['version']}"
+        assert said.startswith(f"corpus:   {version}/corpus  {current['corpus']['rows']} documents")
+        # readers read the current version straight from the store, as the README shows
+        monkeypatch.setenv("AWS_ALLOW_HTTP", "true")  # for Polars: this server speaks http://
+        read = _read_from_the_store("s3://corpora/curated")
+        assert read["version"] == current["version"]
+        assert read["corpus"].height == read["dataset"].count_rows() == current["corpus"]["rows"]
+        assert dict(read["corpus"].group_by("language").len().iter_rows()) == {"en": current["corpus"]["rows"] - 1, "fr": 1}
     with dg.DagsterInstance.from_config(str(home)) as instance:
         first = instance.get_latest_materialization_event(dg.AssetKey("raw_documents")).asset_materialization.metadata
         fixed = instance.get_latest_materialization_event(dg.AssetKey("mojibake_fixed")).asset_materialization.metadata
         corpus = instance.get_latest_materialization_event(dg.AssetKey("corpus")).asset_materialization.metadata
     assert first["memo fetched from"].value == "s3://corpora/curated"
     assert fixed["changes"].value["reused from an earlier run"] == fixed["documents in"].value
-    assert corpus["dagster/uri"].value == "s3://corpora/curated/corpus/corpus.parquet"
+    assert corpus["dagster/uri"].value == f"{version}/corpus"
 
 
 def test_a_ray_cluster_makes_the_same_corpus(raw, local, tmp_path):
@@ -146,3 +170,12 @@ def test_the_postgres_instance_differs_from_the_default_only_in_its_storage():
     assert there.pop("storage") == {"postgres": {"postgres_url": {"env": "DAGSTER_PG_URL"}}}
     here.pop("storage")
     assert here == there
+
+
+def _read_from_the_store(location: str) -> dict:
+    """The README's snippet that reads the current version from object storage, run against `location`."""
+    snippet = re.search(r"```python s3\n(.*?)```", (ROOT / "README.md").read_text(), re.S)[1]
+    names = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(compile(snippet.replace("s3://bucket/curated", location), "README.md", "exec"), names)
+    return names

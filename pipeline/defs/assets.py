@@ -2,6 +2,7 @@
 
 import collections
 import functools
+from pathlib import Path
 
 import dagster as dg
 import numpy as np
@@ -11,8 +12,9 @@ import pyarrow.compute as pc
 
 from pipeline import progress, stages, storage
 from pipeline.card import card, write_card
+from pipeline.publication import Version, files
 from pipeline.corpus import (
-    COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError, StagedFile,
+    COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError,
     pii_masked, quality_enforced, quality_rules_file, shown_path,
 )  # fmt: skip
 from pipeline.text.quality import RULES_FILE, RulesError, load_rules
@@ -197,13 +199,18 @@ def _reason_kind(reason: str) -> str:
     return reason.split(" (")[0] if reason.startswith("quality:") else reason.split(" of ")[0].split(":")[0]
 
 
-def _first_rows(path, columns: list[str], n: int) -> list[dict]:
-    return next(pq.ParquetFile(path).iter_batches(batch_size=n, columns=columns), pa.table({})).to_pylist()
+def _first_rows(paths: list[Path], columns: list[str], n: int) -> list[dict]:
+    rows = []
+    for path in paths:
+        rows += next(pq.ParquetFile(path).iter_batches(batch_size=n, columns=columns), pa.table({})).to_pylist()[: n - len(rows)]
+    return rows
 
 
-def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
-    """What a consumer pins a published file by, as the Parquet file itself records it."""
-    return {key: file_metadata[key.encode()].decode() for key in ("run_id", "written_at", "content_hash")}
+def _files_table(listed: list[dict]) -> dg.MetadataValue:
+    """A table's files as the manifest lists them."""
+    columns = [c for c in ("path", "language", "rows", "bytes") if not listed or c in listed[0]]
+    return dg.MetadataValue.table(records=[dg.TableRecord({c: f[c] for c in columns}) for f in listed],
+                                  schema=dg.TableSchema(columns=[dg.TableColumn(c) for c in columns]))  # fmt: skip
 
 
 @dg.multi_asset(
@@ -211,7 +218,7 @@ def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
         dg.AssetSpec(
             "corpus",
             deps=["quality"],
-            description="The clean corpus: curated/corpus/corpus.parquet, one row per kept document, with provenance.",
+            description="The clean corpus, one row per kept document, with provenance: Parquet files a folder per language under curated/corpus/ (the current version; curated/manifest.json lists its files).",
             group_name="curated",
             kinds={"parquet"},
             owners=OWNERS,
@@ -221,7 +228,7 @@ def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
         dg.AssetSpec(
             "rejected",
             deps=["quality"],
-            description="Every raw file that is not in the corpus, with the stage and the reason: curated/rejected/rejected.parquet.",
+            description="Every raw file that is not in the corpus, with the stage and the reason: curated/rejected/.",
             group_name="curated",
             kinds={"parquet"},
             owners=OWNERS,
@@ -231,42 +238,36 @@ def _version(file_metadata: dict[bytes, bytes]) -> dict[str, str]:
     ],
 )
 def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
-    """Write both tables a shard at a time under hidden names, check them, then move both into place: a reader
-    of curated/ sees the previous files or the new ones."""
+    """Write both tables into a new version (pipeline.publication) a shard at a time, check them, then make the
+    version current: a reader of curated/ sees the previous version or the new one."""
     progress.begin("publish")
-    version = {"run_id": context.run.run_id}
-    corpus_file = StagedFile(paths.curated / "corpus", "corpus", CORPUS, version)
-    rejected_file = StagedFile(paths.curated / "rejected", "rejected", REJECTED, version)
+    version = Version(paths.curated, context.run.run_id)
     languages, reasons, characters, sample, tally = collections.Counter(), collections.Counter(), 0, [], stages.Tally()
     try:
         for corpus, rejected in stages.published_parts(paths.stage("quality"), context.run.run_id):
-            corpus_file.write(corpus)
-            rejected_file.write(rejected)
+            version.corpus.write(corpus)
+            version.rejected.write(rejected)
             tally.corpus(corpus)
             tally.rejected(rejected)
             languages.update(corpus["language"].to_pylist())
             reasons.update(_reason_kind(r) for r in rejected["reason"].to_pylist())
             characters += int(pc.sum(corpus["n_chars"]).as_py() or 0)
             sample += corpus.select(["source_path", "source_record", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
-        corpus_file.close()
-        rejected_file.close()
+        manifest = version.close()
         raw_files = stages.read_raw_listing(paths.raw)
         found = tally.problems(set(raw_files))
         if found := {name: items for name, items in found.items() if items}:  # readers keep the previous corpus
             raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
-        corpus_path, rejected_path = corpus_file.commit(), rejected_file.commit()
+        manifest_path = version.commit()
     finally:
-        corpus_file.discard()
-        rejected_file.discard()
-    written = {name: pq.read_metadata(path).metadata for name, path in (("corpus", corpus_path), ("rejected", rejected_path))}
-    # the dataset card, so that datasets.load_dataset(<curated>) reads both tables as they are
-    readme = write_card(paths.curated, card(corpus_file.rows, rejected_file.rows, characters, dict(languages.most_common()),
-                                            dict(reasons.most_common()), context.run.run_id))  # fmt: skip
-    uri = {"corpus": corpus_path.as_uri(), "rejected": rejected_path.as_uri()}
-    if paths.published:  # checked, then uploaded: an upload is atomic, a reader sees one table or the other
-        uri = {"corpus": paths.upload(corpus_path), "rejected": paths.upload(rejected_path)}
-        paths.upload(readme)
-        paths.upload_memo()
+        version.discard()
+    # the dataset card, so that datasets.load_dataset(<curated>) reads both tables of this version as they are
+    readme = write_card(paths.curated, card(manifest, characters, dict(languages.most_common()), dict(reasons.most_common())))
+    folder = {table: version.folder / table for table in ("corpus", "rejected")}
+    uri = {table: path.as_uri() for table, path in folder.items()}
+    if paths.published:  # committed here, then uploaded: the remote manifest, uploaded last, switches readers
+        paths.upload_version(version, readme)
+        uri = {table: paths.remote(path) for table, path in folder.items()}
     # The raw form beside the clean one: the file's first bytes as UTF-8, damage and chrome included.
     for row in sample:
         if row.get("source_record"):  # a record of an archive: its raw form is not the archive's first bytes
@@ -276,17 +277,19 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
             row["raw"] = storage.read_head(raw_files[row["source_path"]], SAMPLE_CHARS * 2).decode("utf-8", "replace")[:SAMPLE_CHARS]
         except (KeyError, OSError):  # gone since it was read
             row["raw"] = ""
-    shown = uri["corpus"] if paths.published else shown_path(corpus_path)
-    progress.end(f"{corpus_file.rows:>7} documents in the corpus, {rejected_file.rows} rejected: {shown}")
-    common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION}
+    shown = uri["corpus"] if paths.published else shown_path(paths.curated / "corpus")
+    progress.end(f"{manifest['corpus']['rows']:>7} documents in the corpus, {manifest['rejected']['rows']} rejected: {shown}")
+    common = {"pipeline_version": PIPELINE_VERSION, "schema_version": SCHEMA_VERSION, "version": version.name, "run_id": context.run.run_id,
+              "written_at": manifest["written_at"], "manifest": dg.MetadataValue.path(str(manifest_path))}
     yield dg.MaterializeResult(
         asset_key="corpus",
         metadata={
             **common,
-            **_version(written["corpus"]),
-            "dagster/row_count": corpus_file.rows,
+            "content_hash": manifest["corpus"]["content_hash"],
+            "dagster/row_count": manifest["corpus"]["rows"],
             "dagster/uri": uri["corpus"],
-            "path": dg.MetadataValue.path(str(corpus_path)),
+            "path": dg.MetadataValue.path(str(folder["corpus"])),
+            "files": _files_table(manifest["corpus"]["files"]),
             "languages": dg.MetadataValue.json(dict(languages.most_common())),
             "characters": characters,
             "sample": dg.MetadataValue.table(
@@ -299,13 +302,13 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
         asset_key="rejected",
         metadata={
             **common,
-            **_version(written["rejected"]),
-            "dagster/row_count": rejected_file.rows,
+            "content_hash": manifest["rejected"]["content_hash"],
+            "dagster/row_count": manifest["rejected"]["rows"],
             "dagster/uri": uri["rejected"],
-            "path": dg.MetadataValue.path(str(rejected_path)),
+            "path": dg.MetadataValue.path(str(folder["rejected"])),
             "reasons": dg.MetadataValue.json(dict(reasons.most_common())),
             "rejected files": dg.MetadataValue.table(
-                records=[dg.TableRecord(r) for r in _first_rows(rejected_path, ["source_path", "stage", "reason"], 20)],
+                records=[dg.TableRecord(r) for r in _first_rows([paths.curated / f for f in files(manifest, "rejected")], ["source_path", "stage", "reason"], 20)],
                 schema=dg.TableSchema(columns=[dg.TableColumn(c) for c in ("source_path", "stage", "reason")]),
             ),
         },

@@ -7,6 +7,7 @@ import dagster as dg
 
 from pipeline import progress
 from pipeline.defs.resources import CorpusPaths
+from pipeline.publication import current, files
 from pipeline.stages import mojibake_left, problems, read_raw_listing
 
 _SPECS = [
@@ -25,8 +26,8 @@ def corpus_checks(paths: CorpusPaths):
     """The same tests the publishing step makes before it writes (stages.problems), made again on what a
     consumer reads; and a warning for mojibake left."""
     progress.begin("checks")
-    corpus = paths.curated / "corpus" / "corpus.parquet"
-    rejected = paths.curated / "rejected" / "rejected.parquet"
+    manifest = current(paths.curated)  # the version a reader reads
+    corpus, rejected = ([paths.curated / f for f in files(manifest, table)] for table in ("corpus", "rejected"))
     with ThreadPoolExecutor(1) as tally:  # counted in this process while the workers look for mojibake
         counted = tally.submit(problems, corpus, rejected, set(read_raw_listing(paths.raw)))
         broken = mojibake_left(corpus)

@@ -2,6 +2,7 @@
 may be object storage (pipeline.storage)."""
 
 import functools
+import json
 import tempfile
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import dagster as dg
 from pipeline import storage
 from pipeline.corpus import LocationError, curated_location, local_folder, raw_location, readable_folder
 from pipeline.memo import Memo
+from pipeline.publication import MANIFEST, VERSIONS, Version
 
 
 class CorpusPaths(dg.ConfigurableResource):
@@ -69,6 +71,22 @@ class CorpusPaths(dg.ConfigurableResource):
         with tempfile.TemporaryDirectory() as folder:
             if Memo(self.memo).snapshot(copy := Path(folder) / self.memo.name):
                 storage.upload(copy, self.remote(self.memo))
+
+    def upload_version(self, version: Version, card: Path) -> str:
+        """A version committed here to the remote curated location: its files, the card and the memo, then the
+        manifest, last, which makes it current for readers; then the remote versions but this one and the one it
+        replaced are removed. The manifest's URI."""
+        before = storage.read_text(storage.join(self.published, MANIFEST))
+        for path in version.files():
+            self.upload(path)
+        self.upload(card)
+        self.upload_memo()
+        uri = self.upload(self.curated / MANIFEST)
+        keep = {version.name, json.loads(before)["version"] if before else None}
+        for name in storage.subfolders(storage.join(self.published, VERSIONS)):
+            if name not in keep:
+                storage.delete_folder(storage.join(self.published, VERSIONS, name))
+        return uri
 
     def stage(self, name: str) -> Path:
         """The folder of a stage's document table: Parquet shards (pipeline.stages)."""
