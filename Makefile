@@ -19,13 +19,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@
 
-# Materialize every asset (and its checks) from the raw folder into the curated folder, without the UI: a line per
+# Materialize every asset (and its checks) from the raw folder into the curated folder, without the UI, in one run:
+# the ingest stages for every batch of raw files (00...07, pipeline/stages.py BATCH_NAMES), then the rest. A line per
 # stage (a bar on a terminal), then what was published. Dagster's event stream goes to its run storage (the UI) and
 # .dagster/last-run.log; `make run VERBOSE=1` shows it here.
 run: $(STAMP)
 	@mkdir -p .dagster
 	@PIPELINE_PROGRESS=$$([ -t 1 ] && echo bar || echo lines) \
-	  $(BIN)/dagster asset materialize -m pipeline.definitions --select '*' $(if $(VERBOSE),,2> .dagster/last-run.log) \
+	  $(BIN)/dagster asset materialize -m pipeline.definitions --select '*' --partition-range 00...07 $(if $(VERBOSE),,2> .dagster/last-run.log) \
 	  || { echo "the run failed (Dagster's whole log: .dagster/last-run.log):" >&2; \
 	       grep -oE 'Execution of step "[a-z_]+" failed|^[A-Za-z_.]+(Error|Failure|Exception): .*' .dagster/last-run.log \
 	       | awk '!seen[$$0]++' | sed 's/^/  /' >&2; exit 1; }

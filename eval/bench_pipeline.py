@@ -27,6 +27,7 @@ import time
 import psutil
 
 from eval.bench_corpus import ROOT, build
+from pipeline.defs.assets import MATERIALIZE_ALL
 
 PROJECT = pathlib.Path(__file__).resolve().parent.parent
 RESULTS = PROJECT / "eval" / "results" / "pipeline_speed.json"
@@ -96,7 +97,7 @@ def run_pipeline(raw: pathlib.Path, work: pathlib.Path, **settings: str) -> dict
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     (home / "dagster.yaml").write_text("telemetry: {enabled: false}\n")
-    cli = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"]
+    cli = [sys.executable, "-m", "dagster", *MATERIALIZE_ALL]
     empty = work / "empty"
     for folder in (empty / "raw", empty / "curated", curated):
         shutil.rmtree(folder, ignore_errors=True)

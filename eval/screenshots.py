@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from pipeline.defs.assets import MATERIALIZE_ALL
 from tests.servers import BIN, answers, free_port, server
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -31,7 +32,7 @@ def main() -> None:
         home, curated = Path(tmp) / "home", Path(tmp) / "curated"
         home.mkdir()
         env = {**os.environ, "DAGSTER_HOME": str(home), "PIPELINE_RAW_DIR": str(PROJECT / "raw"), "PIPELINE_CURATED_DIR": str(curated)}
-        subprocess.run([BIN / "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"],
+        subprocess.run([BIN / "dagster", *MATERIALIZE_ALL],
                        cwd=PROJECT, env=env, check=True, capture_output=True)  # fmt: skip
         port = free_port()
         base = f"http://127.0.0.1:{port}"

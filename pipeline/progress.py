@@ -9,6 +9,7 @@ import sys
 import time
 
 WIDTH = 30
+SHOWN_FROM = 100  # a stage of fewer documents (shards, files) is over before its progress tells anything
 _stage = {"label": "", "start": 0.0, "tenth": -1}
 
 
@@ -23,7 +24,7 @@ def begin(label: str) -> None:
 def advance(done: int, total: int, unit: str = "shards") -> None:
     """`done` of `total` documents (or shards, files) of the current stage are through."""
     mode, label = _mode(), _stage["label"]
-    if not mode or not label or total <= 1:
+    if not mode or not label or total < SHOWN_FROM:
         return
     if mode == "bar":
         filled = WIDTH * done // total

@@ -22,7 +22,7 @@ import os
 import shutil
 import stat
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -42,6 +42,10 @@ from pipeline.text.chrome import label, repeatable
 from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_keys, paragraph_set, repeat_floor
 
 SHARD_DOCS = 256
+# The raw files fall into BATCHES batches by a hash of their path (the ingest stages' Dagster partitions): a file
+# stays in its batch from run to run, and a batch's shards are named part-<batch>-<k>.arrow in every stage after.
+BATCHES = 8
+BATCH_NAMES = tuple(f"{k:02d}" for k in range(BATCHES))
 
 
 class Reject(Exception):
@@ -78,12 +82,13 @@ _pool: ProcessPoolExecutor | None = None
 
 
 def _map(job: Callable, calls: list[tuple], each: Callable | None = None, sizes: list[int] | None = None, unit: str = "documents") -> list:
-    """job(*call) for every call, in order: on the Ray cluster, in the pool, or here when there is one call or one
-    worker. `each` is applied to every result as it comes (while the workers go on); its value is kept. Progress
+    """job(*call) for every call, in order: on the Ray cluster, in the pool, or here when there is one call, one
+    worker, or less than a shard's documents (or files) in all: the eight batches cut a small folder into small
+    shards, and starting the pool cost more than their work. `each` is applied to every result as it comes (while the workers go on); its value is kept. Progress
     is told in `unit`s, `sizes` of them a call, else in shards."""
     if ray_address():
         results = _on_ray(job, calls)
-    elif len(calls) <= 1 or workers() == 1:
+    elif len(calls) <= 1 or workers() == 1 or (sizes is not None and sum(sizes) < SHARD_DOCS):
         results = (job(*call) for call in calls)
     else:
         results = _in_pool(job, calls)
@@ -162,13 +167,37 @@ def _ahead(executor: Executor | _RayTasks, job: Callable, calls: list[tuple], wi
         yield result
 
 
-def shards(folder: Path) -> list[Path]:
-    return sorted(folder.glob("part-*.arrow"))
+def shards(folder: Path, batches: Collection[str] | None = None) -> list[Path]:
+    """A stage's shards in order (of batch, then of path), or those of `batches` only."""
+    found = sorted(folder.glob("part-*.arrow"))
+    return found if batches is None else [part for part in found if shard_batch(part) in batches]
 
 
-def shard_path(folder: Path, k: int, sub: int = 0) -> Path:
-    """Shard k, or the sub-th more of an archive's (part-00003_0001 sorts after part-00003, before part-00004)."""
-    return folder / (f"part-{k:05d}.arrow" if not sub else f"part-{k:05d}_{sub:04d}.arrow")
+def shard_path(folder: Path, batch: str, k: int, sub: int = 0) -> Path:
+    """Shard k of a batch, or the sub-th more of an archive's (part-00-00003_0001 sorts after part-00-00003, before
+    part-00-00004)."""
+    return folder / (f"part-{batch}-{k:05d}.arrow" if not sub else f"part-{batch}-{k:05d}_{sub:04d}.arrow")
+
+
+def shard_batch(part: Path) -> str:
+    """The batch a shard belongs to, from its name (of a shard named before batches: none of BATCH_NAMES)."""
+    return part.name.split("-")[1]
+
+
+def batch_of(source_path: str) -> str:
+    """The batch of a raw file: a hash of its path, the same in every run."""
+    digest = hashlib.sha256(source_path.encode("utf-8", "surrogatepass")).digest()
+    return BATCH_NAMES[int.from_bytes(digest[:8], "big") % BATCHES]
+
+
+def batch_counts(folder: Path, batches: Collection[str]) -> dict[str, tuple[int, int]]:
+    """Documents and, of them, rejected ones in each of `batches` of a stage's table."""
+    counts = {batch: (0, 0) for batch in batches}
+    for part in shards(folder, batches):
+        rejected = read_shard(part, ["reject_stage"])["reject_stage"]
+        n, r = counts[shard_batch(part)]
+        counts[shard_batch(part)] = (n + len(rejected), r + len(rejected) - rejected.null_count)
+    return counts
 
 
 def read_shard(path: Path, columns: list[str] | None = None) -> pa.Table:
@@ -221,16 +250,21 @@ def _write(rows: list[Row] | pa.Table, path: Path) -> None:
 
 def _rewrite(
     target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False, each: Callable | None = None,
-    **progress_in,
+    batches: Collection[str] | None = None, **progress_in,
 ) -> list:
     """Run job on each of `calls(building)` (_map, with `each`), which write shards into a folder beside `target`;
-    then put them in its place: the whole folder (a stage's new table), or shard by shard (`in_place`: a second
-    pass)."""
+    then put them in its place: the whole folder (a stage's new table), shard by shard (`in_place`: a second
+    pass), or the shards of `batches` (an ingest stage run for some batches: theirs are replaced, with any shard
+    of a batch that no longer exists)."""
     building = target.with_name(f".{target.name}.building")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     results = _map(job, calls(building), each, **progress_in)
-    if in_place:
+    if in_place or batches is not None:
+        target.mkdir(parents=True, exist_ok=True)
+        for part in shards(target) if batches is not None else []:
+            if shard_batch(part) in batches or shard_batch(part) not in BATCH_NAMES:
+                part.unlink()
         for part in shards(building):
             os.replace(part, target / part.name)
         building.rmdir()
@@ -501,11 +535,13 @@ def _row_job(
 
 
 def _run(
-    stage: str, source: Path, target: Path, memo: Path | None, settings: tuple = (), decide: tuple = ()
+    stage: str, source: Path, target: Path, memo: Path | None, settings: tuple = (), decide: tuple = (),
+    batches: Collection[str] | None = None,
 ) -> tuple[Stats, list]:
-    """A per-document stage over every shard: `settings` go to its function (and into its memo keys), `decide`
-    to its _DECIDE step (not into the keys)."""
-    calls = lambda building: [(stage, part, building / part.name, memo, settings, decide) for part in shards(source)]  # noqa: E731
+    """A per-document stage over every shard (of `batches` only, for an ingest stage): `settings` go to its
+    function (and into its memo keys), `decide` to its _DECIDE step (not into the keys)."""
+    parts = shards(source, batches)
+    calls = lambda building: [(stage, part, building / part.name, memo, settings, decide) for part in parts]  # noqa: E731
     store, used = Memo(memo), []
 
     def remember(result: tuple[Stats, object, list, list[str]]) -> tuple[Stats, object]:  # a shard's, then let go
@@ -514,8 +550,9 @@ def _run(
         used.extend(keys)
         return stats, extra
 
-    results = _rewrite(target, calls, _row_job, each=remember, sizes=[_row_count(part) for part in shards(source)])
-    store.keep_only(stage, used)  # what this run did not use (changed or removed files, older code) goes
+    results = _rewrite(target, calls, _row_job, each=remember, batches=batches, sizes=[_row_count(part) for part in parts])
+    if batches is None or set(batches) >= set(BATCH_NAMES):  # what this run did not use (changed or removed
+        store.keep_only(stage, used)  # files, older code) goes; a run of some batches did not see the others
     stats = _total([s for s, _ in results])
     stats["out"] = stats["in"] - stats["rejected"]
     return stats, [extra for _, extra in results]
@@ -573,8 +610,8 @@ def _not_regular(path: Path) -> str | None:
     return f"not a regular file: {_KINDS.get(stat.S_IFMT(mode), 'a special file')}"
 
 
-def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Path, k: int) -> Stats:
-    """Shard k of the raw table: a group of loose files, or the records of one archive or dump (shards k, k_0001,
+def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Path, batch: str, k: int) -> Stats:
+    """Shard k of a batch of the raw table: a group of loose files, or the records of one archive or dump (shards k, k_0001,
     ... of SHARD_DOCS rows each, written as they fill: a container is read a record at a time). A remote object
     is fetched to a local file first, one at a time."""
     rows, stats, written = [], Counter(), 0
@@ -585,7 +622,7 @@ def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Path, 
                     for row in _container_rows(source_path, path, stats):
                         rows.append(row)
                         if len(rows) == SHARD_DOCS:
-                            _write(rows, shard_path(folder, k, written))
+                            _write(rows, shard_path(folder, batch, k, written))
                             rows, written = [], written + 1
                     continue
                 rows.append(row := _file_row(source_path, path))
@@ -596,7 +633,7 @@ def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Path, 
         else:
             stats["bytes"] += row["source_bytes"]
     if rows or not written:
-        _write(rows, shard_path(folder, k, written))
+        _write(rows, shard_path(folder, batch, k, written))
     stats["in"] += written * SHARD_DOCS + len(rows)
     return stats
 
@@ -662,29 +699,38 @@ def _records_or_failure(path: Path) -> Iterator[tx.containers.Record]:
         yield tx.containers.Record(number + 1, reject=f"unreadable after record {number}: {type(e).__name__}: {e}"[:300])
 
 
-def read_raw(raw_dir: Path, target: Path) -> Stats:
-    """One row per loose file of `read_raw_listing`, with its bytes and their hash, and one per record of each
-    archive or dump (pipeline.text.containers), in the order of the paths."""
-    groups: list[list[tuple[str, Path]]] = []
+def read_raw(raw_dir: Path, target: Path, batches: Collection[str] = BATCH_NAMES) -> Stats:
+    """One row per loose file of `read_raw_listing` in `batches`, with its bytes and their hash, and one per
+    record of each archive or dump (pipeline.text.containers), in the order of the paths within each batch."""
+    listed: dict[str, list[tuple[str, Path]]] = {batch: [] for batch in batches}
     for name, path in read_raw_listing(raw_dir).items():
-        alone = tx.containers.is_container(name)
-        if alone or not groups or len(groups[-1]) == SHARD_DOCS or tx.containers.is_container(groups[-1][0][0]):
-            groups.append([])
-        groups[-1].append((name, path))
-    groups = groups or [[]]
-    calls = lambda building: [(group, building, k) for k, group in enumerate(groups)]  # noqa: E731
-    stats = _total(_rewrite(target, calls, _read_job, sizes=[len(group) for group in groups], unit="files"))
+        listed.get(batch_of(name), []).append((name, path))
+    groups: list[tuple[str, list[tuple[str, Path]]]] = []
+    for batch in sorted(batches):
+        start = len(groups)
+        for name, path in listed[batch]:
+            last = groups[-1][1] if len(groups) > start else None
+            if tx.containers.is_container(name) or not last or len(last) == SHARD_DOCS or tx.containers.is_container(last[0][0]):
+                groups.append((batch, []))
+            groups[-1][1].append((name, path))
+    groups = groups or [(min(batches), [])]  # nothing to read: a shard of no rows keeps the table's schema
+    numbered, seen = [], Counter()  # shards are numbered within their batch
+    for batch, group in groups:
+        numbered.append((group, batch, seen[batch]))
+        seen[batch] += 1
+    calls = lambda building: [(group, building, batch, k) for group, batch, k in numbered]  # noqa: E731
+    stats = _total(_rewrite(target, calls, _read_job, batches=batches, sizes=[len(group) for _, group in groups], unit="files"))
     stats["out"] = stats["in"] - stats["rejected"]
     return stats
 
 
-def decode(source: Path, target: Path) -> Stats:
+def decode(source: Path, target: Path, batches: Collection[str] = BATCH_NAMES) -> Stats:
     # not remembered: decoding costs less than reading a text back from the memo, and stored every text once more
-    return _run("decode", source, target, None)[0]
+    return _run("decode", source, target, None, batches=batches)[0]
 
 
-def fix_mojibake(source: Path, target: Path, memo: Path | None = None) -> Stats:
-    return _run("mojibake", source, target, memo)[0]
+def fix_mojibake(source: Path, target: Path, memo: Path | None = None, batches: Collection[str] = BATCH_NAMES) -> Stats:
+    return _run("mojibake", source, target, memo, batches=batches)[0]
 
 
 def tag_language(source: Path, target: Path, memo: Path | None = None) -> Stats:

@@ -1,5 +1,6 @@
 import dagster as dg
 
+from pipeline.defs.assets import EVERY_BATCH
 from pipeline.defs.automation import raw_folder_changed, reingest_schedule
 from pipeline.defs.resources import CorpusPaths
 
@@ -18,7 +19,7 @@ def test_sensor_requests_a_run_when_files_are_added_changed_or_removed(tmp_path)
     (tmp_path / "a.txt").write_text("first, longer now")
     (tmp_path / "b.txt").write_text("second")
     second = tick(tmp_path, first.cursor)
-    assert second.run_requests[0].tags == {"raw/added": "1", "raw/changed": "1", "raw/removed": "0"}
+    assert second.run_requests[0].tags == {"raw/added": "1", "raw/changed": "1", "raw/removed": "0", **EVERY_BATCH}
 
     (tmp_path / "b.txt").unlink()
     third = tick(tmp_path, second.cursor)

@@ -18,7 +18,7 @@ from warcio.warcwriter import WARCWriter
 from pipeline.defs.resources import resources_for
 from pipeline.text.containers import records
 
-from .test_pipeline import ALL
+from .test_pipeline import ALL, EVERY_BATCH
 
 SAMPLES = pathlib.Path(__file__).resolve().parents[1] / ".test-data" / "warcs"
 JAPANESE = "日本語のページです。東京の天気は晴れ、気温は二十度でした。明日も晴れる予定です。"
@@ -104,7 +104,7 @@ def test_a_folder_of_archives_dumps_and_loose_files_is_one_corpus(tmp_path):
     pq.write_table(pa.table({"id": [7], "text": [BREAD]}), raw / "shard.parquet")
     (raw / "note.txt").write_text(GARDENS)
     with dg.instance_for_test() as instance:
-        result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
+        result = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance)
     assert result.success
     corpus = pq.read_table(curated / "corpus").to_pylist()
     rejected = pq.read_table(curated / "rejected").to_pylist()
@@ -133,9 +133,9 @@ def test_an_unchanged_archive_is_not_cleaned_again(tmp_path):
     raw.mkdir()
     warc(raw / "a.warc.gz", [(f"http://a.example/{k}", html(text).encode(), "text/html", "200 OK") for k, text in enumerate([ENGLISH, RIVERS, GARDENS])])
     with dg.instance_for_test() as instance:
-        dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
+        dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance)
         (raw / "b.jsonl").write_text(json.dumps({"text": BREAD}) + "\n")  # another file arrives
-        again = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
+        again = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance)
     for node in ("mojibake_fixed", "chrome_stripped", "language_tagged"):
         assert again.asset_materializations_for_node(node)[0].metadata["changes"].data["reused from an earlier run"] == 3, node
 
@@ -145,7 +145,7 @@ def test_a_dump_that_gives_two_lines_one_id_is_still_published(tmp_path):
     raw.mkdir()
     (raw / "dump.jsonl").write_text("".join(json.dumps({"id": "same", "text": t}) + "\n" for t in (RIVERS, RIVERS, GARDENS)))
     with dg.instance_for_test() as instance:
-        assert dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance).success
+        assert dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance).success
     rejected = pq.read_table(curated / "rejected").to_pylist()
     assert [(r["source_record"], r["reason"].split(" of ")[0]) for r in rejected] == [("same", "exact copy")]
     assert pq.read_table(curated / "corpus").num_rows == 2

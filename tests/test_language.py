@@ -108,9 +108,9 @@ def test_unwanted_languages_are_rejected_with_the_reason_language(monkeypatch, t
              "text": "This paragraph is written in English and says something about it.",
              "chrome_removed": [], "reject_stage": None}]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, stages.shard_path(tmp_path / "in", 0))
+    stages._write(rows, stages.shard_path(tmp_path / "in", "00", 0))
     stats = stages.tag_language(tmp_path / "in", tmp_path / "out")
-    row = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()[0]
+    row = stages.read_shard(stages.shard_path(tmp_path / "out", "00", 0)).to_pylist()[0]
     assert row["reject_stage"] == "language" and row["reject_reason"].startswith("language: en")
     assert stats["rejected"] == 1
 

@@ -16,6 +16,8 @@ import pytest
 import pipeline.definitions
 from pipeline.corpus import DOCUMENTS
 from pipeline.defs import assets, checks
+from pipeline.defs.assets import EVERY_BATCH, MATERIALIZE_ALL
+from pipeline import stages
 from pipeline.defs.resources import default_resources, resources_for
 from pipeline.publication import current, files
 from pipeline.text.quality import RULES_FILE
@@ -46,7 +48,7 @@ def published_files(curated) -> list:
 
 def materialize(raw, curated):
     with dg.instance_for_test() as instance:
-        result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance)
+        result = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance)
         assert result.success
         return result
 
@@ -211,7 +213,7 @@ def test_make_run_command_honours_the_folder_variables(tmp_path):
     shutil.copy(RAW / "lemmy-thread.txt", raw / "thread.txt")
     (raw / "empty.txt").write_bytes(b"")
     env = {**os.environ, "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": "out", "DAGSTER_HOME": str(tmp_path)}
-    cli = [sys.executable, "-m", "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"]
+    cli = [sys.executable, "-m", "dagster", *MATERIALIZE_ALL]
     subprocess.run(cli, cwd=tmp_path, env=env, check=True, capture_output=True, timeout=300)
     summary = subprocess.run([sys.executable, "-m", "pipeline"], cwd=tmp_path, env=env, check=True,
                              capture_output=True, text=True, timeout=60).stdout  # fmt: skip
@@ -232,7 +234,7 @@ def test_a_raw_location_that_cannot_be_read_fails_the_run_and_keeps_the_corpus(t
     monkeypatch.chdir(tmp_path)
     with dg.instance_for_test() as instance:
         location = location.format(tmp=tmp_path)
-        result = dg.materialize(ALL, resources=resources_for(location, curated), instance=instance, raise_on_error=False)
+        result = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(location, curated), instance=instance, raise_on_error=False)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert failure.step_key == "raw_documents"  # before any stage
@@ -245,7 +247,7 @@ def test_a_curated_uri_that_cannot_be_used_is_refused_before_anything_is_written
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PIPELINE_WORK_DIR", str(tmp_path / "work"))
     with dg.instance_for_test() as instance:
-        result = dg.materialize(ALL, resources=resources_for(small_raw(tmp_path), "ftp://host/curated"),
+        result = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(small_raw(tmp_path), "ftp://host/curated"),
                                 instance=instance, raise_on_error=False)  # fmt: skip
     failure = next(e for e in result.all_events if e.is_step_failure)
     assert failure.step_key == "raw_documents"
@@ -265,6 +267,7 @@ def test_a_sub_folder_that_cannot_be_read_is_rejected_not_skipped(tmp_path, monk
         return scandir(path)
 
     monkeypatch.setattr(os, "scandir", locked)
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")  # the jobs in this process, where scandir is patched
     materialize(raw, curated)  # the blocking checks see the folder in the listing and in rejected
     rejected = pq.read_table(curated / "rejected").to_pylist()
     assert [(r["source_path"], r["stage"], r["reason"]) for r in rejected] == [
@@ -315,6 +318,42 @@ def test_each_run_publishes_a_version_and_keeps_the_one_before(tmp_path, monkeyp
     assert pq.read_table(curated / "corpus").num_rows == 5
 
 
+def test_the_sensor_and_the_schedule_run_every_batch_then_the_rest(tmp_path):
+    from pipeline.defs.automation import reingest_schedule
+
+    from .test_automation import tick
+
+    raw = small_raw(tmp_path)
+    requests = [tick(raw).run_requests[0], reingest_schedule.evaluate_tick(dg.build_schedule_context()).run_requests[0]]
+    job = pipeline.definitions.defs().resolve_job_def("ingest")
+    for k, request in enumerate(requests):
+        with dg.instance_for_test() as instance:
+            result = job.execute_in_process(instance=instance, tags=request.tags, resources=resources_for(raw, tmp_path / f"curated-{k}"))
+            status = instance.get_status_by_partition(dg.AssetKey("raw_documents"), list(stages.BATCH_NAMES), assets.BATCHES)
+        assert result.success and set(status.values()) == {dg.AssetPartitionStatus.MATERIALIZED}
+        assert result.asset_materializations_for_node("publish_corpus")  # and the steps across batches after them
+
+
+def test_a_batch_reruns_alone_and_the_rest_reads_every_batch(tmp_path):
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    copy_seeds(raw)
+    materialize(raw, curated)
+    before = {part.name: part.read_bytes() for part in stages.shards(curated / ".work" / "raw_documents")}
+    (raw / "new.txt").write_text("A new page a person wrote, long enough to be a document of the corpus on its own.")
+    batch = stages.batch_of("new.txt")
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(ALL, partition_key=batch, resources=resources_for(raw, curated), instance=instance)
+    after = {part.name: part.read_bytes() for part in stages.shards(curated / ".work" / "raw_documents")}
+    assert {name: data for name, data in after.items() if not name.startswith(f"part-{batch}-")} == \
+           {name: data for name, data in before.items() if not name.startswith(f"part-{batch}-")}  # the others untouched
+    event = result.asset_materializations_for_node("raw_documents")
+    assert [e.partition for e in event] == [batch] and f"| {batch} | " in event[0].metadata["batches"].value
+    assert "new.txt" in pq.read_table(curated / "corpus")["source_path"].to_pylist()  # the rest read every batch
+    materialize(raw, full := tmp_path / "full")
+    assert current(curated)["corpus"]["content_hash"] == current(full)["corpus"]["content_hash"]
+
+
 def test_a_run_that_fails_part_way_leaves_the_previous_corpus_whole(tmp_path, monkeypatch):
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     materialize(raw, curated)
@@ -326,7 +365,7 @@ def test_a_run_that_fails_part_way_leaves_the_previous_corpus_whole(tmp_path, mo
 
     monkeypatch.setattr(os, "fsync", crash)
     with dg.instance_for_test() as instance:
-        result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
+        result = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
     assert not result.success
     assert published(curated) == before  # readers still see the old corpus
     assert [p.name for p in (curated / "versions").iterdir()] == [current(curated)["version"]]  # no half version left
@@ -380,6 +419,7 @@ def test_incremental_runs_equal_full_rebuilds(tmp_path, monkeypatch):
 
     real = memo.code_version
     monkeypatch.setattr(memo, "code_version", lambda stage: real(stage) + ("-bumped" if stage == "mojibake" else ""))
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")  # the jobs in this process, where the code version is patched
     bumped = materialize(raw, curated)  # the mojibake stage's code changed: it processes everything again
     changes = {node: bumped.asset_materializations_for_node(node)[0].metadata["changes"].data
                for node in ("mojibake_fixed", "chrome_stripped")}  # fmt: skip
@@ -423,8 +463,6 @@ def test_a_stage_code_version_covers_every_module_its_code_imports():
             assert imported(name) <= set(files), (stage, name, imported(name) - set(files))
 
 def test_a_corpus_unfit_to_publish_is_not_written(tmp_path, monkeypatch):
-    from pipeline import stages
-
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     materialize(raw, curated)
     before = published(curated)
@@ -436,7 +474,7 @@ def test_a_corpus_unfit_to_publish_is_not_written(tmp_path, monkeypatch):
 
     monkeypatch.setattr(stages, "split_published", lose_a_file)
     with dg.instance_for_test() as instance:
-        result = dg.materialize(ALL, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
+        result = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
     assert not result.success
     assert published(curated) == before
 
@@ -448,8 +486,6 @@ def _rows(curated, name):
 
 def test_the_result_does_not_depend_on_how_the_work_is_split(run, tmp_path, monkeypatch):
     """Shards of two documents over two worker processes give the corpus one shard in one process gave."""
-    from pipeline import stages
-
     monkeypatch.setattr(stages, "SHARD_DOCS", 2)
     monkeypatch.setenv("PIPELINE_WORKERS", "2")
     split = tmp_path / "split"
@@ -460,16 +496,14 @@ def test_the_result_does_not_depend_on_how_the_work_is_split(run, tmp_path, monk
 
 
 def test_lines_removed_across_documents_leave_no_run_of_blank_lines(tmp_path):
-    from pipeline import stages
-
     prose = "A line of prose a person wrote about the garden, the weather and what the neighbours grew this year"
     texts = [f"{prose}, {k}.\n\nFiled under gardening\n\n{prose}, again {k}." for k in range(3)]
     rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": str(k), "source_path": f"{k}.txt", "source_sha256": "", "source_bytes": 0,
              "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, stages.shard_path(tmp_path / "in", 0))
+    stages._write(rows, stages.shard_path(tmp_path / "in", "00", 0))
     stages.strip_chrome(tmp_path / "in", tmp_path / "out")  # the line stands in every document: the site's own
-    out = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()
+    out = stages.read_shard(stages.shard_path(tmp_path / "out", "00", 0)).to_pylist()
     assert [row["text"] for row in out] == [f"{prose}, {k}.\n\n{prose}, again {k}." for k in range(3)]
     assert [row["chrome_removed"] for row in out] == [["Filed under gardening"]] * 3
 
@@ -477,8 +511,6 @@ def test_lines_removed_across_documents_leave_no_run_of_blank_lines(tmp_path):
 def test_a_document_that_loses_boilerplate_is_compared_as_it_is_left(tmp_path):
     # After boilerplate leaves every document, a document is fingerprinted again: with nothing else in it, it is
     # an exact copy of the document that never had the boilerplate.
-    from pipeline import stages
-
     body = "Notes on the allotment: the beans came up late this year, the frost took the first sowing of peas"
     legal = "This message and any attachments are confidential and intended solely for the addressee named above."
     others = [f"{k} other notes on a different plot, about {k * 3} rows of leeks, onions and a shed roof" for k in range(6)]
@@ -486,19 +518,17 @@ def test_a_document_that_loses_boilerplate_is_compared_as_it_is_left(tmp_path):
     rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": str(k), "source_path": f"{k}.txt", "source_sha256": "", "source_bytes": 0,
              "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, stages.shard_path(tmp_path / "in", 0))
+    stages._write(rows, stages.shard_path(tmp_path / "in", "00", 0))
     stats, duplicates, paths = stages.deduplicate(tmp_path / "in", tmp_path / "out")
     assert stats["boilerplate paragraphs removed"] == 7
     assert [(paths[d.index], paths[d.kept], d.kind) for d in duplicates] == [("1.txt", "0.txt", "exact")]
 
 
 def _stage_table(tmp_path, texts):
-    from pipeline import stages
-
     rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"id{k}", "source_path": f"{k}.txt", "source_sha256": "",
              "source_bytes": 0, "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, stages.shard_path(tmp_path / "in", 0))
+    stages._write(rows, stages.shard_path(tmp_path / "in", "00", 0))
     return tmp_path / "in"
 
 
@@ -527,12 +557,10 @@ def test_a_document_left_with_nothing_but_boilerplate_is_rejected_not_published_
 
 
 def test_a_document_left_with_nothing_by_lines_repeated_across_documents_is_rejected(tmp_path):
-    from pipeline import stages
-
     prose = "A line of prose a person wrote about the garden, the weather and what the neighbours grew this year"
     source = _stage_table(tmp_path, [*(f"{prose}, {k}.\nThe gardening club\n{prose}, again." for k in range(3)), "The gardening club"])
     stats = stages.strip_chrome(source, tmp_path / "out")
-    out = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()
+    out = stages.read_shard(stages.shard_path(tmp_path / "out", "00", 0)).to_pylist()
     assert [row["reject_stage"] for row in out] == [None, None, None, "chrome"]
     assert out[3]["reject_reason"].startswith("chrome: nothing left")
     assert (stats["out"], stats["rejected"]) == (3, 1)
@@ -541,8 +569,6 @@ def test_a_document_left_with_nothing_by_lines_repeated_across_documents_is_reje
 def test_boilerplate_counts_copies_of_one_document_once(tmp_path):
     # A paragraph in one document and four copies of another stands in two distinct documents, not five: it is
     # a quotation, not boilerplate, and stays in the distinct document.
-    from pipeline import stages
-
     quote = "We have no moat, and neither does OpenAI, said the memo that everyone quoted that week in May."
     copied = f"A long post that four mirrors copied word for word, about open models and their costs.\n{quote}"
     other = f"A different post by another person, who quoted the same memo and argued the opposite.\n{quote}"
@@ -550,7 +576,7 @@ def test_boilerplate_counts_copies_of_one_document_once(tmp_path):
     source = _stage_table(tmp_path, [copied, *[copied] * 4, other, *fillers])
     stats, duplicates, paths = stages.deduplicate(source, tmp_path / "out")
     assert "boilerplate paragraphs removed" not in stats
-    out = stages.read_shard(stages.shard_path(tmp_path / "out", 0)).to_pylist()
+    out = stages.read_shard(stages.shard_path(tmp_path / "out", "00", 0)).to_pylist()
     assert quote in out[5]["text"] and quote in out[0]["text"]
     assert sorted(paths[d.index] for d in duplicates) == ["1.txt", "2.txt", "3.txt", "4.txt"]
 

@@ -12,18 +12,25 @@ def _stage(shards: int) -> None:
 def test_a_terminal_gets_one_redrawn_bar_then_the_counts(monkeypatch, capsys):
     monkeypatch.setenv("PIPELINE_PROGRESS", "bar")
     monkeypatch.setenv("PIPELINE_WORKERS", "1")
-    _stage(4)
+    _stage(400)
     out = capsys.readouterr().out
-    assert "\rdecoded          [" + "#" * 15 + "." * 15 + "] 2/4 shards" in out
+    assert "\rdecoded          [" + "#" * 15 + "." * 15 + "] 200/400 shards" in out
     assert "\n" not in out[:-1] and out.endswith("\rdecoded             9 documents in, 9 out, 0 rejected (0.0 s)\n")
 
 
 def test_a_log_gets_a_line_each_tenth(monkeypatch, capsys):
     monkeypatch.setenv("PIPELINE_PROGRESS", "lines")
     monkeypatch.setenv("PIPELINE_WORKERS", "1")
-    _stage(40)
+    _stage(400)
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "decoded          1/40 shards" and lines[1] == "decoded          4/40 shards" and len(lines) == 12
+    assert lines[0] == "decoded          1/400 shards" and lines[1] == "decoded          40/400 shards" and len(lines) == 12
+
+
+def test_a_stage_too_small_to_follow_prints_only_its_counts(monkeypatch, capsys):
+    monkeypatch.setenv("PIPELINE_PROGRESS", "lines")
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")
+    _stage(progress.SHOWN_FROM - 1)
+    assert capsys.readouterr().out == "decoded             9 documents in, 9 out, 0 rejected (0.0 s)\n"
 
 
 def test_nothing_is_printed_unless_asked(monkeypatch, capsys):
@@ -39,10 +46,10 @@ def test_a_stage_tells_its_documents_done_of_all(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PIPELINE_WORKERS", "1")
     source = tmp_path / "in"
     source.mkdir()
-    for k, n in enumerate((3, 2)):  # two shards, of 3 and 2 documents
+    for k, n in enumerate((60, 50)):  # two shards, of 60 and 50 documents
         rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"{k}-{j}", "source_path": f"{k}-{j}.txt", "source_sha256": "",
                  "source_bytes": 0, "text": "A sentence somebody wrote."} for j in range(n)]  # fmt: skip
-        stages._write(rows, stages.shard_path(source, k))
+        stages._write(rows, stages.shard_path(source, "00", k))
     progress.begin("mojibake_fixed")
     stages.fix_mojibake(source, tmp_path / "out")
-    assert capsys.readouterr().out.splitlines() == ["mojibake_fixed   3/5 documents", "mojibake_fixed   5/5 documents"]
+    assert capsys.readouterr().out.splitlines() == ["mojibake_fixed   60/110 documents", "mojibake_fixed   110/110 documents"]

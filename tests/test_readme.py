@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from pipeline.defs.assets import MATERIALIZE_ALL
+
 from .conftest import RAW, ROOT, copy_seeds
 from .servers import BIN
 from .test_pipeline import materialize
@@ -46,12 +48,17 @@ def test_what_make_run_prints_is_what_the_readme_shows(tmp_path):
     shown = re.search(r"then what it published:\n\n```\n(.*?)```", README, re.S)[1]
     env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "PIPELINE_RAW_DIR": str(RAW), "PIPELINE_CURATED_DIR": "curated",
            "PIPELINE_PROGRESS": "lines"}  # fmt: skip
-    run = subprocess.run([BIN / "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"],
+    run = subprocess.run([BIN / "dagster", *MATERIALIZE_ALL],
                          cwd=tmp_path, env=env, capture_output=True, text=True, check=True)  # fmt: skip
     summary = subprocess.run([sys.executable, "-m", "pipeline"], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     seconds = re.compile(r"\(\d+\.\d s\)")
     assert seconds.sub("(s)", run.stdout + summary.stdout) == seconds.sub("(s)", shown)
     assert "DEBUG" in run.stderr and "DEBUG" not in run.stdout  # Dagster's event stream apart from the person's view
+
+
+def test_make_run_runs_the_command_the_tests_run():
+    command = " ".join("'*'" if arg == "*" else arg for arg in MATERIALIZE_ALL)  # every batch, then the rest
+    assert f"$(BIN)/dagster {command} " in (ROOT / "Makefile").read_text()
 
 
 def test_the_curated_folder_is_a_hugging_face_dataset(tmp_path):

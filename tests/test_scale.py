@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from pipeline.corpus import LocationError
+from pipeline.defs.assets import MATERIALIZE_ALL
 from pipeline.defs.resources import CorpusPaths
 
 from .conftest import RAW, ROOT, copy_seeds
@@ -44,7 +45,7 @@ def raw(tmp_path_factory):
 def materialize(raw, curated, home, **env) -> None:
     """The whole graph through Dagster's CLI, as `make run` runs it, in a fresh process."""
     env = {**os.environ, "DAGSTER_HOME": str(home), "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated), **env}
-    done = subprocess.run([BIN / "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"],
+    done = subprocess.run([BIN / "dagster", *MATERIALIZE_ALL],
                           cwd=home, env=env, capture_output=True, text=True)  # fmt: skip
     assert done.returncode == 0, done.stderr[-5000:]
 

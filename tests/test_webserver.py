@@ -7,6 +7,8 @@ import urllib.request
 
 import pytest
 
+from pipeline.defs.assets import MATERIALIZE_ALL
+
 from .conftest import ROOT, copy_seeds
 from .servers import BIN, answers, free_port, server
 
@@ -35,7 +37,7 @@ def webserver(tmp_path_factory):
     home, raw, curated = (tmp_path_factory.mktemp(name) for name in ("home", "raw", "curated"))
     copy_seeds(raw)
     env = {**os.environ, "DAGSTER_HOME": str(home), "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated)}
-    subprocess.run([BIN / "dagster", "asset", "materialize", "-m", "pipeline.definitions", "--select", "*"],
+    subprocess.run([BIN / "dagster", *MATERIALIZE_ALL],
                    cwd=ROOT, env=env, check=True, capture_output=True)  # fmt: skip
     port = free_port()
     command = [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-m", "pipeline.definitions"]

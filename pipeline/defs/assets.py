@@ -1,7 +1,7 @@
 """The asset graph: one asset per stage, each a thin call into pipeline.stages, reporting what it did."""
 
 import collections
-import functools
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -31,9 +31,9 @@ def table_schema(schema: pa.Schema) -> dg.TableSchema:
     )
 
 
-def _preview(folder) -> dg.MetadataValue:
+def _preview(folder, batches=None) -> dg.MetadataValue:
     parts = []
-    for part in stages.shards(folder):
+    for part in stages.shards(folder, batches):
         table = stages.read_shard(part, ["source_path", "text", "reject_stage"])
         for row in table.filter(pc.is_null(table["reject_stage"])).slice(0, PREVIEW_DOCS - len(parts)).to_pylist():
             text = (row["text"] or "")[:PREVIEW_CHARS].replace("```", "\'\'\'")
@@ -43,8 +43,15 @@ def _preview(folder) -> dg.MetadataValue:
     return dg.MetadataValue.md("\n\n".join(parts) or "_no documents_")
 
 
-def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, **more) -> dg.MaterializeResult:
-    """What a person wants to see in the UI of a stage: counts in and out, changes, a preview, where it is."""
+def _batches_table(folder, batches) -> dg.MetadataValue:
+    rows = ["| batch | documents | rejected so far |", "|---|---|---|"]
+    rows += [f"| {batch} | {n} | {r} |" for batch, (n, r) in stages.batch_counts(folder, batches).items()]
+    return dg.MetadataValue.md("\n".join(rows))
+
+
+def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, batches=None, **more) -> dg.MaterializeResult:
+    """What a person wants to see in the UI of a stage: counts in and out, changes, a preview, where it is; of an
+    ingest stage, what each batch of the run holds (a run of several batches gives them all the same metadata)."""
     changes = {k: v for k, v in stats.items() if k not in ("in", "out", "rejected")}
     folder = paths.stage(name)
     progress.end(f"{stats['in']:>7} documents in, {stats['out']} out, {stats['rejected']} rejected")
@@ -55,8 +62,9 @@ def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, **m
             "documents out": stats["out"],
             "rejected here": stats["rejected"],
             "changes": dg.MetadataValue.json(changes),
-            "preview": _preview(folder),
-            "shards": len(stages.shards(folder)),
+            "preview": _preview(folder, batches),
+            **({"batches": _batches_table(folder, batches)} if batches else {}),
+            "shards": len(stages.shards(folder, batches)),
             "ran on": stages.ran_on(),
             "path": dg.MetadataValue.path(str(folder)),
             **more,
@@ -64,9 +72,20 @@ def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, **m
     )
 
 
-def _stage(name: str, description: str, upstream: str | None, group: str = "clean"):
+# The ingest stages are partitioned: a batch of the raw files each (pipeline.stages.batch_of). Every asset runs a
+# range of batches in one run (a single-run backfill policy), so `make run` is one run: the ingest stages for every
+# batch, then the rest, which always reads every batch.
+BATCHES = dg.StaticPartitionsDefinition(list(stages.BATCH_NAMES))
+warnings.filterwarnings("ignore", "Parameter `backfill_policy`", dg.BetaWarning)  # beta in Dagster 1.13, and what we need
+EVERY_BATCH = {"dagster/asset_partition_range_start": stages.BATCH_NAMES[0], "dagster/asset_partition_range_end": stages.BATCH_NAMES[-1]}
+# `make run`'s command (the Makefile spells it out; a test keeps the two alike)
+MATERIALIZE_ALL = ["asset", "materialize", "-m", "pipeline.definitions", "--select", "*", "--partition-range", f"{stages.BATCH_NAMES[0]}...{stages.BATCH_NAMES[-1]}"]
+
+
+def _stage(name: str, description: str, upstream: str | None, group: str = "clean", batched: bool = False):
     """Declare a stage asset; all stages share owners, kinds and the column schema of the document table, and
-    say on the terminal where they are (pipeline.progress)."""
+    say on the terminal where they are (pipeline.progress). A `batched` one is partitioned by BATCHES and is
+    given the run's batches."""
     declare = dg.asset(
         name=name,
         description=description,
@@ -76,37 +95,40 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
         owners=OWNERS,
         code_version=PIPELINE_VERSION,
         metadata={"dagster/column_schema": table_schema(DOCUMENTS)},
+        partitions_def=BATCHES if batched else None,
+        backfill_policy=dg.BackfillPolicy.single_run(),
     )
 
     def decorate(fn):
-        @functools.wraps(fn)
-        def stage(paths: CorpusPaths) -> dg.MaterializeResult:
+        def stage(context: dg.AssetExecutionContext, paths: CorpusPaths) -> dg.MaterializeResult:
             progress.begin(name)
-            return fn(paths)
+            return fn(paths, context.partition_keys) if batched else fn(paths)
 
         return declare(stage)
 
     return decorate
 
 
-@_stage("raw_documents", "Every non-hidden file under the raw folder, and every record of its archives and dumps (WARC, WET, JSONL, Parquet), with its bytes and SHA-256.", None, "ingest")
-def raw_documents(paths: CorpusPaths) -> dg.MaterializeResult:
+@_stage("raw_documents", "Every non-hidden file under the raw folder, and every record of its archives and dumps (WARC, WET, JSONL, Parquet), with its bytes and SHA-256; a batch of the files by a hash of their path each partition.", None, "ingest", batched=True)
+def raw_documents(paths: CorpusPaths, batches: list[str]) -> dg.MaterializeResult:
     try:
         raw, target = paths.raw, paths.stage("raw_documents")
     except LocationError as e:  # before anything is written: the corpus published last stays as it was
         raise dg.Failure(description=str(e), allow_retries=False) from None
     fetched = paths.fetch_memo()  # a new machine building a remote corpus starts from its last run's results
-    return _stage_result(paths, "raw_documents", stages.read_raw(raw, target), **({"memo fetched from": paths.published} if fetched else {}))
+    stats = stages.read_raw(raw, target, batches)
+    return _stage_result(paths, "raw_documents", stats, batches, **({"memo fetched from": paths.published} if fetched else {}))
 
 
-@_stage("decoded", "Bytes decoded to text: BOM, HTTP charset, UTF-8, <meta charset>, else detected; control characters out; empty and binary files rejected.", "raw_documents")
-def decoded(paths: CorpusPaths) -> dg.MaterializeResult:
-    return _stage_result(paths, "decoded", stages.decode(paths.stage("raw_documents"), paths.stage("decoded")))
+@_stage("decoded", "Bytes decoded to text: BOM, HTTP charset, UTF-8, <meta charset>, else detected; control characters out; empty and binary files rejected.", "raw_documents", batched=True)
+def decoded(paths: CorpusPaths, batches: list[str]) -> dg.MaterializeResult:
+    return _stage_result(paths, "decoded", stages.decode(paths.stage("raw_documents"), paths.stage("decoded"), batches), batches)
 
 
-@_stage("mojibake_fixed", "Text decoded with the wrong code page repaired (pipeline.text.fix_mojibake).", "decoded")
-def mojibake_fixed(paths: CorpusPaths) -> dg.MaterializeResult:
-    return _stage_result(paths, "mojibake_fixed", stages.fix_mojibake(paths.stage("decoded"), paths.stage("mojibake_fixed"), paths.memo))
+@_stage("mojibake_fixed", "Text decoded with the wrong code page repaired (pipeline.text.fix_mojibake).", "decoded", batched=True)
+def mojibake_fixed(paths: CorpusPaths, batches: list[str]) -> dg.MaterializeResult:
+    stats = stages.fix_mojibake(paths.stage("decoded"), paths.stage("mojibake_fixed"), paths.memo, batches)
+    return _stage_result(paths, "mojibake_fixed", stats, batches)
 
 
 @_stage("chrome_stripped", "HTML reduced to its main content; interface lines removed; forum posts' metadata kept.", "mojibake_fixed")
@@ -214,6 +236,7 @@ def _files_table(listed: list[dict]) -> dg.MetadataValue:
 
 
 @dg.multi_asset(
+    backfill_policy=dg.BackfillPolicy.single_run(),
     specs=[
         dg.AssetSpec(
             "corpus",

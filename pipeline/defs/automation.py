@@ -8,16 +8,18 @@ import os
 import dagster as dg
 
 from pipeline.corpus import LocationError
+from pipeline.defs.assets import EVERY_BATCH
 from pipeline.defs.resources import CorpusPaths
 from pipeline.stages import read_raw_listing
 from pipeline.storage import RemoteFile
 
-# Every run of this job rewrites curated/; dagster.yaml's run queue lets one run at a time.
+# Every run of this job rewrites curated/, the ingest stages for every batch (EVERY_BATCH); dagster.yaml's run
+# queue lets one run at a time.
 ingest_job = dg.define_asset_job(
     "ingest", selection=dg.AssetSelection.all(), description="Re-ingest the raw folder into curated/."
 )
 
-reingest_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="reingest_daily",
     job=ingest_job,
     cron_schedule=os.environ.get("PIPELINE_SCHEDULE", "0 3 * * *"),
@@ -25,6 +27,8 @@ reingest_schedule = dg.ScheduleDefinition(
     description="Re-ingest the raw folder every day (cron from PIPELINE_SCHEDULE, default 03:00 UTC).",
     default_status=dg.DefaultScheduleStatus.STOPPED,
 )
+def reingest_schedule() -> dg.RunRequest:
+    return dg.RunRequest(tags=EVERY_BATCH)
 
 
 @dg.sensor(
@@ -50,7 +54,7 @@ def raw_folder_changed(context: dg.SensorEvaluationContext, paths: CorpusPaths) 
     summary = {"added": len(added), "changed": len(changed), "removed": len(removed)}
     context.log.info(f"raw folder: {summary}; first: {(added + changed + removed)[:5]}")
     run_key = hashlib.sha256(state.encode()).hexdigest()[:16]  # the same folder state never runs twice
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, tags={f"raw/{k}": str(v) for k, v in summary.items()})],
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=run_key, tags={**EVERY_BATCH, **{f"raw/{k}": str(v) for k, v in summary.items()}})],
                            cursor=state)  # fmt: skip
 
 
