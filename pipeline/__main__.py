@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from pipeline import storage
 from pipeline.corpus import curated_location, local_folder, shown_path
-from pipeline.publication import MANIFEST, VERSIONS, files
+from pipeline.publication import MANIFEST, VERSIONS, current, files
 
 
 def _read(root: str, manifest: dict, table: str, columns: list[str], filesystem) -> pa.Table:
@@ -22,11 +22,12 @@ def main() -> int:
     try:
         if storage.is_remote(location):  # the manifest says which version is current: its folders are shown
             filesystem, root = storage.filesystem(location)
-            manifest = json.loads(storage.read_text(storage.join(location, MANIFEST)) or "null")
+            text = storage.read_text(storage.join(location, MANIFEST))
+            manifest = json.loads(text) if text else None
             shown = lambda table: storage.join(location, VERSIONS, manifest["version"], table)  # noqa: E731
         else:  # the links curated/corpus and curated/rejected point at the current version
             root = str(local_folder(location))
-            manifest = json.loads((local_folder(location) / MANIFEST).read_text(encoding="utf-8"))
+            manifest = current(local_folder(location))
             shown = lambda table: shown_path(f"{root}/{table}")  # noqa: E731
         if manifest is None:
             raise FileNotFoundError(MANIFEST)

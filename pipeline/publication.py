@@ -195,7 +195,7 @@ class Version:
 
     def files(self) -> list[Path]:
         """Every file of the version, the Parquet files of both tables."""
-        return [self.curated / f["path"] for table in ("corpus", "rejected") for f in self.manifest[table]["files"]]
+        return [self.curated / path for table in ("corpus", "rejected") for path in files(self.manifest, table)]
 
     def commit(self) -> Path:
         """Make this version current here: the links, then the manifest; then remove all versions but this one
@@ -219,14 +219,10 @@ class Version:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def manifest_text(manifest: dict) -> str:
-    return json.dumps(manifest, indent=1) + "\n"
-
-
 def write_manifest(curated: Path, manifest: dict) -> Path:
     """curated/manifest.json, replaced whole (a hidden file moved into place)."""
     target, part = curated / MANIFEST, curated / f".{MANIFEST}.part"
-    part.write_text(manifest_text(manifest), encoding="utf-8")
+    part.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     os.replace(part, target)
     return target
 

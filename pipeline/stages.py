@@ -84,8 +84,8 @@ _pool: ProcessPoolExecutor | None = None
 def _map(job: Callable, calls: list[tuple], each: Callable | None = None, sizes: list[int] | None = None, unit: str = "documents") -> list:
     """job(*call) for every call, in order: on the Ray cluster, in the pool, or here when there is one call, one
     worker, or less than a shard's documents (or files) in all: the eight batches cut a small folder into small
-    shards, and starting the pool cost more than their work. `each` is applied to every result as it comes (while the workers go on); its value is kept. Progress
-    is told in `unit`s, `sizes` of them a call, else in shards."""
+    shards, and starting the pool cost more than their work. `each` is applied to every result as it comes (while
+    the workers go on); its value is kept. Progress is told in `unit`s, `sizes` of them a call, else in shards."""
     if ray_address():
         results = _on_ray(job, calls)
     elif len(calls) <= 1 or workers() == 1 or (sizes is not None and sum(sizes) < SHARD_DOCS):
@@ -262,9 +262,10 @@ def _rewrite(
     results = _map(job, calls(building), each, **progress_in)
     if in_place or batches is not None:
         target.mkdir(parents=True, exist_ok=True)
-        for part in shards(target) if batches is not None else []:
-            if shard_batch(part) in batches or shard_batch(part) not in BATCH_NAMES:
-                part.unlink()
+        if batches is not None:  # the batches' shards go, and those of a batch that no longer exists
+            for part in shards(target):
+                if shard_batch(part) in batches or shard_batch(part) not in BATCH_NAMES:
+                    part.unlink()
         for part in shards(building):
             os.replace(part, target / part.name)
         building.rmdir()
