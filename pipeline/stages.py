@@ -17,6 +17,7 @@ import ctypes
 import datetime as dt
 import hashlib
 import itertools
+import json
 import multiprocessing
 import os
 import shutil
@@ -167,19 +168,34 @@ def _ahead(executor: Executor | _RayTasks, job: Callable, calls: list[tuple], wi
         yield result
 
 
-def shards(folder: Path, batches: Collection[str] | None = None) -> list[Path]:
+# A folder of shards: local, or a prefix of object storage (storage.ObjectPath), where the stage's list of shards
+# (SHARD_LIST, name to object) is written last, as a rename would switch a local folder.
+Folder = Path | storage.ObjectPath
+SHARD_LIST = "shards.json"
+
+
+def shards(folder: Folder, batches: Collection[str] | None = None) -> list[Path] | list[storage.ObjectPath]:
     """A stage's shards in order (of batch, then of path), or those of `batches` only."""
-    found = sorted(folder.glob("part-*.arrow"))
+    if isinstance(folder, storage.ObjectPath):
+        found = [storage.ObjectPath(uri) for _, uri in sorted(_listed(folder).items())]
+    else:
+        found = sorted(folder.glob("part-*.arrow"))
     return found if batches is None else [part for part in found if shard_batch(part) in batches]
 
 
-def shard_path(folder: Path, batch: str, k: int, sub: int = 0) -> Path:
+def _listed(folder: storage.ObjectPath) -> dict[str, str]:
+    """A remote stage's shards, by name (none before its first run)."""
+    listed = storage.read_text((folder / SHARD_LIST).uri)
+    return json.loads(listed) if listed else {}
+
+
+def shard_path(folder: Folder, batch: str, k: int, sub: int = 0) -> Folder:
     """Shard k of a batch, or the sub-th more of an archive's (part-00-00003_0001 sorts after part-00-00003, before
     part-00-00004)."""
     return folder / (f"part-{batch}-{k:05d}.arrow" if not sub else f"part-{batch}-{k:05d}_{sub:04d}.arrow")
 
 
-def shard_batch(part: Path) -> str:
+def shard_batch(part: Folder) -> str:
     """The batch a shard belongs to, from its name (of a shard named before batches: none of BATCH_NAMES)."""
     return part.name.split("-")[1]
 
@@ -190,7 +206,7 @@ def batch_of(source_path: str) -> str:
     return BATCH_NAMES[int.from_bytes(digest[:8], "big") % BATCHES]
 
 
-def batch_counts(folder: Path, batches: Collection[str]) -> dict[str, tuple[int, int]]:
+def batch_counts(folder: Folder, batches: Collection[str]) -> dict[str, tuple[int, int]]:
     """Documents and, of them, rejected ones in each of `batches` of a stage's table."""
     counts = {batch: (0, 0) for batch in batches}
     for part in shards(folder, batches):
@@ -200,16 +216,23 @@ def batch_counts(folder: Path, batches: Collection[str]) -> dict[str, tuple[int,
     return counts
 
 
-def read_shard(path: Path, columns: list[str] | None = None) -> pa.Table:
-    """A shard of a stage's table (Arrow IPC), memory-mapped: nothing is copied or decoded until it is used."""
-    with pa.memory_map(str(path)) as source:
+def read_shard(path: Folder, columns: list[str] | None = None) -> pa.Table:
+    """A shard of a stage's table (Arrow IPC), memory-mapped: nothing is copied or decoded until it is used. An
+    object is read whole, in one request (a shard is small; a request a column cost more than the bytes)."""
+    with _opened(path) as source:
         table = ipc.open_file(source).read_all()
     return table.select(columns) if columns else table
 
 
-def _row_count(path: Path) -> int:
-    """The documents of a shard, from its footer and batch headers (nothing else is read)."""
-    with pa.memory_map(str(path)) as source:
+def _opened(path: Folder) -> pa.NativeFile:
+    if isinstance(path, storage.ObjectPath):
+        return pa.BufferReader(storage.read_bytes(path.uri))
+    return pa.memory_map(str(path))
+
+
+def _row_count(path: Folder) -> int:
+    """The documents of a shard, from its footer and batch headers (nothing else is used)."""
+    with _opened(path) as source:
         reader = ipc.open_file(source)
         return sum(reader.get_batch(k).num_rows for k in range(reader.num_record_batches))
 
@@ -240,22 +263,33 @@ def _with_rows(table: pa.Table, rows: list[Row], names: Iterable[str], read: dic
     return table
 
 
-def _write(rows: list[Row] | pa.Table, path: Path) -> None:
+def _write(rows: list[Row] | pa.Table, path: Folder) -> None:
     table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=DOCUMENTS)
     # A stage's shards are read once or twice and replaced: Arrow IPC files, uncompressed, are written at the speed
     # of a copy and read, memory-mapped, without one. The published corpus is compressed Parquet.
-    with pa.OSFile(str(path), "wb") as sink, ipc.new_file(sink, table.schema) as writer:
+    if isinstance(path, storage.ObjectPath):
+        fs, key = storage.filesystem(path.uri)
+        sink = fs.open_output_stream(key)  # the object is there once the stream is closed, whole
+    else:
+        sink = pa.OSFile(str(path), "wb")
+    with sink, ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
 
 
 def _rewrite(
-    target: Path, calls: Callable[[Path], list[tuple]], job: Callable, in_place: bool = False, each: Callable | None = None,
+    target: Folder, calls: Callable[[Folder], list[tuple]], job: Callable, in_place: bool = False, each: Callable | None = None,
     batches: Collection[str] | None = None, **progress_in,
 ) -> list:
     """Run job on each of `calls(building)` (_map, with `each`), which write shards into a folder beside `target`;
     then put them in its place: the whole folder (a stage's new table), shard by shard (`in_place`: a second
     pass), or the shards of `batches` (an ingest stage run for some batches: theirs are replaced, with any shard
-    of a batch that no longer exists)."""
+    of a batch that no longer exists). A remote table's shards are written under a new prefix, then its list."""
+    if isinstance(target, storage.ObjectPath):
+        building = target / f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S.%fZ}-{os.urandom(4).hex()}"
+        results = _map(job, calls(building), each, **progress_in)
+        _switch(target, building, in_place, batches)
+        _give_back_memory()
+        return results
     building = target.with_name(f".{target.name}.building")
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
@@ -280,6 +314,18 @@ def _rewrite(
     return results
 
 
+def _switch(target: storage.ObjectPath, building: storage.ObjectPath, in_place: bool, batches: Collection[str] | None) -> None:
+    """_rewrite's swap on object storage: the shards written under `building` become the table's (all of it, or
+    in place of theirs, or of `batches`) when its list is written; then the objects no longer listed go."""
+    listed = _listed(target) if in_place or batches is not None else {}
+    if batches is not None:  # the batches' shards go, and those of a batch that no longer exists
+        listed = {name: uri for name, uri in listed.items() if shard_batch(target / name) in set(BATCH_NAMES) - set(batches)}
+    listed.update({name: file.uri for name, file in storage.listing(building.uri).items()})
+    storage.write_bytes((target / SHARD_LIST).uri, json.dumps(listed, indent=0, sort_keys=True).encode())
+    kept = {*listed.values(), (target / SHARD_LIST).uri}
+    storage.delete([file.uri for file in storage.listing(target.uri).values() if file.uri not in kept])
+
+
 def _give_back_memory() -> None:
     """Return the heap a step freed to the system (glibc keeps it otherwise: the Dagster process, which holds
     the steps across documents, stayed at its largest for the rest of the run)."""
@@ -289,7 +335,7 @@ def _give_back_memory() -> None:
         pass
 
 
-def _removals(source: Path, keys: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray, *args) -> Callable[[Path], list[tuple]]:
+def _removals(source: Folder, keys: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray, *args) -> Callable[[Folder], list[tuple]]:
     """Calls for _remove_job on every shard of `source`, each with the rows of the documents that hold one of the
     `wanted` keys (from the shard's _keys): the others need not be read."""
     holding = [np.unique(rows[np.isin(found, wanted)]).tolist() for found, rows in keys]
@@ -521,7 +567,7 @@ def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> tuple[np.ndarray,
 
 
 def _row_job(
-    stage: str, source: Path, target: Path, memo_path: Path | None, settings: tuple, decide: tuple
+    stage: str, source: Folder, target: Folder, memo_path: Path | None, settings: tuple, decide: tuple
 ) -> tuple[Stats, object, list, list[str]]:
     fn, reads = ROW_STAGES[stage]
     table = read_shard(source)
@@ -536,7 +582,7 @@ def _row_job(
 
 
 def _run(
-    stage: str, source: Path, target: Path, memo: Path | None, settings: tuple = (), decide: tuple = (),
+    stage: str, source: Folder, target: Folder, memo: Path | None, settings: tuple = (), decide: tuple = (),
     batches: Collection[str] | None = None,
 ) -> tuple[Stats, list]:
     """A per-document stage over every shard (of `batches` only, for an ingest stage): `settings` go to its
@@ -611,7 +657,7 @@ def _not_regular(path: Path) -> str | None:
     return f"not a regular file: {_KINDS.get(stat.S_IFMT(mode), 'a special file')}"
 
 
-def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Path, batch: str, k: int) -> Stats:
+def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Folder, batch: str, k: int) -> Stats:
     """Shard k of a batch of the raw table: a group of loose files, or the records of one archive or dump (shards k, k_0001,
     ... of SHARD_DOCS rows each, written as they fill: a container is read a record at a time). A remote object
     is fetched to a local file first, one at a time."""
@@ -700,7 +746,7 @@ def _records_or_failure(path: Path) -> Iterator[tx.containers.Record]:
         yield tx.containers.Record(number + 1, reject=f"unreadable after record {number}: {type(e).__name__}: {e}"[:300])
 
 
-def read_raw(raw_dir: Path, target: Path, batches: Collection[str] = BATCH_NAMES) -> Stats:
+def read_raw(raw_dir: Path, target: Folder, batches: Collection[str] = BATCH_NAMES) -> Stats:
     """One row per loose file of `read_raw_listing` in `batches`, with its bytes and their hash, and one per
     record of each archive or dump (pipeline.text.containers), in the order of the paths within each batch."""
     listed: dict[str, list[tuple[str, Path]]] = {batch: [] for batch in batches}
@@ -725,21 +771,21 @@ def read_raw(raw_dir: Path, target: Path, batches: Collection[str] = BATCH_NAMES
     return stats
 
 
-def decode(source: Path, target: Path, batches: Collection[str] = BATCH_NAMES) -> Stats:
+def decode(source: Folder, target: Folder, batches: Collection[str] = BATCH_NAMES) -> Stats:
     # not remembered: decoding costs less than reading a text back from the memo, and stored every text once more
     return _run("decode", source, target, None, batches=batches)[0]
 
 
-def fix_mojibake(source: Path, target: Path, memo: Path | None = None, batches: Collection[str] = BATCH_NAMES) -> Stats:
+def fix_mojibake(source: Folder, target: Folder, memo: Path | None = None, batches: Collection[str] = BATCH_NAMES) -> Stats:
     return _run("mojibake", source, target, memo, batches=batches)[0]
 
 
-def tag_language(source: Path, target: Path, memo: Path | None = None) -> Stats:
+def tag_language(source: Folder, target: Folder, memo: Path | None = None) -> Stats:
     return _run("language", source, target, memo, tuple(sorted(wanted_languages())))[0]
 
 
 def assess_quality(
-    source: Path, target: Path, memo: Path | None, rules: tuple, enforced: bool, mask_pii: bool
+    source: Folder, target: Folder, memo: Path | None, rules: tuple, enforced: bool, mask_pii: bool
 ) -> tuple[Stats, dict[str, tuple[str, str]]]:
     """The quality signals of every live document (its personal data masked first, with `mask_pii`), and the
     `rules` decided on them: failing documents rejected, or, not `enforced`, only counted. Also returns an example
@@ -752,7 +798,7 @@ def assess_quality(
     return stats, examples
 
 
-def quality_signals(folder: Path) -> pa.Table:
+def quality_signals(folder: Folder) -> pa.Table:
     """The quality signals of the live documents of a stage's table, a column each."""
     chunks = []
     for part in shards(folder):
@@ -787,7 +833,7 @@ def _repeated(
 
 
 def _remove_job(
-    source: Path, target: Path, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int]
+    source: Folder, target: Folder, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int]
 ) -> tuple[int, list, list[int]]:
     """Take every line whose key is in `repeated` out of each document of rows `which` (those holding one), into
     its `column`; with `fingerprint`, hand back the _fingerprints of the documents that changed. A document left
@@ -840,7 +886,7 @@ def _counted(n: int, thing: str) -> str:
     return f"{n} {thing}{'s' * (n != 1)}"
 
 
-def strip_chrome(source: Path, target: Path, memo: Path | None = None) -> Stats:
+def strip_chrome(source: Folder, target: Folder, memo: Path | None = None) -> Stats:
     stats, keys = _run("chrome", source, target, memo)
     # Second look, across the corpus: short lines that stand in many documents are the sites' own.
     repeated = _repeated(keys, stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
@@ -872,7 +918,7 @@ class _Copies:
     """The live documents of a deduplicated table (their fingerprints, by shard and row) and which are copies of
     which (tx.dedup.match_duplicates, the shingles of candidates read from the shards, a worker job per shard)."""
 
-    def __init__(self, folder: Path, by_shard: list[dict[int, tuple]]):
+    def __init__(self, folder: Folder, by_shard: list[dict[int, tuple]]):
         documents = [(s, k, *document) for s, prints in enumerate(by_shard) for k, document in sorted(prints.items())]
         self.where = [(s, k) for s, k, _, _, _ in documents]  # (shard, row) of each document
         self.paths = [path for _, _, path, _, _ in documents]
@@ -898,7 +944,7 @@ class _Copies:
         return groups, len(self.where) - len(kept)
 
 
-def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], list[str]]:
+def deduplicate(source: Folder, target: Folder) -> tuple[Stats, list[tx.Duplicate], list[str]]:
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index."""
     stats, found = _run("dedup", source, target, None)
@@ -930,12 +976,12 @@ def deduplicate(source: Path, target: Path) -> tuple[Stats, list[tx.Duplicate], 
     return stats, copies.duplicates, copies.paths
 
 
-def _shingle_job(part: Path, rows: list[int]) -> list[np.ndarray]:
+def _shingle_job(part: Folder, rows: list[int]) -> list[np.ndarray]:
     texts = read_shard(part, ["text"])["text"]
     return [tx.dedup.shingle_keys(texts[k].as_py()) for k in rows]
 
 
-def _mark_job(source: Path, target: Path, marks: dict[int, tuple[str, str]]) -> None:
+def _mark_job(source: Folder, target: Folder, marks: dict[int, tuple[str, str]]) -> None:
     if not marks:
         return  # nothing to change: the shard stays as it is (a second pass replaces the shards it writes)
     table = read_shard(source)  # three columns change: the texts are not turned into Python strings
@@ -979,10 +1025,10 @@ def split_published(table: pa.Table, run_id: str) -> tuple[pa.Table, pa.Table]:
     return kept.select(CORPUS.names).cast(CORPUS), dropped.select(REJECTED.names).cast(REJECTED)
 
 
-def published_parts(source: Path, run_id: str) -> Iterator[tuple[pa.Table, pa.Table]]:
+def published_parts(source: Folder, run_id: str) -> Iterator[tuple[pa.Table, pa.Table]]:
     """split_published of each shard in order; the next shard is read while the caller writes this one (Arrow
     and the Parquet writer let go of the GIL)."""
-    def split(part: Path) -> tuple[pa.Table, pa.Table]:
+    def split(part: Folder) -> tuple[pa.Table, pa.Table]:
         return split_published(read_shard(part), run_id)
 
     with ThreadPoolExecutor(1) as reader:

@@ -2,11 +2,12 @@
 credentials and endpoint from the usual variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
 AWS_ENDPOINT_URL; GOOGLE_APPLICATION_CREDENTIALS).
 
-The stages read and write local files. A raw object is fetched to a temporary file by the worker that reads it,
-one at a time. With a remote curated location, the working folder (stage shards, the memo) is a local folder
+A raw object is fetched to a temporary file by the worker that reads it, one at a time. With a remote curated
+location, the stage tables are objects under its hidden prefix .work/ (an ObjectPath each; the workers of a
+cluster share nothing else), while the memo and the version being published are built in a local folder
 (PIPELINE_WORK_DIR); the published tables, then the memo, are uploaded once the corpus has passed its checks. An
-object store has no rename, but an upload is atomic: the manifest, uploaded last, switches readers to the new
-version (pipeline.publication).
+object store has no rename, but an upload is atomic: a stage's list of shards, and the manifest of the published
+version, each written last, switch readers to the new ones (pipeline.stages, pipeline.publication).
 """
 
 from __future__ import annotations
@@ -89,12 +90,48 @@ def listing(uri: str) -> dict[str, RemoteFile]:
     fs, root = filesystem(uri)
     scheme = urllib.parse.urlsplit(uri).scheme
     found = {}
-    for info in fs.get_file_info(pafs.FileSelector(root, recursive=True)):
+    for info in fs.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True)):
         name = info.path[len(root) + 1 :]
         if info.type != pafs.FileType.File or any(part.startswith(".") for part in name.split("/")):
             continue
         found[name] = RemoteFile(f"{scheme}://{info.path}", info.size, info.mtime_ns or 0)
     return dict(sorted(found.items(), key=lambda item: item[0].split("/")))
+
+
+@dataclass(frozen=True)
+class ObjectPath:
+    """An object or prefix of a remote location, as the stages use a local Path: `/` a name, `.name`."""
+
+    uri: str
+
+    def __truediv__(self, name: str) -> ObjectPath:
+        return ObjectPath(join(self.uri, name))
+
+    @property
+    def name(self) -> str:
+        return self.uri.rsplit("/", 1)[-1]
+
+    def __str__(self) -> str:
+        return self.uri
+
+
+def read_bytes(uri: str) -> bytes:
+    """An object, whole, in one request."""
+    fs, key = filesystem(uri)
+    with fs.open_input_stream(key) as f:
+        return f.read()
+
+
+def write_bytes(uri: str, data: bytes) -> None:
+    fs, key = filesystem(uri)
+    with fs.open_output_stream(key) as f:
+        f.write(data)
+
+
+def delete(uris: list[str]) -> None:
+    for uri in uris:
+        fs, key = filesystem(uri)
+        fs.delete_file(key)
 
 
 class FetchError(OSError):
@@ -164,10 +201,8 @@ def work_folder(uri: str) -> Path:
 
 def read_text(uri: str) -> str | None:
     """An object's text; None when there is no such object."""
-    fs, key = filesystem(uri)
     try:
-        with fs.open_input_stream(key) as f:
-            return f.read().decode("utf-8")
+        return read_bytes(uri).decode("utf-8")
     except FileNotFoundError:
         return None
 

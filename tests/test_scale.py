@@ -19,12 +19,13 @@ import yaml
 
 from pipeline.corpus import LocationError
 from pipeline.defs.assets import MATERIALIZE_ALL
-from pipeline.defs.resources import CorpusPaths
+from pipeline import stages
+from pipeline.defs.resources import CorpusPaths, resources_for
 
 from .conftest import RAW, ROOT, copy_seeds
 from .servers import BIN, postgres, ray_cluster, s3
 from .test_automation import tick
-from .test_pipeline import CHROME_ONLY, FRENCH
+from .test_pipeline import ALL, CHROME_ONLY, FRENCH
 
 TABLES = ("corpus", "rejected")
 STAGES = ("raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged", "deduplicated", "quality")
@@ -124,6 +125,24 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
         assert read["version"] == current["version"]
         assert read["corpus"].height == read["dataset"].count_rows() == current["corpus"]["rows"]
         assert dict(read["corpus"].group_by("language").len().iter_rows()) == {"en": current["corpus"]["rows"] - 1, "fr": 1}
+        # the stage tables are on the store: each its list of shards, written last, and no object it does not list
+        for stage in STAGES:
+            assert _stage_objects(store, stage) == {*_shard_list(store, stage).values(), f"s3://corpora/curated/.work/{stage}/shards.json"}
+        assert not list((tmp_path / "elsewhere").rglob("*.arrow"))  # nor on this machine
+        # a batch re-run alone on the store replaces its shards and leaves the other batches' objects as they were
+        before = _shard_list(store, "raw_documents")
+        with store.open_output_stream("crawl/raw/new.txt") as new:
+            new.write(b"A new page a person wrote, long enough to be a document of the corpus on its own.")
+        batch = stages.batch_of("new.txt")
+        monkeypatch.setenv("PIPELINE_WORK_DIR", str(tmp_path / "elsewhere"))
+        monkeypatch.setenv("PIPELINE_WORKERS", "1")
+        with dg.instance_for_test() as instance:
+            done = dg.materialize(ALL, partition_key=batch, instance=instance, resources=resources_for("s3://crawl/raw", "s3://corpora/curated"))
+        assert done.success
+        after = _shard_list(store, "raw_documents")
+        others = lambda listed: {name: uri for name, uri in listed.items() if not name.startswith(f"part-{batch}-")}  # noqa: E731
+        assert others(after) == others(before) and after != before
+        assert "new.txt" in _read_from_the_store("s3://corpora/curated")["corpus"]["source_path"].to_list()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         first = instance.get_latest_materialization_event(dg.AssetKey("raw_documents")).asset_materialization.metadata
         fixed = instance.get_latest_materialization_event(dg.AssetKey("mojibake_fixed")).asset_materialization.metadata
@@ -171,6 +190,16 @@ def test_the_postgres_instance_differs_from_the_default_only_in_its_storage():
     assert there.pop("storage") == {"postgres": {"postgres_url": {"env": "DAGSTER_PG_URL"}}}
     here.pop("storage")
     assert here == there
+
+
+def _shard_list(store: pafs.S3FileSystem, stage: str) -> dict[str, str]:
+    with store.open_input_stream(f"corpora/curated/.work/{stage}/shards.json") as f:
+        return json.loads(f.read())
+
+
+def _stage_objects(store: pafs.S3FileSystem, stage: str) -> set[str]:
+    found = store.get_file_info(pafs.FileSelector(f"corpora/curated/.work/{stage}", recursive=True))
+    return {f"s3://{info.path}" for info in found if info.type == pafs.FileType.File}
 
 
 def _read_from_the_store(location: str) -> dict:

@@ -88,8 +88,11 @@ class CorpusPaths(dg.ConfigurableResource):
                 storage.delete_folder(storage.join(self.published, VERSIONS, name))
         return uri
 
-    def stage(self, name: str) -> Path:
-        """The folder of a stage's document table: Parquet shards (pipeline.stages)."""
+    def stage(self, name: str) -> Path | storage.ObjectPath:
+        """The folder of a stage's document table: Arrow shards (pipeline.stages). Of a remote curated location, a
+        prefix under its .work/: the nodes of a Ray cluster share no folder."""
+        if self.published:
+            return storage.ObjectPath(storage.join(self.published, ".work", name))
         return self.work / name
 
 
