@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -82,12 +83,16 @@ def ran_on() -> str:
 _pool: ProcessPoolExecutor | None = None
 
 
-def _map(job: Callable, calls: list[tuple], each: Callable | None = None, sizes: list[int] | None = None, unit: str = "documents") -> list:
+def _map(
+    job: Callable, calls: list[tuple], each: Callable | None = None, sizes: list[int] | None = None, unit: str = "documents",
+    local_files: bool = False,
+) -> list:
     """job(*call) for every call, in order: on the Ray cluster, in the pool, or here when there is one call, one
     worker, or less than a shard's documents (or files) in all: the eight batches cut a small folder into small
     shards, and starting the pool cost more than their work. `each` is applied to every result as it comes (while
-    the workers go on); its value is kept. Progress is told in `unit`s, `sizes` of them a call, else in shards."""
-    if ray_address():
+    the workers go on); its value is kept. Progress is told in `unit`s, `sizes` of them a call, else in shards.
+    Jobs that read `local_files` (of this machine, not of the stage tables) run in the local pool, never on Ray."""
+    if ray_address() and not local_files:
         results = _on_ray(job, calls)
     elif len(calls) <= 1 or workers() == 1 or (sizes is not None and sum(sizes) < SHARD_DOCS):
         results = (job(*call) for call in calls)
@@ -142,17 +147,54 @@ class _RayTasks:
     def submit(self, job: Callable, *args) -> Future:
         return self.task.remote(job, *args).future()
 
+    @functools.cache  # one actor a memo and run process
+    def memo_server(self, path: Path):
+        """An actor on this node that reads the memo at `path` for the workers: of another node, they cannot open it."""
+        import ray
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+        return ray.remote(num_cpus=0)(MemoServer).options(scheduling_strategy=here).remote(path)
+
+
+class MemoServer:
+    """The memo's reads, for Ray workers (_ServedMemo asks it): the run process writes it, as for the local pool."""
+
+    def __init__(self, path: Path):
+        self.memo = Memo(path)
+
+    def get(self, keys: list[str]) -> dict[str, object]:
+        return self.memo.get(keys)
+
+
+class _ServedMemo(Memo):
+    """A worker's memo on Ray: keys and entries made here, results read by the MemoServer, a call a shard."""
+
+    def __init__(self, server):
+        super().__init__(None)
+        self.server = server
+
+    def get(self, keys: list[str]) -> dict[str, object]:
+        import ray
+
+        return ray.get(self.server.get.remote(keys)) if keys else {}
+
 
 _ray: _RayTasks | None = None
 
 
-def _on_ray(job: Callable, calls: list[tuple]) -> Iterator:
-    """As _in_pool, on the Ray cluster: two tasks a cluster core in flight at most."""
+def _cluster() -> _RayTasks:
     global _ray
     if _ray is None:
         _ray = _RayTasks(ray_address())
-    for result, worker in _ahead(_ray, job, calls, 2 * _ray.cpus):
-        _ray.ran[worker] += 1
+    return _ray
+
+
+def _on_ray(job: Callable, calls: list[tuple]) -> Iterator:
+    """As _in_pool, on the Ray cluster: two tasks a cluster core in flight at most."""
+    cluster = _cluster()
+    for result, worker in _ahead(cluster, job, calls, 2 * cluster.cpus):
+        cluster.ran[worker] += 1
         yield result
 
 
@@ -218,23 +260,24 @@ def batch_counts(folder: Folder, batches: Collection[str]) -> dict[str, tuple[in
 
 def read_shard(path: Folder, columns: list[str] | None = None) -> pa.Table:
     """A shard of a stage's table (Arrow IPC), memory-mapped: nothing is copied or decoded until it is used. An
-    object is read whole, in one request (a shard is small; a request a column cost more than the bytes)."""
-    with _opened(path) as source:
-        table = ipc.open_file(source).read_all()
+    object is read whole in one request, or, for some `columns`, only their buffers (ranged requests): the run
+    process counts and previews shards it must not download."""
+    if not isinstance(path, storage.ObjectPath):
+        with pa.memory_map(str(path)) as source:
+            table = ipc.open_file(source).read_all()
+    elif columns is None:
+        return ipc.open_file(pa.BufferReader(storage.read_bytes(path.uri))).read_all()
+    else:
+        fs, key = storage.filesystem(path.uri)
+        fields = sorted(DOCUMENTS.get_field_index(name) for name in columns)  # every stage's shards have its schema
+        with fs.open_input_file(key) as source:
+            table = ipc.open_file(source, options=ipc.IpcReadOptions(included_fields=fields)).read_all()
     return table.select(columns) if columns else table
 
 
-def _opened(path: Folder) -> pa.NativeFile:
-    if isinstance(path, storage.ObjectPath):
-        return pa.BufferReader(storage.read_bytes(path.uri))
-    return pa.memory_map(str(path))
-
-
 def _row_count(path: Folder) -> int:
-    """The documents of a shard, from its footer and batch headers (nothing else is used)."""
-    with _opened(path) as source:
-        reader = ipc.open_file(source)
-        return sum(reader.get_batch(k).num_rows for k in range(reader.num_record_batches))
+    """The documents of a shard, from one narrow column."""
+    return read_shard(path, ["reject_stage"]).num_rows
 
 
 def _rows(table: pa.Table, fields: tuple[str, ...]) -> list[Row]:
@@ -567,13 +610,15 @@ def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> tuple[np.ndarray,
 
 
 def _row_job(
-    stage: str, source: Folder, target: Folder, memo_path: Path | None, settings: tuple, decide: tuple
+    stage: str, source: Folder, target: Folder, memo_at: Path | object | None, settings: tuple, decide: tuple
 ) -> tuple[Stats, object, list, list[str]]:
+    """A per-document stage on a shard; the memo read at its path, or on Ray by its MemoServer (an actor handle)."""
     fn, reads = ROW_STAGES[stage]
     table = read_shard(source)
     rows = _rows(table, reads)
     read = {field: [row[field] for row in rows] for field in reads}
-    stats, fresh, used, changed = _apply(rows, stage, fn, Memo(memo_path) if memo_path else None, reads, settings)
+    memo = None if memo_at is None else Memo(memo_at) if isinstance(memo_at, Path) else _ServedMemo(memo_at)
+    stats, fresh, used, changed = _apply(rows, stage, fn, memo, reads, settings)
     if stage in _DECIDE:
         _DECIDE[stage](rows, stats, *decide)
         changed |= {"reject_stage", "reject_reason"}
@@ -588,7 +633,8 @@ def _run(
     """A per-document stage over every shard (of `batches` only, for an ingest stage): `settings` go to its
     function (and into its memo keys), `decide` to its _DECIDE step (not into the keys)."""
     parts = shards(source, batches)
-    calls = lambda building: [(stage, part, building / part.name, memo, settings, decide) for part in parts]  # noqa: E731
+    memo_at = _cluster().memo_server(memo) if memo and ray_address() and parts else memo
+    calls = lambda building: [(stage, part, building / part.name, memo_at, settings, decide) for part in parts]  # noqa: E731
     store, used = Memo(memo), []
 
     def remember(result: tuple[Stats, object, list, list[str]]) -> tuple[Stats, object]:  # a shard's, then let go
@@ -1093,6 +1139,7 @@ def _mojibake_job(path: Path, group: int) -> list[str]:
 
 
 def mojibake_left(corpus: list[Path]) -> list[str]:
-    """Source paths of published documents that still look like mojibake, a row group per worker job."""
+    """Source paths of published documents that still look like mojibake, a row group per worker job (the version's
+    files are on this machine until they are uploaded: the local pool)."""
     calls = [(path, k) for path in corpus for k in range(pq.ParquetFile(path).num_row_groups)]
-    return [path for found in _map(_mojibake_job, calls) for path in found]
+    return [path for found in _map(_mojibake_job, calls, local_files=True) for path in found]

@@ -153,17 +153,23 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
 
 
 def test_a_ray_cluster_makes_the_same_corpus(raw, local, tmp_path):
-    """The raw documents on S3 too: the workers, started with the cluster's environment, need the run's credentials."""
-    curated, home = tmp_path / "curated", tmp_path / "home"
+    """Raw and curated on S3, as on a cluster whose nodes share no folder: the workers, started with the cluster's
+    environment, need the run's credentials, read and write the stage tables on the store, and read the memo
+    through an actor on the run's node."""
+    home, work = tmp_path / "home", tmp_path / "work"
     home.mkdir()
     with s3(tmp_path) as endpoint, ray_cluster(cpus=2) as address:
         env, store = _bucket(endpoint, raw)
-        materialize("s3://crawl/raw", curated, home, PIPELINE_RAY_ADDRESS=address, **env)
-    assert content_hashes(curated) == local
+        store.create_dir("corpora")
+        for _ in range(2):  # the second run reuses what the first computed
+            materialize("s3://crawl/raw", "s3://corpora/curated", home, PIPELINE_RAY_ADDRESS=address, PIPELINE_WORK_DIR=str(work), **env)
+            assert content_hashes("corpora/curated", store) == local
+    assert not list(work.rglob("*.arrow"))
     with dg.DagsterInstance.from_config(str(home)) as instance:  # the UI shows where each stage's shards ran
-        event = instance.get_latest_materialization_event(dg.AssetKey("mojibake_fixed"))
-        ran_on = event.asset_materialization.metadata["ran on"].value
+        metadata = instance.get_latest_materialization_event(dg.AssetKey("mojibake_fixed")).asset_materialization.metadata
+    ran_on = metadata["ran on"].value
     assert ran_on.startswith(f"Ray cluster {address}: ") and " 0 tasks" not in ran_on and "on 1 nodes" in ran_on
+    assert metadata["changes"].value["reused from an earlier run"] == metadata["documents in"].value
 
 
 def test_dagster_keeps_its_runs_in_postgres_when_asked(raw, local, tmp_path):

@@ -40,7 +40,7 @@ class CorpusPaths(dg.ConfigurableResource):
         """The local curated folder: the location itself, or where a remote one is built (storage.work_folder),
         once its bucket is known to exist."""
         if self.published:
-            return _work_folder(self.published)
+            return storage.work_folder(_usable(self.published))
         return local_folder(self.curated_dir)
 
     @property
@@ -92,7 +92,7 @@ class CorpusPaths(dg.ConfigurableResource):
         """The folder of a stage's document table: Arrow shards (pipeline.stages). Of a remote curated location, a
         prefix under its .work/: the nodes of a Ray cluster share no folder."""
         if self.published:
-            return storage.ObjectPath(storage.join(self.published, ".work", name))
+            return storage.ObjectPath(storage.join(_usable(self.published), ".work", name))
         return self.work / name
 
 
@@ -104,8 +104,9 @@ def _checked(check, uri: str, what: str) -> str:
 
 
 @functools.cache  # asked at every step: the bucket is looked up once a process
-def _work_folder(uri: str) -> Path:
-    return storage.work_folder(_checked(storage.check_bucket, uri, "the curated folder (PIPELINE_CURATED_DIR)"))
+def _usable(uri: str) -> str:
+    """A remote curated location whose bucket exists, else LocationError."""
+    return _checked(storage.check_bucket, uri, "the curated folder (PIPELINE_CURATED_DIR)")
 
 
 def default_resources() -> dict:
