@@ -88,18 +88,19 @@ class TreeSampler(threading.Thread):
         return inside[-1] - inside[0] if len(inside) >= 2 else 0.0
 
 
-def run_pipeline(raw: pathlib.Path, work: pathlib.Path, **settings: str) -> dict:
-    """`make run`'s command on `raw` into an empty curated folder (nothing to reuse), with `settings` as more
-    environment variables; its time, memory and per-stage figures. The Dagster instance is new but has run once (on an empty folder): its databases are
+def run_pipeline(raw: pathlib.Path, work: pathlib.Path, curated: str | None = None, **settings: str) -> dict:
+    """`make run`'s command on `raw` into an empty curated folder (nothing to reuse; `curated`, a location with
+    nothing in it, else work/curated), with `settings` as more environment variables; its time, memory and
+    per-stage figures. The Dagster instance is new but has run once (on an empty folder): its databases are
     made on first use (about 2.5 s), once for anyone who runs the pipeline, as `make run` does, on a schedule.
     The raw files have been read once (they are in the page cache)."""
-    curated, home = work / "curated", work / "dagster"
+    home = work / "dagster"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     (home / "dagster.yaml").write_text("telemetry: {enabled: false}\n")
     cli = [sys.executable, "-m", "dagster", *MATERIALIZE_ALL]
     empty = work / "empty"
-    for folder in (empty / "raw", empty / "curated", curated):
+    for folder in (empty / "raw", empty / "curated", work / "curated"):
         shutil.rmtree(folder, ignore_errors=True)
     (empty / "raw").mkdir(parents=True)
     env = {**os.environ, "PIPELINE_RAW_DIR": str(empty / "raw"), "PIPELINE_CURATED_DIR": str(empty / "curated"), "DAGSTER_HOME": str(home), **settings}
@@ -107,7 +108,7 @@ def run_pipeline(raw: pathlib.Path, work: pathlib.Path, **settings: str) -> dict
     for path in raw.rglob("*"):  # the raw files in the page cache for every size, as just after a scrape:
         if path.is_file():  # the figures are the pipeline's, not the disk's (100,000 cold files: 41 s, not 24)
             path.read_bytes()
-    env.update(PIPELINE_RAW_DIR=str(raw), PIPELINE_CURATED_DIR=str(curated))
+    env.update(PIPELINE_RAW_DIR=str(raw), PIPELINE_CURATED_DIR=curated or str(work / "curated"))
     start = time.time()
     process = subprocess.Popen(cli, cwd=PROJECT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     sampler = TreeSampler(process.pid)

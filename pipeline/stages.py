@@ -339,9 +339,9 @@ def _rewrite(
     results = _map(job, calls(building), each, **progress_in)
     if in_place or batches is not None:
         target.mkdir(parents=True, exist_ok=True)
-        if batches is not None:  # the batches' shards go, and those of a batch that no longer exists
+        if batches is not None:
             for part in shards(target):
-                if shard_batch(part) in batches or shard_batch(part) not in BATCH_NAMES:
+                if not _stays(part, batches):
                     part.unlink()
         for part in shards(building):
             os.replace(part, target / part.name)
@@ -357,12 +357,17 @@ def _rewrite(
     return results
 
 
+def _stays(part: Folder, batches: Collection[str]) -> bool:
+    """Whether a shard outlives a run of `batches`: not when it is of one of them, nor of a batch that no longer exists."""
+    return shard_batch(part) in BATCH_NAMES and shard_batch(part) not in batches
+
+
 def _switch(target: storage.ObjectPath, building: storage.ObjectPath, in_place: bool, batches: Collection[str] | None) -> None:
     """_rewrite's swap on object storage: the shards written under `building` become the table's (all of it, or
     in place of theirs, or of `batches`) when its list is written; then the objects no longer listed go."""
     listed = _listed(target) if in_place or batches is not None else {}
-    if batches is not None:  # the batches' shards go, and those of a batch that no longer exists
-        listed = {name: uri for name, uri in listed.items() if shard_batch(target / name) in set(BATCH_NAMES) - set(batches)}
+    if batches is not None:
+        listed = {name: uri for name, uri in listed.items() if _stays(target / name, batches)}
     listed.update({name: file.uri for name, file in storage.listing(building.uri).items()})
     storage.write_bytes((target / SHARD_LIST).uri, json.dumps(listed, indent=0, sort_keys=True).encode())
     kept = {*listed.values(), (target / SHARD_LIST).uri}
