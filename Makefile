@@ -22,10 +22,11 @@ $(STAMP): pyproject.toml
 # Materialize every asset (and its checks) from the raw folder into the curated folder, without the UI, in one run:
 # the ingest stages for every batch of raw files (00...07, pipeline/stages.py BATCH_NAMES), then the rest. A line per
 # stage (a bar on a terminal), then what was published. Dagster's event stream goes to its run storage (the UI) and
-# .dagster/last-run.log; `make run VERBOSE=1` shows it here.
+# .dagster/last-run.log; `make run VERBOSE=1` shows it here. One run whatever PIPELINE_BATCHES_PER_RUN says (that is
+# for backfills the daemon launches).
 run: $(STAMP)
 	@mkdir -p .dagster
-	@PIPELINE_PROGRESS=$$([ -t 1 ] && echo bar || echo lines) \
+	@PIPELINE_PROGRESS=$$([ -t 1 ] && echo bar || echo lines) PIPELINE_BATCHES_PER_RUN= \
 	  $(BIN)/dagster asset materialize -m pipeline.definitions --select '*' --partition-range 00...07 $(if $(VERBOSE),,2> .dagster/last-run.log) \
 	  || { echo "the run failed (Dagster's whole log: .dagster/last-run.log):" >&2; \
 	       grep -oE 'Execution of step "[a-z_]+" failed|^[A-Za-z_.]+(Error|Failure|Exception): .*' .dagster/last-run.log \

@@ -217,6 +217,17 @@ def quality_rules_file() -> str | None:
     return os.environ.get("PIPELINE_QUALITY_RULES") or None
 
 
+def batches_per_run() -> int | None:
+    """PIPELINE_BATCHES_PER_RUN: empty (the default), a backfill of the ingest stages' batches is one run; a number
+    n, a run per n batches."""
+    value = os.environ.get("PIPELINE_BATCHES_PER_RUN", "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise SettingError(f"PIPELINE_BATCHES_PER_RUN is {value!r}: it takes a number of batches (1 or more), or nothing for one run")
+    return int(value)
+
+
 def pii_masked() -> bool:
     """PIPELINE_PII: off (the default) or mask (e-mail addresses, IP addresses, phone numbers)."""
     return _switch("PIPELINE_PII", ("off", "mask"))

@@ -211,24 +211,35 @@ def _ahead(executor: Executor | _RayTasks, job: Callable, calls: list[tuple], wi
 
 
 # A folder of shards: local, or a prefix of object storage (storage.ObjectPath), where the stage's list of shards
-# (SHARD_LIST, name to object) is written last, as a rename would switch a local folder.
+# (name to object) is written last, as a rename would switch a local folder: one list for a table written whole
+# (SHARD_LIST), one a batch for an ingest stage's (batch_list), so that runs of different batches at once each
+# write only their own.
 Folder = Path | storage.ObjectPath
 SHARD_LIST = "shards.json"
+
+
+def batch_list(folder: storage.ObjectPath, batch: str) -> storage.ObjectPath:
+    return folder / f"shards-{batch}.json"
 
 
 def shards(folder: Folder, batches: Collection[str] | None = None) -> list[Path] | list[storage.ObjectPath]:
     """A stage's shards in order (of batch, then of path), or those of `batches` only."""
     if isinstance(folder, storage.ObjectPath):
-        found = [storage.ObjectPath(uri) for _, uri in sorted(_listed(folder).items())]
+        found = [storage.ObjectPath(uri) for _, uri in sorted(_listed(folder, batches).items())]
     else:
         found = sorted(folder.glob("part-*.arrow"))
     return found if batches is None else [part for part in found if shard_batch(part) in batches]
 
 
-def _listed(folder: storage.ObjectPath) -> dict[str, str]:
-    """A remote stage's shards, by name (none before its first run)."""
-    listed = storage.read_text((folder / SHARD_LIST).uri)
-    return json.loads(listed) if listed else {}
+def _listed(folder: storage.ObjectPath, batches: Collection[str] | None = None) -> dict[str, str]:
+    """A remote stage's shards, by name (none before its first run): its list, else the lists of `batches` (all)."""
+    whole = storage.read_text((folder / SHARD_LIST).uri) if batches is None else None
+    if whole is not None:
+        return json.loads(whole)
+    listed = {}
+    for batch in BATCH_NAMES if batches is None else batches:
+        listed.update(json.loads(storage.read_text(batch_list(folder, batch).uri) or "{}"))
+    return listed
 
 
 def shard_path(folder: Folder, batch: str, k: int, sub: int = 0) -> Folder:
@@ -333,7 +344,8 @@ def _rewrite(
         _switch(target, building, in_place, batches)
         _give_back_memory()
         return results
-    building = target.with_name(f".{target.name}.building")
+    # runs of other batches may be building theirs at the same time
+    building = target.with_name(f".{target.name}.building" + "".join(f"-{b}" for b in sorted(batches or ())))
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
     results = _map(job, calls(building), each, **progress_in)
@@ -342,7 +354,7 @@ def _rewrite(
         if batches is not None:
             for part in shards(target):
                 if not _stays(part, batches):
-                    part.unlink()
+                    part.unlink(missing_ok=True)  # of a batch that no longer exists, another run may be first
         for part in shards(building):
             os.replace(part, target / part.name)
         building.rmdir()
@@ -364,14 +376,19 @@ def _stays(part: Folder, batches: Collection[str]) -> bool:
 
 def _switch(target: storage.ObjectPath, building: storage.ObjectPath, in_place: bool, batches: Collection[str] | None) -> None:
     """_rewrite's swap on object storage: the shards written under `building` become the table's (all of it, or
-    in place of theirs, or of `batches`) when its list is written; then the objects no longer listed go."""
-    listed = _listed(target) if in_place or batches is not None else {}
-    if batches is not None:
-        listed = {name: uri for name, uri in listed.items() if _stays(target / name, batches)}
-    listed.update({name: file.uri for name, file in storage.listing(building.uri).items()})
-    storage.write_bytes((target / SHARD_LIST).uri, json.dumps(listed, indent=0, sort_keys=True).encode())
-    kept = {*listed.values(), (target / SHARD_LIST).uri}
-    storage.delete([file.uri for file in storage.listing(target.uri).values() if file.uri not in kept])
+    in place of theirs, or those of `batches`) when its list is written (each batch's list); then the objects no
+    longer listed go (of `batches` only: a run of other batches may be writing its own)."""
+    built = {name: file.uri for name, file in storage.listing(building.uri).items()}
+    if batches is None:
+        listed = {**(_listed(target) if in_place else {}), **built}
+        lists = {target / SHARD_LIST: listed}
+    else:
+        lists = {batch_list(target, b): {n: uri for n, uri in built.items() if shard_batch(target / n) == b} for b in batches}
+    for path, names in lists.items():
+        storage.write_bytes(path.uri, json.dumps(names, indent=0, sort_keys=True).encode())
+    kept = {*(uri for names in lists.values() for uri in names.values()), *(path.uri for path in lists)}
+    ours = lambda name: batches is None or (target / name).name.startswith("part-") and not _stays(target / name, batches)  # noqa: E731
+    storage.delete([file.uri for name, file in storage.listing(target.uri).items() if file.uri not in kept and ours(name)])
 
 
 def _give_back_memory() -> None:

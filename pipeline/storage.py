@@ -178,15 +178,22 @@ def upload(local: Path, uri: str) -> None:
 
 
 def download(uri: str, local: Path) -> bool:
-    """`uri` to `local` (through a hidden file beside it); False when there is no such object."""
+    """`uri` to `local`, where there is no such file (through a hidden file beside it, linked there: of runs on
+    this machine at once, the first one's copy is the one all use); False when there is no such object, or when
+    another run put it there first."""
     fs, key = filesystem(uri)
     if fs.get_file_info(key).type != pafs.FileType.File:
         return False
     local.parent.mkdir(parents=True, exist_ok=True)
-    part = local.with_name(f".{local.name}.part")
-    _fetch(uri, part)
-    os.replace(part, local)
-    return True
+    part = local.with_name(f".{local.name}.{os.getpid()}.part")
+    try:
+        _fetch(uri, part)
+        os.link(part, local)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        part.unlink(missing_ok=True)
 
 
 def work_folder(uri: str) -> Path:

@@ -1,20 +1,24 @@
 """End to end: materialize the asset graph on the samples plus bad files, read the Parquet back as a consumer."""
 
 import codecs
+import concurrent.futures
 import datetime as dt
 import hashlib
 import os
+import re
 import shutil
 import sqlite3
+import threading
 from pathlib import Path
 
 import dagster as dg
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
 import pipeline.definitions
-from pipeline.corpus import DOCUMENTS
+from pipeline.corpus import DOCUMENTS, SettingError, batches_per_run
 from pipeline.defs import assets, checks
 from pipeline.defs.assets import EVERY_BATCH, MATERIALIZE_ALL
 from pipeline import stages
@@ -87,6 +91,16 @@ def test_definitions_load_with_job_schedule_and_checks():
     keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {"raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged",
                     "deduplicated", "quality", "corpus", "rejected"}  # fmt: skip
+
+
+def test_batches_per_run_is_a_number_of_batches_or_nothing(monkeypatch):
+    for value, expected in [("", None), (" ", None), ("1", 1), ("3", 3)]:
+        monkeypatch.setenv("PIPELINE_BATCHES_PER_RUN", value)
+        assert batches_per_run() == expected
+    for value in ("0", "-2", "two", "1.5"):
+        monkeypatch.setenv("PIPELINE_BATCHES_PER_RUN", value)
+        with pytest.raises(SettingError, match=f"PIPELINE_BATCHES_PER_RUN is '{re.escape(value)}': it takes a number of batches"):
+            batches_per_run()
 
 
 def test_environment_variables_choose_the_folders(monkeypatch, tmp_path):
@@ -352,6 +366,32 @@ def test_a_batch_reruns_alone_and_the_rest_reads_every_batch(tmp_path):
     assert "new.txt" in pq.read_table(curated / "corpus")["source_path"].to_pylist()  # the rest read every batch
     materialize(raw, full := tmp_path / "full")
     assert current(curated)["corpus"]["content_hash"] == current(full)["corpus"]["content_hash"]
+
+
+def test_runs_of_different_batches_at_once_each_replace_only_their_own_shards(tmp_path, monkeypatch):
+    """What a backfill of a run per batch (PIPELINE_BATCHES_PER_RUN) does to a local stage table: both runs are
+    writing their shards at the same time, and each ends with its own in place, the other's untouched."""
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")  # the job runs in the calling thread
+    target = tmp_path / "decoded"
+    both_writing = threading.Barrier(2, timeout=30)
+
+    def shard(path, k):
+        stages._write(pa.Table.from_pylist([], schema=DOCUMENTS), path)
+        return k
+
+    def run(batch, k):
+        def write(path, k):
+            both_writing.wait()
+            return shard(path, k)
+        return stages._rewrite(target, lambda building: [(stages.shard_path(building, batch, 0), k)], write, batches=[batch])
+
+    stages._rewrite(target, lambda building: [(stages.shard_path(building, b, 0), 0) for b in ("00", "01", "02")], shard, batches=stages.BATCH_NAMES)
+    before = (target / "part-02-00000.arrow").stat().st_mtime_ns
+    with concurrent.futures.ThreadPoolExecutor(2) as threads:
+        assert [f.result() for f in [threads.submit(run, "00", 1), threads.submit(run, "01", 2)]] == [[1], [2]]
+    assert sorted(part.name for part in stages.shards(target)) == ["part-00-00000.arrow", "part-01-00000.arrow", "part-02-00000.arrow"]
+    assert (target / "part-02-00000.arrow").stat().st_mtime_ns == before
+    assert not list(tmp_path.glob(".decoded.building*"))
 
 
 def test_a_run_that_fails_part_way_leaves_the_previous_corpus_whole(tmp_path, monkeypatch):

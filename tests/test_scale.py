@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 import dagster as dg
 import psycopg2
@@ -23,12 +24,14 @@ from pipeline import stages
 from pipeline.defs.resources import CorpusPaths, resources_for
 
 from .conftest import RAW, ROOT, copy_seeds
-from .servers import BIN, postgres, ray_cluster, s3
+from .servers import BIN, answers, free_port, postgres, ray_cluster, s3, server
 from .test_automation import tick
 from .test_pipeline import ALL, CHROME_ONLY, FRENCH
+from .test_webserver import graphql
 
 TABLES = ("corpus", "rejected")
-STAGES = ("raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged", "deduplicated", "quality")
+INGEST = ("raw_documents", "decoded", "mojibake_fixed")  # partitioned by batch
+STAGES = (*INGEST, "chrome_stripped", "language_tagged", "deduplicated", "quality")
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +129,7 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
         assert read["corpus"].height == read["dataset"].count_rows() == current["corpus"]["rows"]
         assert dict(read["corpus"].group_by("language").len().iter_rows()) == {"en": current["corpus"]["rows"] - 1, "fr": 1}
         # the stage tables are on the store: each its list of shards, written last, and no object it does not list
-        for stage in STAGES:
-            assert _stage_objects(store, stage) == {*_shard_list(store, stage).values(), f"s3://corpora/curated/.work/{stage}/shards.json"}
+        _only_listed_objects(store)
         assert not list((tmp_path / "elsewhere").rglob("*.arrow"))  # nor on this machine
         # a batch re-run alone on the store replaces its shards and leaves the other batches' objects as they were
         before = _shard_list(store, "raw_documents")
@@ -142,6 +144,7 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
         after = _shard_list(store, "raw_documents")
         others = lambda listed: {name: uri for name, uri in listed.items() if not name.startswith(f"part-{batch}-")}  # noqa: E731
         assert others(after) == others(before) and after != before
+        _only_listed_objects(store)
         assert "new.txt" in _read_from_the_store("s3://corpora/curated")["corpus"]["source_path"].to_list()
     with dg.DagsterInstance.from_config(str(home)) as instance:
         first = instance.get_latest_materialization_event(dg.AssetKey("raw_documents")).asset_materialization.metadata
@@ -172,11 +175,60 @@ def test_a_ray_cluster_makes_the_same_corpus(raw, local, tmp_path):
     assert metadata["changes"].value["reused from an earlier run"] == metadata["documents in"].value
 
 
+BACKFILL = """mutation($batches: [String!], $assets: [AssetKeyInput!]) {
+  launchPartitionBackfill(backfillParams: {partitionNames: $batches, assetSelection: $assets}) {
+    __typename ... on LaunchBackfillSuccess { backfillId } ... on Error { message } } }"""
+
+
+def test_a_backfill_is_a_run_per_batches_runs_at_once_then_one_of_the_rest(raw, local, tmp_path):
+    """PIPELINE_BATCHES_PER_RUN=2: a backfill of every asset, launched as the UI launches it, is four runs of two
+    batches, two at a time (the run queue's limit here), then a run of the steps across batches once all are done;
+    raw and curated on S3, as runs spread over a cluster would share them. Each run shows its own batches' counts."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "dagster.yaml").write_text("telemetry: {enabled: false}\nconcurrency: {runs: {max_concurrent_runs: 2}}\n")
+    with s3(tmp_path) as endpoint:
+        env, store = _bucket(endpoint, raw)
+        store.create_dir("corpora")
+        env = {**os.environ, **env, "DAGSTER_HOME": str(home), "PIPELINE_RAW_DIR": "s3://crawl/raw", "PIPELINE_CURATED_DIR": "s3://corpora/curated",
+               "PIPELINE_WORK_DIR": str(tmp_path / "work"), "PIPELINE_BATCHES_PER_RUN": "2", "PIPELINE_WORKERS": "1"}  # fmt: skip
+        port = free_port()
+        webserver = [BIN / "dagster-webserver", "-h", "127.0.0.1", "-p", str(port), "-m", "pipeline.definitions"]
+        daemon = [BIN / "dagster-daemon", "run", "-m", "pipeline.definitions"]
+        with (server(webserver, lambda: answers(f"http://127.0.0.1:{port}/server_info"), home / "webserver.log", cwd=home, env=env),
+              server(daemon, lambda: True, home / "daemon.log", cwd=home, env=env)):  # fmt: skip
+            launched = graphql(port, BACKFILL, {"batches": list(stages.BATCH_NAMES), "assets": [{"path": [name]} for name in STAGES + TABLES]})
+            backfill = launched["data"]["launchPartitionBackfill"]
+            assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
+            with dg.DagsterInstance.from_config(str(home)) as instance:
+                deadline = time.monotonic() + 600
+                while (status := instance.get_backfill(backfill["backfillId"]).status.value) in ("REQUESTED", "CANCELING", "FAILING"):
+                    assert time.monotonic() < deadline, (home / "daemon.log").read_text()[-3000:]
+                    time.sleep(2)
+        assert status == "COMPLETED_SUCCESS", (home / "daemon.log").read_text()[-3000:]
+        assert content_hashes("corpora/curated", store) == local
+        _only_listed_objects(store)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        records = instance.get_run_records(dg.RunsFilter(tags={"dagster/backfill": backfill["backfillId"]}))
+        ran = {record.dagster_run.tags.get("dagster/asset_partition_range_start"): record for record in records}
+        metadata = lambda key, run: next(e.asset_materialization.metadata for e in instance.get_records_for_run(run, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records  # noqa: E731
+                                         if e.asset_materialization.asset_key == dg.AssetKey(key))  # fmt: skip
+        batch_runs = [ran[first] for first in stages.BATCH_NAMES[::2]]
+        assert sorted(ran, key=str) == [*stages.BATCH_NAMES[::2], None]  # a run per two batches, one of the rest
+        assert [r.dagster_run.tags["dagster/asset_partition_range_end"] for r in batch_runs] == list(stages.BATCH_NAMES[1::2])
+        assert any(a.start_time < b.end_time and b.start_time < a.end_time for a in batch_runs for b in batch_runs if a is not b)
+        assert max(r.end_time for r in batch_runs) <= ran[None].start_time
+        fixed = [metadata("mojibake_fixed", r.dagster_run.run_id)["documents out"].value for r in batch_runs]
+        assert len(set(fixed)) > 1  # each run its own batches' counts, which add up to what the rest read
+        assert sum(fixed) == metadata("chrome_stripped", ran[None].dagster_run.run_id)["documents in"].value
+
+
 def test_dagster_keeps_its_runs_in_postgres_when_asked(raw, local, tmp_path):
     curated = tmp_path / "curated"
     with postgres() as url:
-        # `make run` as a user runs it: the Makefile makes deploy/postgres/ Dagster's home when DAGSTER_PG_URL is set
-        env = {**os.environ, "DAGSTER_PG_URL": url, "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated)}
+        # `make run` as a user runs it: the Makefile makes deploy/postgres/ Dagster's home when DAGSTER_PG_URL is set;
+        # one run, even with the setting that splits backfills
+        env = {**os.environ, "DAGSTER_PG_URL": url, "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated), "PIPELINE_BATCHES_PER_RUN": "2"}
         env.pop("DAGSTER_HOME", None)
         done = subprocess.run(["make", "-o", ".venv/.installed-stamp", "run"], cwd=ROOT, env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-5000:]
@@ -198,9 +250,25 @@ def test_the_postgres_instance_differs_from_the_default_only_in_its_storage():
     assert here == there
 
 
+def _shard_lists(store: pafs.S3FileSystem, stage: str) -> dict[str, dict[str, str]]:
+    """A stage's lists of shards on the store, by URI: its one list, or an ingest stage's list of each batch."""
+    names = [f"shards-{batch}.json" for batch in stages.BATCH_NAMES] if stage in INGEST else ["shards.json"]
+    lists = {}
+    for name in names:
+        with store.open_input_stream(f"corpora/curated/.work/{stage}/{name}") as f:
+            lists[f"s3://corpora/curated/.work/{stage}/{name}"] = json.loads(f.read())
+    return lists
+
+
 def _shard_list(store: pafs.S3FileSystem, stage: str) -> dict[str, str]:
-    with store.open_input_stream(f"corpora/curated/.work/{stage}/shards.json") as f:
-        return json.loads(f.read())
+    return {name: uri for listed in _shard_lists(store, stage).values() for name, uri in listed.items()}
+
+
+def _only_listed_objects(store: pafs.S3FileSystem) -> None:
+    """Every stage's objects on the store are those its lists name, and the lists."""
+    for stage in STAGES:
+        lists = _shard_lists(store, stage)
+        assert _stage_objects(store, stage) == {*lists, *(uri for listed in lists.values() for uri in listed.values())}
 
 
 def _stage_objects(store: pafs.S3FileSystem, stage: str) -> set[str]:

@@ -15,7 +15,7 @@ from pipeline.card import card, write_card
 from pipeline.publication import Version, files
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError,
-    pii_masked, quality_enforced, quality_rules_file, shown_path,
+    batches_per_run, pii_masked, quality_enforced, quality_rules_file, shown_path,
 )  # fmt: skip
 from pipeline.text.quality import RULES_FILE, RulesError, load_rules
 from pipeline.defs.resources import CorpusPaths
@@ -72,11 +72,14 @@ def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, bat
     )
 
 
-# The ingest stages are partitioned: a batch of the raw files each (pipeline.stages.batch_of). Every asset runs a
-# range of batches in one run (a single-run backfill policy), so `make run` is one run: the ingest stages for every
-# batch, then the rest, which always reads every batch.
+# The ingest stages are partitioned: a batch of the raw files each (pipeline.stages.batch_of). By default every
+# asset runs a range of batches in one run (a single-run backfill policy), so `make run` is one run: the ingest
+# stages for every batch, then the rest, which always reads every batch. With PIPELINE_BATCHES_PER_RUN=n a backfill
+# launched from the UI is a run per n batches (each with its own metadata and its own failure, spread by the run
+# launcher), then one run of the rest once every batch is done; runs of different batches may run at once.
 BATCHES = dg.StaticPartitionsDefinition(list(stages.BATCH_NAMES))
 warnings.filterwarnings("ignore", "Parameter `backfill_policy`", dg.BetaWarning)  # beta in Dagster 1.13, and what we need
+BATCH_POLICY = dg.BackfillPolicy.multi_run(n) if (n := batches_per_run()) else dg.BackfillPolicy.single_run()
 EVERY_BATCH = {"dagster/asset_partition_range_start": stages.BATCH_NAMES[0], "dagster/asset_partition_range_end": stages.BATCH_NAMES[-1]}
 # `make run`'s command (the Makefile spells it out; a test keeps the two alike)
 MATERIALIZE_ALL = ["asset", "materialize", "-m", "pipeline.definitions", "--select", "*", "--partition-range", f"{stages.BATCH_NAMES[0]}...{stages.BATCH_NAMES[-1]}"]
@@ -96,7 +99,7 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
         code_version=PIPELINE_VERSION,
         metadata={"dagster/column_schema": table_schema(DOCUMENTS)},
         partitions_def=BATCHES if batched else None,
-        backfill_policy=dg.BackfillPolicy.single_run(),
+        backfill_policy=BATCH_POLICY if batched else dg.BackfillPolicy.single_run(),
     )
 
     def decorate(fn):
