@@ -1,6 +1,6 @@
 """Object storage for the raw and curated locations: s3://, gs:// and every filesystem pyarrow opens by URI, with
 credentials and endpoint from the usual variables (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION,
-AWS_ENDPOINT_URL; GOOGLE_APPLICATION_CREDENTIALS).
+AWS_ENDPOINT_URL; GOOGLE_APPLICATION_CREDENTIALS, STORAGE_EMULATOR_HOST).
 
 A raw object is fetched to a temporary file by the worker that reads it, one at a time. With a remote curated
 location, the stage tables are objects under its hidden prefix .work/ (an ObjectPath each; the workers of a
@@ -35,6 +35,10 @@ def is_remote(location: str) -> bool:
 
 @functools.cache  # one client a bucket and process: making an S3 client costs milliseconds
 def _bucket(scheme: str, bucket: str) -> pafs.FileSystem:
+    if scheme in ("gs", "gcs") and (emulator := os.environ.get("STORAGE_EMULATOR_HOST")):
+        # the variable Google's own clients read for a local server (pyarrow's reads none): no credentials there
+        where = urllib.parse.urlsplit(emulator if "://" in emulator else f"http://{emulator}")
+        return pafs.GcsFileSystem(anonymous=True, scheme=where.scheme, endpoint_override=where.netloc)
     return pafs.FileSystem.from_uri(f"{scheme}://{bucket}")[0]
 
 

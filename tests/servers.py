@@ -102,6 +102,16 @@ def s3(folder: Path) -> Iterator[str]:
 
 
 @contextlib.contextmanager
+def gcs(folder: Path) -> Iterator[str]:
+    """gcp-storage-emulator's Google Cloud Storage server, its objects in memory: its URL (STORAGE_EMULATOR_HOST)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [BIN / "gcp-storage-emulator", "start", "--host", "127.0.0.1", "--port", str(port), "--in-memory"]
+    with server(command, lambda: _listens(port), folder / "gcs.log"):
+        yield url
+
+
+@contextlib.contextmanager
 def ray_cluster(cpus: int = 2) -> Iterator[str]:
     """A Ray head node with `cpus` worker slots: its address, for ray.init(address=...)."""
     folder = Path(tempfile.mkdtemp(prefix="ray-"))  # short: Ray's socket paths must fit in 107 characters

@@ -1,6 +1,6 @@
 """Beyond one machine, by configuration only: the same corpus (its content hash) with raw and curated in object
-storage, on a Ray cluster, and with Dagster's storage in PostgreSQL, each against a real server these tests start
-on 127.0.0.1."""
+storage (S3, Google Cloud Storage), on a Ray cluster, in runs of some batches each, and with Dagster's storage in
+PostgreSQL, each against a real server these tests start on 127.0.0.1."""
 
 import contextlib
 import io
@@ -24,7 +24,7 @@ from pipeline import stages
 from pipeline.defs.resources import CorpusPaths, resources_for
 
 from .conftest import RAW, ROOT, copy_seeds
-from .servers import BIN, answers, free_port, postgres, ray_cluster, s3, server
+from .servers import BIN, answers, free_port, gcs, postgres, ray_cluster, s3, server
 from .test_automation import tick
 from .test_pipeline import ALL, CHROME_ONLY, FRENCH
 from .test_webserver import graphql
@@ -50,7 +50,7 @@ def materialize(raw, curated, home, **env) -> None:
     """The whole graph through Dagster's CLI, as `make run` runs it, in a fresh process."""
     env = {**os.environ, "DAGSTER_HOME": str(home), "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated), **env}
     done = subprocess.run([BIN / "dagster", *MATERIALIZE_ALL],
-                          cwd=home, env=env, capture_output=True, text=True)  # fmt: skip
+                          cwd=home, env=env, capture_output=True, text=True, timeout=900)  # fmt: skip
     assert done.returncode == 0, done.stderr[-5000:]
 
 
@@ -155,6 +155,20 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
     assert corpus["dagster/uri"].value == f"{version}/corpus"
 
 
+def test_google_cloud_storage_makes_the_same_corpus(raw, local, tmp_path):
+    """gs:// as s3:// (pyarrow's filesystem of each): raw and curated on a Google Cloud Storage server, which the
+    pipeline finds through STORAGE_EMULATOR_HOST as Google's own clients do."""
+    with gcs(tmp_path) as url:
+        store = pafs.GcsFileSystem(anonymous=True, scheme="http", endpoint_override=url.removeprefix("http://"), project_id="test")
+        for bucket in ("crawl", "corpora"):
+            store.create_dir(bucket)
+        pafs.copy_files(str(raw), "crawl/raw", source_filesystem=pafs.LocalFileSystem(), destination_filesystem=store)
+        materialize("gs://crawl/raw", "gs://corpora/curated", tmp_path, PIPELINE_WORK_DIR=str(tmp_path / "work"), STORAGE_EMULATOR_HOST=url)
+        assert content_hashes("corpora/curated", store) == local
+        _only_listed_objects(store)
+    assert not list((tmp_path / "work").rglob("*.arrow"))
+
+
 def test_a_ray_cluster_makes_the_same_corpus(raw, local, tmp_path):
     """Raw and curated on S3, as on a cluster whose nodes share no folder: the workers, started with the cluster's
     environment, need the run's credentials, read and write the stage tables on the store, and read the memo
@@ -250,30 +264,34 @@ def test_the_postgres_instance_differs_from_the_default_only_in_its_storage():
     assert here == there
 
 
-def _shard_lists(store: pafs.S3FileSystem, stage: str) -> dict[str, dict[str, str]]:
+def _scheme(store: pafs.FileSystem) -> str:
+    return "gs" if isinstance(store, pafs.GcsFileSystem) else "s3"
+
+
+def _shard_lists(store: pafs.FileSystem, stage: str) -> dict[str, dict[str, str]]:
     """A stage's lists of shards on the store, by URI: its one list, or an ingest stage's list of each batch."""
     names = [f"shards-{batch}.json" for batch in stages.BATCH_NAMES] if stage in INGEST else ["shards.json"]
     lists = {}
     for name in names:
         with store.open_input_stream(f"corpora/curated/.work/{stage}/{name}") as f:
-            lists[f"s3://corpora/curated/.work/{stage}/{name}"] = json.loads(f.read())
+            lists[f"{_scheme(store)}://corpora/curated/.work/{stage}/{name}"] = json.loads(f.read())
     return lists
 
 
-def _shard_list(store: pafs.S3FileSystem, stage: str) -> dict[str, str]:
+def _shard_list(store: pafs.FileSystem, stage: str) -> dict[str, str]:
     return {name: uri for listed in _shard_lists(store, stage).values() for name, uri in listed.items()}
 
 
-def _only_listed_objects(store: pafs.S3FileSystem) -> None:
+def _only_listed_objects(store: pafs.FileSystem) -> None:
     """Every stage's objects on the store are those its lists name, and the lists."""
     for stage in STAGES:
         lists = _shard_lists(store, stage)
         assert _stage_objects(store, stage) == {*lists, *(uri for listed in lists.values() for uri in listed.values())}
 
 
-def _stage_objects(store: pafs.S3FileSystem, stage: str) -> set[str]:
+def _stage_objects(store: pafs.FileSystem, stage: str) -> set[str]:
     found = store.get_file_info(pafs.FileSelector(f"corpora/curated/.work/{stage}", recursive=True))
-    return {f"s3://{info.path}" for info in found if info.type == pafs.FileType.File}
+    return {f"{_scheme(store)}://{info.path}" for info in found if info.type == pafs.FileType.File}
 
 
 def _read_from_the_store(location: str) -> dict:
