@@ -387,7 +387,13 @@ def _switch(target: storage.ObjectPath, building: storage.ObjectPath, in_place: 
     for path, names in lists.items():
         storage.write_bytes(path.uri, json.dumps(names, indent=0, sort_keys=True).encode())
     kept = {*(uri for names in lists.values() for uri in names.values()), *(path.uri for path in lists)}
-    ours = lambda name: batches is None or (target / name).name.startswith("part-") and not _stays(target / name, batches)  # noqa: E731
+
+    def ours(name: str) -> bool:
+        """What the run may remove: anything, or of a run of batches their shards (and a whole table's list, as
+        an ingest stage had before its lists a batch)."""
+        part = target / name
+        return batches is None or name == SHARD_LIST or part.name.startswith("part-") and not _stays(part, batches)
+
     storage.delete([file.uri for name, file in storage.listing(target.uri).items() if file.uri not in kept and ours(name)])
 
 
