@@ -30,6 +30,7 @@ from .test_pipeline import ALL, CHROME_ONLY, FRENCH
 from .test_webserver import graphql
 
 TABLES = ("corpus", "rejected")
+CHECKS = ("doc_id_unique", "no_empty_text", "every_raw_file_accounted_for", "no_mojibake_left")
 INGEST = ("raw_documents", "decoded", "mojibake_fixed")  # partitioned by batch
 STAGES = (*INGEST, "chrome_stripped", "language_tagged", "deduplicated", "quality")
 
@@ -237,6 +238,9 @@ def test_a_backfill_is_a_run_per_batches_runs_at_once_then_one_of_the_rest(raw, 
         fixed = [metadata("mojibake_fixed", r.dagster_run.run_id)["documents out"].value for r in batch_runs]
         assert len(set(fixed)) > 1  # each run its own batches' counts, which add up to what the rest read
         assert sum(fixed) == metadata("chrome_stripped", ran[None].dagster_run.run_id)["documents in"].value
+        checked = instance.get_records_for_run(ran[None].dagster_run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+        assert {(e.event_log_entry.dagster_event.event_specific_data.check_name, e.event_log_entry.dagster_event.event_specific_data.passed) for e in checked} == \
+               {(name, True) for name in CHECKS}  # the rest's run checks the corpus, as make run does
 
 
 def test_dagster_keeps_its_runs_in_postgres_when_asked(raw, local, tmp_path):
