@@ -38,7 +38,8 @@ _LAYOUT = 2  # of the results table (PRAGMA user_version); 1 had no stage column
 
 class Memo:
     """Results by stage, code version and input; `None` as a path keeps nothing (every run is a full one).
-    Workers read it; one process writes what they computed (`add`): writers would wait on SQLite's lock."""
+    Workers read it; the run's process writes what they computed (`add`): writers would wait on SQLite's lock (as
+    runs of different batches at once do, briefly: a write is a shard's results)."""
 
     def __init__(self, path: Path | None):
         self.path = path
