@@ -192,10 +192,13 @@ def download(uri: str, local: Path) -> bool:
     part = local.with_name(f".{local.name}.{os.getpid()}.part")
     try:
         _fetch(uri, part)
-        os.link(part, local)
+        try:
+            os.link(part, local)
+        except FileExistsError:
+            return False
+        except OSError:  # a filesystem without hard links: moved into place, over what may have come meanwhile
+            os.replace(part, local)
         return True
-    except FileExistsError:
-        return False
     finally:
         part.unlink(missing_ok=True)
 

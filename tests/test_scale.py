@@ -20,7 +20,7 @@ import yaml
 
 from pipeline.corpus import LocationError
 from pipeline.defs.assets import MATERIALIZE_ALL
-from pipeline import stages
+from pipeline import stages, storage
 from pipeline.defs.resources import CorpusPaths, resources_for
 
 from .conftest import RAW, ROOT, copy_seeds
@@ -156,6 +156,28 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
     assert first["memo fetched from"].value == "s3://corpora/curated"
     assert fixed["changes"].value["reused from an earlier run"] == fixed["documents in"].value
     assert corpus["dagster/uri"].value == f"{version}/corpus"
+
+
+def test_a_memo_fetched_is_never_put_over_one_a_run_here_has(tmp_path, monkeypatch):
+    """What CorpusPaths.fetch_memo does on a new machine: the store's memo to the working folder, unless a run
+    there (of other batches at once) got one first; also where the filesystem has no hard links."""
+    uri, local = "mock://corpora/curated/.work/memo.sqlite", tmp_path / "work" / "memo.sqlite"
+    store, key = storage.filesystem(uri)  # pyarrow's filesystem in memory, one a process
+    store.create_dir("corpora/curated/.work")
+    with store.open_output_stream(key) as f:
+        f.write(b"the store's")
+    assert storage.download(uri, local) and local.read_bytes() == b"the store's"
+    local.write_bytes(b"in use here")
+    assert not storage.download(uri, local) and local.read_bytes() == b"in use here"
+    local.unlink()
+
+    def no_links(*_):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    assert storage.download(uri, local) and local.read_bytes() == b"the store's"
+    assert sorted(p.name for p in local.parent.iterdir()) == ["memo.sqlite"]  # no part file left
+    assert not storage.download("mock://corpora/none.sqlite", tmp_path / "work" / "other.sqlite")
 
 
 def test_google_cloud_storage_makes_the_same_corpus(raw, local, tmp_path):
