@@ -62,8 +62,9 @@ eval: $(STAMP)
 # Throughput and memory of the whole pipeline through Dagster at 10,000 and 100,000 documents, beside the obvious
 # script and datatrove (installed in .bench/datatrove-venv), of the mojibake repair beside ftfy, and of the shards on
 # Ray beside the local pool, and of the curated location on S3 (moto's server) beside a local one (then again from the
-# memo, with the pool and with Ray); figures in eval/results/. About 44 minutes on 2 cores (25 of them the pipeline's, on 2026-12-03's slow host, corpora and
-# datatrove's environment built on the way); the corpora (1.2 GB at 100,000) stay in .bench/ for the next run.
+# memo, with the pool and with Ray); figures in eval/results/. About 44 minutes on 2 cores (25 of them the pipeline's,
+# on 2026-12-03's slow host, corpora and datatrove's environment built on the way); the corpora (1.2 GB at 100,000)
+# stay in .bench/ for the next run.
 bench: $(STAMP)
 	$(BIN)/python -m eval.bench_pipeline
 	$(BIN)/python -m eval.bench_warc

@@ -89,11 +89,11 @@ class TreeSampler(threading.Thread):
 
 
 def run_pipeline(raw: pathlib.Path, work: pathlib.Path, curated: str | None = None, **settings: str) -> dict:
-    """`make run`'s command on `raw` into an empty curated folder (nothing to reuse; `curated`, a location with
-    nothing in it, else work/curated), with `settings` as more environment variables; its time, memory and
-    per-stage figures. The Dagster instance is new but has run once (on an empty folder): its databases are
-    made on first use (about 2.5 s), once for anyone who runs the pipeline, as `make run` does, on a schedule.
-    The raw files have been read once (they are in the page cache)."""
+    """`make run`'s command on `raw` into an empty curated folder (nothing to reuse; `curated`, another location,
+    empty unless a run again is what is measured, else work/curated), with `settings` as more environment
+    variables; its time, memory and per-stage figures. The Dagster instance is new but has run once (on an empty
+    folder): its databases are made on first use (about 2.5 s), once for anyone who runs the pipeline, as `make run`
+    does, on a schedule. The raw files have been read once (they are in the page cache)."""
     home = work / "dagster"
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
