@@ -12,7 +12,7 @@ ifneq ($(filter postgresql://% postgres://%,$(DAGSTER_PG_URL)),)
 export DAGSTER_PG_URL := postgresql+psycopg2://$(word 2,$(subst ://, ,$(DAGSTER_PG_URL)))
 endif
 
-.PHONY: run test ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases clean
+.PHONY: run test ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases extraction-sets clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,7 @@ eval: $(STAMP)
 	$(BIN)/python -m eval.score_dedup
 	$(BIN)/python -m eval.score_quality
 	$(BIN)/python -m eval.score_quality --heldout
+	$(BIN)/python -m eval.score_extraction --json eval/results/extraction.json
 
 # Throughput and memory of the whole pipeline through Dagster at 10,000 and 100,000 documents, beside the obvious
 # script and datatrove (installed in .bench/datatrove-venv), of the mojibake repair beside ftfy, and of the shards on
@@ -98,6 +99,15 @@ dedup-set: $(STAMP)
 # Rebuild the multilingual mojibake set from Debian's gettext catalogues.
 mojibake-set: $(STAMP)
 	$(BIN)/python eval/build_mojibake_set.py
+
+# Copy the two main-content extraction sets (trafilatura's evaluation corpus at e90b0ef, and a subset of the Web
+# Content Extraction Benchmark at 977613a; eval/data/README.md) from where they were handed to the project: GitHub
+# is out of this machine's reach, so ../shared/ holds them as fetched.
+SHARED ?= ../shared
+extraction-sets:
+	rm -rf eval/data/extraction eval/data/extraction-mixed && mkdir -p eval/data/extraction
+	cp $(SHARED)/extraction-dev/{COMMIT,LICENSE,README.md,evaldata.json,pages.tar.xz} eval/data/extraction/
+	cp -r $(SHARED)/extraction-dev-mixed eval/data/extraction-mixed && chmod -R u+w eval/data/extraction*
 
 # Rebuild ftfy's real-world test cases from its sdist (Apache-2.0).
 ftfy-cases: $(STAMP)

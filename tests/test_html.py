@@ -68,3 +68,18 @@ def test_a_thread_of_articles_keeps_the_post_and_every_comment():
     assert {"Mirror trouble", "The installer cannot reach the mirror since the update.", "Same here.", "Try another mirror first."} <= set(text)
     one = html_to_text("<html><body><p>Site menu text here.</p><article><p>The story.</p></article></body></html>").text
     assert one == "The story."  # a single article is still the page's text
+
+
+ARTICLE = " ".join(f"Sentence {i} of the article says something a person wrote about the harbour." for i in range(12))
+
+
+def test_a_chrome_name_or_hidden_flag_on_what_holds_the_page_never_empties_it():
+    # page templates put state classes on the body, wrap the page in a form or a "header", or hide it until scripts run
+    for wrapper in ('<body class="single-post header-dark has-sidebar">', "<body><form id='aspnetForm'>",
+                    '<body><header role="banner">', '<body><div class="page" style="display:none">',
+                    '<body><div class="l-sidebar-fixed l-segment l-article-body">'):  # fmt: skip
+        page = f"<html>{wrapper}<div class='sidebar'><p>Popular this week</p></div><p>{ARTICLE}</p></body></html>"
+        text = html_to_text(page).text
+        assert ARTICLE in text, wrapper
+        assert "Popular this week" not in text, wrapper  # the real sidebar inside still goes
+

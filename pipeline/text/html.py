@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-# Never content: the page's machinery and its interface around the text.
-_DROP_TAGS = {
-    "script", "style", "noscript", "template", "head", "nav", "header", "footer", "aside", "form", "button",
-    "select", "input", "textarea", "iframe", "svg", "canvas", "object", "embed", "dialog", "menu",
+# Never text a person reads: the page's machinery and its controls.
+_NEVER_TEXT = {
+    "script", "style", "noscript", "template", "head", "button", "select", "input",
+    "textarea", "iframe", "svg", "canvas", "object", "embed",
 }  # fmt: skip
+# The page's interface around the text: dropped, unless one of them holds most of the page's text (see `dropped` in html_to_text).
+_CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "dialog", "menu"}
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog"}
 _DROP_NAMES = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|sidebar|footer|header|cookie|consent|banner|share|social|"
@@ -59,6 +61,7 @@ def _hidden(tag: etree._Element) -> bool:
 _LIST_TAGS = {"ul", "ol", "div", "section", "table", "dl", "p", "td"}
 MAX_LINK_SHARE = 0.6  # of a block's characters; prose with links stays far below it
 MIN_LINKS = 3
+PROTECTED_SHARE = 0.5  # of the text outside links under the root: a "chrome" container holding more is the page
 MAX_UNLINKED = 300  # characters of text outside links: more, and the block holds writing (keep it)
 
 
@@ -92,7 +95,7 @@ def _link_density(root: etree._Element) -> tuple[dict[etree._Element, tuple[int,
         node, depth = stack.pop()
         order.append(node)
         deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in node if _is_tag(child) and child.tag not in _DROP_TAGS)
+        stack.extend((child, depth + 1) for child in node if _is_tag(child) and child.tag not in _NEVER_TEXT)
     for node in reversed(order):  # children before parents
         text = linked = count = 0
         for child in _contents(node):
@@ -172,6 +175,16 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     links, depth = _link_density(root)
     if depth + sum(1 for _ in root.iterancestors()) >= _LIBXML2_DEPTH - 2 and not any_depth:  # maybe cut short
         return html_to_text(markup, any_depth=True)
+    root_text, root_linked, _ = links[root]
+    protect = PROTECTED_SHARE * (root_text - root_linked)
+
+    def dropped(node: etree._Element) -> bool:
+        if node.tag not in _CHROME_TAGS and not _hidden(node):
+            return False
+        # A page template's state classes on the body ("single-post header-dark"), a form or a header wrapping
+        # the whole page, a container "hidden" until its scripts run: what holds most of the text stays.
+        text, linked, _ = links.get(node, (0, 0, 0))
+        return text - linked < protect or protect == 0
     judged = _LIST_TAGS - {"ul", "ol", "dl"} if main is not None else _LIST_TAGS
     paragraphs: list[str] = []
     current: list[str] = []
@@ -192,7 +205,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if isinstance(node, str):  # text, or a cell separator pushed below
             current.append(node)
             continue
-        if not _is_tag(node) or node.tag in _DROP_TAGS or _hidden(node):
+        if not _is_tag(node) or node.tag in _NEVER_TEXT or dropped(node):
             continue
         if node.tag in judged and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
             continue  # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline)
