@@ -12,7 +12,7 @@ ifneq ($(filter postgresql://% postgres://%,$(DAGSTER_PG_URL)),)
 export DAGSTER_PG_URL := postgresql+psycopg2://$(word 2,$(subst ://, ,$(DAGSTER_PG_URL)))
 endif
 
-.PHONY: run test ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases extraction-sets clean
+.PHONY: run test ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases extraction-sets compare-extractors clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -108,6 +108,11 @@ extraction-sets:
 	rm -rf eval/data/extraction eval/data/extraction-mixed && mkdir -p eval/data/extraction
 	cp $(SHARED)/extraction-dev/{COMMIT,LICENSE,README.md,evaldata.json,pages.tar.xz} eval/data/extraction/
 	cp -r $(SHARED)/extraction-dev-mixed eval/data/extraction-mixed && chmod -R u+w eval/data/extraction*
+
+# Score trafilatura, resiliparse, readability-lxml, justext, goose3 and mixes on the extraction sets, quality and
+# time a page on one core (installed in .bench/extractors-venv, never imported by the pipeline; about 8 minutes).
+compare-extractors: $(STAMP)
+	$(BIN)/python -m eval.compare_extractors
 
 # Rebuild ftfy's real-world test cases from its sdist (Apache-2.0).
 ftfy-cases: $(STAMP)

@@ -83,3 +83,22 @@ def test_a_chrome_name_or_hidden_flag_on_what_holds_the_page_never_empties_it():
         assert ARTICLE in text, wrapper
         assert "Popular this week" not in text, wrapper  # the real sidebar inside still goes
 
+
+
+def test_the_box_holding_the_story_is_the_text_not_the_boxes_around_it():
+    # no <main> or <article>, neutral class names: the paragraphs' scores find the story
+    story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(6)]
+    page = ("<html><body><div class='top'><div class='x1'><p>Weather today, sunny in most places of the region</p></div></div>"
+            "<div class='wrap'><div class='c1'>" + "".join(f"<p>{p}</p>" for p in story) + "</div>"
+            "<div class='c2'><p>Another story: the council votes on the new bridge tonight, after months.</p></div></div>"
+            "<div class='bottom'><p>About us: a small newsroom writing about the valley since 1999, in print and online.</p></div></body></html>")  # fmt: skip
+    assert html_to_text(page).text.split("\n") == story
+
+
+def test_a_thread_of_posts_in_boxes_keeps_every_post():
+    posts = [f"Reply {i}: I had the same problem with the installer, and switching the mirror, oddly, fixed it." for i in range(4)]
+    thread = ("<html><body><div class='head'><h1>Installer cannot reach the mirror</h1></div><div class='thread'>"
+              + "".join(f"<div class='msg'><div class='author'>user{i}</div><div class='body'>{p}</div></div>" for i, p in enumerate(posts))
+              + "</div><div class='side'><p>Popular threads: graphics drivers after the upgrade, printing problems.</p></div></body></html>")  # fmt: skip
+    text = html_to_text(thread).text.split("\n")
+    assert set(posts) <= set(text) and not any("Popular threads" in line for line in text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from lxml import etree
@@ -20,6 +21,7 @@ _DROP_NAMES = re.compile(
     r"related|toc|table-of-contents|comment-form|advert|ads?|promo|newsletter|subscribe|pagination)([\s_-]|$)",
     re.I,
 )
+_CONTENT_NAMES = re.compile(r"article|body|column|content|main|shadow", re.I)  # readability's "maybe a candidate"
 _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "blockquote", "pre", "li", "ul", "ol", "dl", "dt", "dd", "table",
     "tr", "h1", "h2", "h3", "h4", "h5", "h6", "figure", "figcaption", "address", "details", "summary", "hr", "br",
@@ -54,11 +56,13 @@ def _hidden(tag: etree._Element) -> bool:
     if tag.tag in _NAMED_NOT_DROPPED:  # a heading's anchor may be class="header": it is still the heading
         return False
     names = f"{attrs.get('class', '')} {attrs.get('id', '')}"
-    return bool(_DROP_NAMES.search(names))
+    # "main_color container_wrap sidebar_right", "article-header": a layout's names for the content's own box
+    return bool(_DROP_NAMES.search(names)) and not _CONTENT_NAMES.search(names)
 
 
 # Blocks judged by how much of their text is links (a menu or a list of headlines, wherever it stands).
 _LIST_TAGS = {"ul", "ol", "div", "section", "table", "dl", "p", "td"}
+_LISTS = {"ul", "ol", "dl"}
 MAX_LINK_SHARE = 0.6  # of a block's characters; prose with links stays far below it
 MIN_LINKS = 3
 PROTECTED_SHARE = 0.5  # of the text outside links under the root: a "chrome" container holding more is the page
@@ -108,6 +112,170 @@ def _link_density(root: etree._Element) -> tuple[dict[etree._Element, tuple[int,
             linked, count = text, count + 1
         totals[node] = (text, linked, count)
     return totals, deepest
+
+
+# Which container is the page's text: every paragraph scores its parent and, less, its ancestors (by its length
+# and commas, as readability does); the best container, taken with its siblings that score near it, is the content.
+_PARAGRAPH_TAGS = {"p", "pre"}  # always a paragraph; other blocks are one when no block is inside them
+_INLINE_PARENTS = _BLOCK_TAGS | _CELL_TAGS | {"span", "font"}
+MIN_PARAGRAPH = 25  # characters: shorter lines (buttons, labels, dates) score nothing
+_COMMAS = re.compile(r"[,，、،]")
+_GOOD_NAMES = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|thread|message|prose", re.I)
+_BAD_NAMES = re.compile(
+    r"-ad-|hidden|^hid$| hid$| hid |^hid |banner|combx|comment|com-|contact|footer|gdpr|masthead|media|meta|outbrain|"
+    r"promo|related|scroll|share|shoutbox|sidebar|skyscraper|sponsor|shopping|tags|widget|teaser|recommend", re.I)
+_TAG_WEIGHT = {"div": 5, "pre": 3, "td": 3, "blockquote": 3, "address": -3, "ol": -3, "ul": -3, "dl": -3, "dd": -3,
+               "dt": -3, "li": -3, "form": -3, "h1": -5, "h2": -5, "h3": -5, "h4": -5, "h5": -5, "h6": -5, "th": -5}  # fmt: skip
+SIBLING_SHARE = 0.2  # of the best container's score: a sibling scoring this much is more of the same text
+ANCESTOR_LEVELS = 5
+NAMED_CONTENT = 500  # characters
+# When the best-scoring box holds less than this share of the page's paragraph text (a login dialog, a newsletter
+# form, a thread's "similar topics" box outscoring its posts), the deepest box holding MAIN_SHARE of it is taken.
+FALLBACK_SHARE = 0.2
+THREAD_POST = 1000  # characters of paragraphs: a post this short opens a thread whose comments are its text
+MAIN_SHARE = 0.7
+
+
+def _name_weight(node: etree._Element, text: int) -> float:
+    """Readability's class and id weight; a content-like name counts in full only on a box with some text (a
+    heading's "content-h1-wrapper" is not the content)."""
+    weight = 0.0
+    for name in (node.get("class"), node.get("id")):
+        if name:
+            weight += 25 * (min(1.0, text / NAMED_CONTENT) * bool(_GOOD_NAMES.search(name)) - bool(_BAD_NAMES.search(name)))
+    return weight
+
+
+def _inline_text(node: etree._Element) -> str:
+    """The text of a block that belongs to it, not to the blocks inside it."""
+    parts = [node.text or ""]
+    for child in node:
+        if _is_tag(child) and child.tag not in _BLOCK_TAGS and child.tag not in _NEVER_TEXT:
+            parts.extend(child.itertext())
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _written(links: dict, node: etree._Element) -> bool:
+    """Mostly text outside links: a post or a comment, not a teaser of another page."""
+    text, linked, _ = links.get(node, (0, 0, 0))
+    return text > 0 and linked < text / 2
+
+
+def _common_ancestor(nodes: list[etree._Element], body: etree._Element) -> etree._Element:
+    first = [nodes[0], *nodes[0].iterancestors()]
+    rest = [{node, *node.iterancestors()} for node in nodes[1:]]
+    return next((a for a in first if all(a in chain for chain in rest)), body)
+
+
+def _main_content(body: etree._Element, links: dict, dropped: Callable[[etree._Element], bool]) -> list[etree._Element]:
+    """The containers that hold the page's main text, in the page's order."""
+
+    def unlinked(node: etree._Element) -> int:
+        text, linked, _ = links.get(node, (0, 0, 0))
+        return text - linked
+
+    scores: dict[etree._Element, float] = {}
+    mass: dict[etree._Element, float] = {}
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        if not _is_tag(node) or node.tag in _NEVER_TEXT or dropped(node):
+            continue
+        children = [child for child in node if _is_tag(child)]
+        stack.extend(children)
+        if node is body or (node.tag not in _PARAGRAPH_TAGS and node.tag not in _INLINE_PARENTS):
+            continue  # (text right in the body scores nothing: the body is taken when nothing scores)
+        if node.tag in _PARAGRAPH_TAGS or not any(child.tag in _BLOCK_TAGS and child.tag != "br" for child in children):
+            length = links.get(node, (0,))[0]  # what a reader sees of it (not its scripts)
+            text = "".join(node.itertext()) if length >= MIN_PARAGRAPH else ""
+        else:
+            text = _inline_text(node).strip()
+            length = len(text)
+        if length < MIN_PARAGRAPH:
+            continue
+        score = 1 + len(_COMMAS.findall(text)) + min(length // 100, 3)
+        for ancestor in node.iterancestors():
+            mass[ancestor] = mass.get(ancestor, 0) + length
+            if ancestor is body:
+                break
+        for level, ancestor in enumerate(node.iterancestors()):
+            if level == ANCESTOR_LEVELS:
+                break
+            if ancestor not in scores:
+                scores[ancestor] = _TAG_WEIGHT.get(ancestor.tag, 0) + _name_weight(ancestor, links.get(ancestor, (0,))[0])
+            scores[ancestor] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+            if ancestor is body:
+                break
+    if not scores:  # no paragraph: the page's marked content, else all of it
+        main = next(body.iter("main"), None)
+        articles = [a for a in body.iter("article") if next(a.iterancestors("article"), None) is None]
+        return [main if main is not None else articles[0] if len(articles) == 1 else body]
+
+    def final(node: etree._Element) -> float:
+        text, linked, _ = links.get(node, (0, 0, 0))
+        return scores.get(node, 0) * (1 - linked / text if text else 1)
+
+    ranked = sorted(scores, key=final, reverse=True)
+    top = ranked[0]
+    total = mass.get(body, 0)
+    if mass.get(top, 0) < FALLBACK_SHARE * total:
+        top = body
+        while True:
+            heavy = next((child for child in top if _is_tag(child) and mass.get(child, 0) >= MAIN_SHARE * total), None)
+            if heavy is None:
+                return [top]
+            top = heavy
+    best = final(top)
+    # Several near-best containers (posts of a thread, the parts of a long article): their common ancestor.
+    near = [node for node in ranked[1:5] if final(node) >= 0.75 * best]
+    if len(near) >= 2:
+        ancestries = [set(node.iterancestors()) for node in near]
+        for ancestor in top.iterancestors() if top is not body else ():
+            if sum(ancestor in chain for chain in ancestries) >= 2:
+                top = ancestor
+                break
+            if ancestor is body:
+                break
+    # Up while the parent scores more (the container of the paragraphs, not one of them).
+    last, threshold = final(top), final(top) / 3
+    parent = top.getparent()
+    while top is not body and parent is not None:
+        if parent in scores:
+            if final(parent) < threshold:
+                break
+            if final(parent) > last:
+                top = parent
+                break
+            last = final(parent)
+        if parent is body:
+            break
+        parent = parent.getparent()
+    # Up while the box around adds no paragraph: its headings and short lines belong with the text.
+    while top is not body and (parent := top.getparent()) is not None and mass.get(parent, 0) <= mass.get(top, 0):
+        top = parent
+    # A thread: a short post and its comments, each an <article> (teasers of other pages are mostly links; a
+    # long article's comments are not its text).
+    posts = [a for a in body.iter("article") if next(a.iterancestors("article"), None) is None and _written(links, a)]
+    if len(posts) > 1 and mass.get(top, 0) < THREAD_POST and any(top is a or a in top.iterancestors() or top in a.iterancestors() for a in posts):
+        top = _common_ancestor(posts + [top], body)
+    parent = top.getparent()
+    if top is body or parent is None:
+        return [top]
+    limit = max(10, final(top) * SIBLING_SHARE)
+    chosen = []
+    for sibling in parent:
+        if not _is_tag(sibling) or sibling.tag in _NEVER_TEXT or dropped(sibling):
+            continue
+        bonus = final(top) * SIBLING_SHARE if sibling.get("class") and sibling.get("class") == top.get("class") else 0
+        text, linked, _ = links.get(sibling, (0, 0, 0))
+        density = linked / text if text else 0
+        if sibling is top or (sibling in scores and final(sibling) + bonus >= limit):
+            chosen.append(sibling)
+        elif sibling.tag == "p" and ((text > 80 and density < 0.25) or (0 < text <= 80 and density == 0 and
+                                     re.search(r"\.( |$)", "".join(sibling.itertext())))):  # fmt: skip
+            chosen.append(sibling)
+    return chosen
 
 
 # Where beautifulsoup's get_text, which the text of a `pre` followed, leaves strings out.
@@ -164,28 +332,23 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     title_tag = next(page.iter("title"), None)
     title = " ".join(s.strip() for s in title_tag.itertext() if s.strip()) if title_tag is not None else None
     lang = page.get("lang") if page.tag == "html" else None
-    main = next(page.iter("main"), None)
-    if main is None:  # one article is the page's text; several (a thread's post and comments) are not: the body
-        articles = [a for a in page.iter("article") if next(a.iterancestors("article"), None) is None]
-        main = articles[0] if len(articles) == 1 else None
     body = next(page.iter("body"), None)
-    root = main if main is not None else body if body is not None else page
-    # Blocks of links are menus and lists of other stories; but inside a page's marked content a list of
-    # links may be the content (a page of references), so there only lists are trusted.
-    links, depth = _link_density(root)
-    if depth + sum(1 for _ in root.iterancestors()) >= _LIBXML2_DEPTH - 2 and not any_depth:  # maybe cut short
+    body = body if body is not None else page
+    links, depth = _link_density(body)
+    if depth + sum(1 for _ in body.iterancestors()) >= _LIBXML2_DEPTH - 2 and not any_depth:  # maybe cut short
         return html_to_text(markup, any_depth=True)
-    root_text, root_linked, _ = links[root]
-    protect = PROTECTED_SHARE * (root_text - root_linked)
 
-    def dropped(node: etree._Element) -> bool:
-        if node.tag not in _CHROME_TAGS and not _hidden(node):
-            return False
+    def unlinked(node: etree._Element) -> int:
+        text, linked, _ = links.get(node, (0, 0, 0))
+        return text - linked
+
+    def dropped(node: etree._Element, outer: int = unlinked(body)) -> bool:
         # A page template's state classes on the body ("single-post header-dark"), a form or a header wrapping
         # the whole page, a container "hidden" until its scripts run: what holds most of the text stays.
-        text, linked, _ = links.get(node, (0, 0, 0))
-        return text - linked < protect or protect == 0
-    judged = _LIST_TAGS - {"ul", "ol", "dl"} if main is not None else _LIST_TAGS
+        return (node.tag in _CHROME_TAGS or _hidden(node)) and (unlinked(node) < PROTECTED_SHARE * outer or outer == 0)
+
+    roots = _main_content(body, links, dropped)
+    within = sum(unlinked(root) for root in roots)
     paragraphs: list[str] = []
     current: list[str] = []
 
@@ -196,7 +359,9 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         current.clear()
 
     # An explicit stack instead of recursion: thousands of nested tags must not overflow.
-    stack: list[object] = [root]
+    stack: list[object] = []
+    for root in reversed(roots):
+        stack.extend((flush, root))
     while stack:
         node = stack.pop()
         if node is flush:
@@ -205,10 +370,13 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if isinstance(node, str):  # text, or a cell separator pushed below
             current.append(node)
             continue
-        if not _is_tag(node) or node.tag in _NEVER_TEXT or dropped(node):
+        if not _is_tag(node) or node.tag in _NEVER_TEXT or (node not in roots and dropped(node, within)):
             continue
-        if node.tag in judged and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
-            continue  # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline)
+        if node.tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
+            # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
+            # but inside a page's marked content a list of links may be the content (a page of references)
+            if node.tag not in _LISTS or next(node.iterancestors("main"), None) is None:
+                continue
         if node.tag == "pre":  # keep code's own line breaks
             flush()
             paragraphs.extend(line for line in _pre_text(node).splitlines() if line.strip())
