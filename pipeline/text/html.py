@@ -117,7 +117,7 @@ def _link_density(root: etree._Element) -> tuple[dict[etree._Element, tuple[int,
 # Which container is the page's text: every paragraph scores its parent and, less, its ancestors (by its length
 # and commas, as readability does); the best container, taken with its siblings that score near it, is the content.
 _PARAGRAPH_TAGS = {"p", "pre"}  # always a paragraph; other blocks are one when no block is inside them
-_INLINE_PARENTS = _BLOCK_TAGS | _CELL_TAGS | {"span", "font"}
+_MAYBE_PARAGRAPHS = _BLOCK_TAGS | _CELL_TAGS | {"span", "font"}
 MIN_PARAGRAPH = 25  # characters: shorter lines (buttons, labels, dates) score nothing
 _COMMAS = re.compile(r"[,，、،]")
 _GOOD_NAMES = re.compile(r"article|body|content|entry|hentry|h-entry|main|page|post|text|blog|story|thread|message|prose", re.I)
@@ -156,6 +156,11 @@ def _inline_text(node: etree._Element) -> str:
     return "".join(parts)
 
 
+def _unlinked(links: dict, node: etree._Element) -> int:
+    text, linked, _ = links.get(node, (0, 0, 0))
+    return text - linked
+
+
 def _written(links: dict, node: etree._Element) -> bool:
     """Mostly text outside links: a post or a comment, not a teaser of another page."""
     text, linked, _ = links.get(node, (0, 0, 0))
@@ -170,11 +175,6 @@ def _common_ancestor(nodes: list[etree._Element], body: etree._Element) -> etree
 
 def _main_content(body: etree._Element, links: dict, dropped: Callable[[etree._Element], bool]) -> list[etree._Element]:
     """The containers that hold the page's main text, in the page's order."""
-
-    def unlinked(node: etree._Element) -> int:
-        text, linked, _ = links.get(node, (0, 0, 0))
-        return text - linked
-
     scores: dict[etree._Element, float] = {}
     mass: dict[etree._Element, float] = {}
     stack = [body]
@@ -184,7 +184,7 @@ def _main_content(body: etree._Element, links: dict, dropped: Callable[[etree._E
             continue
         children = [child for child in node if _is_tag(child)]
         stack.extend(children)
-        if node is body or (node.tag not in _PARAGRAPH_TAGS and node.tag not in _INLINE_PARENTS):
+        if node is body or node.tag not in _MAYBE_PARAGRAPHS:
             continue  # (text right in the body scores nothing: the body is taken when nothing scores)
         if node.tag in _PARAGRAPH_TAGS or not any(child.tag in _BLOCK_TAGS and child.tag != "br" for child in children):
             length = links.get(node, (0,))[0]  # what a reader sees of it (not its scripts)
@@ -195,16 +195,12 @@ def _main_content(body: etree._Element, links: dict, dropped: Callable[[etree._E
         if length < MIN_PARAGRAPH:
             continue
         score = 1 + len(_COMMAS.findall(text)) + min(length // 100, 3)
-        for ancestor in node.iterancestors():
-            mass[ancestor] = mass.get(ancestor, 0) + length
-            if ancestor is body:
-                break
         for level, ancestor in enumerate(node.iterancestors()):
-            if level == ANCESTOR_LEVELS:
-                break
-            if ancestor not in scores:
-                scores[ancestor] = _TAG_WEIGHT.get(ancestor.tag, 0) + _name_weight(ancestor, links.get(ancestor, (0,))[0])
-            scores[ancestor] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+            mass[ancestor] = mass.get(ancestor, 0) + length  # every ancestor's paragraph text
+            if level < ANCESTOR_LEVELS:  # the score: the nearest five
+                if ancestor not in scores:
+                    scores[ancestor] = _TAG_WEIGHT.get(ancestor.tag, 0) + _name_weight(ancestor, links.get(ancestor, (0,))[0])
+                scores[ancestor] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
             if ancestor is body:
                 break
     if not scores:  # no paragraph: the page's marked content, else all of it
@@ -337,18 +333,17 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     links, depth = _link_density(body)
     if depth + sum(1 for _ in body.iterancestors()) >= _LIBXML2_DEPTH - 2 and not any_depth:  # maybe cut short
         return html_to_text(markup, any_depth=True)
+    chrome: dict[etree._Element, bool] = {}  # both walks ask of most elements
 
-    def unlinked(node: etree._Element) -> int:
-        text, linked, _ = links.get(node, (0, 0, 0))
-        return text - linked
-
-    def dropped(node: etree._Element, outer: int = unlinked(body)) -> bool:
+    def dropped(node: etree._Element, outer: int = _unlinked(links, body)) -> bool:
         # A page template's state classes on the body ("single-post header-dark"), a form or a header wrapping
         # the whole page, a container "hidden" until its scripts run: what holds most of the text stays.
-        return (node.tag in _CHROME_TAGS or _hidden(node)) and (unlinked(node) < PROTECTED_SHARE * outer or outer == 0)
+        if node not in chrome:
+            chrome[node] = node.tag in _CHROME_TAGS or _hidden(node)
+        return chrome[node] and (_unlinked(links, node) < PROTECTED_SHARE * outer or outer == 0)
 
     roots = _main_content(body, links, dropped)
-    within = sum(unlinked(root) for root in roots)
+    within = sum(_unlinked(links, root) for root in roots)
     paragraphs: list[str] = []
     current: list[str] = []
 
