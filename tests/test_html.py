@@ -77,12 +77,25 @@ def test_a_chrome_name_or_hidden_flag_on_what_holds_the_page_never_empties_it():
     # page templates put state classes on the body, wrap the page in a form or a "header", or hide it until scripts run
     for wrapper in ('<body class="single-post header-dark has-sidebar">', "<body><form id='aspnetForm'>",
                     '<body><header role="banner">', '<body><div class="page" style="display:none">',
-                    '<body><div class="l-sidebar-fixed l-segment l-article-body">'):  # fmt: skip
+                    '<body><div class="l-sidebar-fixed l-segment l-article-body">',
+                    '<body><noscript><div id="no-js">This site needs JavaScript.</noscript>'):  # fmt: skip
         page = f"<html>{wrapper}<div class='sidebar'><p>Popular this week</p></div><p>{ARTICLE}</p></body></html>"
         text = html_to_text(page).text
         assert ARTICLE in text, wrapper
         assert "Popular this week" not in text, wrapper  # the real sidebar inside still goes
 
+
+def test_captions_share_bars_and_author_boxes_inside_the_story_go_its_comments_stay():
+    story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(6)]
+    comment = "Thanks, the second paragraph answers what I asked last week."
+    page = ("<html><body><article><h1>The bridge</h1>" + "".join(f"<p>{p}</p>" for p in story[:3])
+            + "<figure><img src='b.jpg'><figcaption>The bridge at dawn. Photo: Agency</figcaption></figure>"
+            + "".join(f"<p>{p}</p>" for p in story[3:])
+            + "<div class='share-tools'><span>Share this story</span></div>"
+            + "<div class='author-bio'><p>Jane Doe writes about rivers and the towns along them.</p></div>"
+            + f"<ol class='comments'><li class='comment comment-author-jane'><p>{comment}</p></li></ol></article></body></html>")  # fmt: skip
+    text = html_to_text(page).text.split("\n")
+    assert text == ["The bridge", *story, comment]
 
 
 def test_the_box_holding_the_story_is_the_text_not_the_boxes_around_it():

@@ -10,17 +10,25 @@ from lxml import etree
 
 # Never text a person reads: the page's machinery and its controls.
 _NEVER_TEXT = {
-    "script", "style", "noscript", "template", "head", "button", "select", "input",
+    "script", "style", "template", "head", "button", "select", "input",
     "textarea", "iframe", "svg", "canvas", "object", "embed",
 }  # fmt: skip
 # The page's interface around the text: dropped, unless one of them holds most of the page's text (see `dropped` in html_to_text).
-_CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "dialog", "menu"}
+# (A <noscript> that opens a page's first <div> and never closes it holds the whole page, as libxml2 reads it.)
+_CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "dialog", "menu", "noscript"}
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog"}
 _DROP_NAMES = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|sidebar|footer|header|cookie|consent|banner|share|social|"
     r"related|toc|table-of-contents|comment-form|advert|ads?|promo|newsletter|subscribe|pagination)([\s_-]|$)",
     re.I,
 )
+# What surrounds a text inside its own box: captions and credits, share and rating bars, author boxes, comment
+# forms, buttons. Dropped inside the main content only, and only a box holding under INNER_SHARE of its text.
+_INNER_CHROME_NAMES = re.compile(
+    r"caption|credit|shar(e|ing|iff)|social|rating|author|button|btn|respond|footer|promo|newsletter", re.I
+)
+_INNER_CHROME_TAGS = {"figcaption"}
+INNER_SHARE = 0.2
 _CONTENT_NAMES = re.compile(r"article|body|column|content|main|shadow", re.I)  # readability's "maybe a candidate"
 _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "blockquote", "pre", "li", "ul", "ol", "dl", "dt", "dd", "table",
@@ -58,6 +66,14 @@ def _hidden(tag: etree._Element) -> bool:
     names = f"{attrs.get('class', '')} {attrs.get('id', '')}"
     # "main_color container_wrap sidebar_right", "article-header": a layout's names for the content's own box
     return bool(_DROP_NAMES.search(names)) and not _CONTENT_NAMES.search(names)
+
+
+def _inner_chrome(tag: etree._Element) -> bool:
+    # (not an item or an <article>: a comment or a post, which WordPress names "comment-author-NAME")
+    if tag.tag in _INNER_CHROME_TAGS:
+        return True
+    names = f"{tag.get('class', '')} {tag.get('id', '')}"
+    return tag.tag not in _NAMED_NOT_DROPPED and tag.tag not in ("li", "article") and bool(_INNER_CHROME_NAMES.search(names))
 
 
 # Blocks judged by how much of their text is links (a menu or a list of headlines, wherever it stands).
@@ -365,7 +381,9 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if isinstance(node, str):  # text, or a cell separator pushed below
             current.append(node)
             continue
-        if not _is_tag(node) or node.tag in _NEVER_TEXT or (node not in roots and dropped(node, within)):
+        if not _is_tag(node) or node.tag in _NEVER_TEXT:
+            continue
+        if node not in roots and (dropped(node, within) or (_inner_chrome(node) and _unlinked(links, node) < INNER_SHARE * within)):
             continue
         if node.tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
             # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
