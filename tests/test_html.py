@@ -12,7 +12,7 @@ PAGE = """<!DOCTYPE html><html lang="en-GB"><head><title>On moats</title><style>
     return 1</pre>
 <div hidden>hidden text</div><div style="display: none">invisible text</div>
 <aside class="related-posts">Related posts: something else</aside>
-<table><tr><th>Model</th><td>Size</td></tr></table>
+<table class="specs table-header"><tr><th>Model</th><td>Size</td></tr></table>
 </main><footer>© 2024 Somebody · Privacy</footer></body></html>"""
 
 

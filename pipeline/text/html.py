@@ -18,8 +18,9 @@ _NEVER_TEXT = {
 _CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "dialog", "menu", "noscript"}
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog"}
 _DROP_NAMES = re.compile(
-    r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|sidebar|footer|header|cookie|consent|banner|share|social|"
-    r"related|toc|table-of-contents|comment-form|advert|ads?|promo|newsletter|subscribe|pagination)([\s_-]|$)",
+    r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|sidebar|footer|cookie|consent|banner|share|social|"
+    r"related|toc|table-of-contents|comment-form|advert|ads?|promo|newsletter|subscribe|pagination)([\s_-]|$)"
+    r"|(^|[\s_])header([\s_-]|$)",  # not "table-header", "card-header": those head a part of the text
     re.I,
 )
 # What surrounds a text inside its own box: captions and credits, share and rating bars, author boxes, comment
