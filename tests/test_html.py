@@ -1,4 +1,4 @@
-from pipeline.text import html_to_text, looks_like_html
+from pipeline.text import html_to_text, looks_like_html, strip_chrome
 
 PAGE = """<!DOCTYPE html><html lang="en-GB"><head><title>On moats</title><style>p{color:red}</style>
 <script>var x = "</p><p>leaked script text";</script></head>
@@ -21,10 +21,18 @@ def test_main_content_kept_chrome_dropped():
     paragraphs = page.text.split("\n")
     assert "The first paragraph has a link, some code and emphasis inside one sentence." in paragraphs
     assert {"first item", "second item", "A quoted paragraph.", "def f():", "    return 1"} <= set(paragraphs)
-    assert "Model | Size" in page.text
+    assert "Model\tSize" in paragraphs  # cells apart by tabs
     for gone in ["Home", "cookies", "leaked script text", "hidden text", "invisible text", "Related posts", "Privacy", "color:red"]:
         assert gone not in page.text
     assert (page.title, page.lang) == ("On moats", "en-GB")
+
+
+def test_a_tables_rows_survive_the_chrome_stage():
+    # cells joined by " | " read as a bar of links to strip_chrome, which removed every row of a ranking
+    rows = "".join(f"<tr><td>{i}</td><td>Insurer {i}</td><td>{i * 1000:,}</td><td>{i}.5</td></tr>" for i in range(1, 6))
+    page = f"<html><body><article><h1>The largest insurers</h1><table>{rows}</table></article></body></html>"
+    kept = strip_chrome(html_to_text(page).text, from_html=True).text.split("\n")
+    assert [f"{i}\tInsurer {i}\t{i * 1000:,}\t{i}.5" for i in range(1, 6)] == kept[1:]
 
 
 def test_broken_markup_and_absurd_nesting_survive():

@@ -37,6 +37,7 @@ _BLOCK_TAGS = {
     "body", "html", "center",
 }  # fmt: skip
 _CELL_TAGS = {"td", "th"}
+_CELL_END = "\ue000"  # a private-use character marks a cell's end until whitespace is collapsed (then a tab)
 # Class and id names judge containers; inside a sentence or a heading they name styles, not chrome.
 _NAMED_NOT_DROPPED = {"a", "span", "em", "strong", "b", "i", "code", "small", "h1", "h2", "h3", "h4", "h5", "h6", "p"}
 _HTML_START = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|div|p)\b", re.I | re.S)
@@ -365,7 +366,9 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     current: list[str] = []
 
     def flush() -> None:
-        line = " ".join("".join(current).split()).removesuffix(" |")  # runs of whitespace as one space
+        line = " ".join("".join(current).split())  # runs of whitespace as one space
+        if _CELL_END in line:  # a table's row: its cells apart by tabs (" | " would read as a bar of links)
+            line = "\t".join(cell.strip() for cell in line.split(_CELL_END)).rstrip("\t")
         if line:
             paragraphs.append(line)
         current.clear()
@@ -400,7 +403,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             flush()
             stack.append(flush)
         elif node.tag in _CELL_TAGS:
-            stack.append(" | ")
+            stack.append(_CELL_END)
         stack.extend(reversed(_contents(node)))
     flush()
     return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None)
