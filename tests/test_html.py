@@ -116,6 +116,16 @@ def test_the_box_holding_the_story_is_the_text_not_the_boxes_around_it():
     assert html_to_text(page).text.split("\n") == story
 
 
+def test_a_long_article_is_the_text_not_the_comments_that_outweigh_it():
+    story = [f"Paragraph {i} of the essay, which its author wrote, runs on for a while, as essays do, with commas." for i in range(12)]
+    said = [f"Comment {i}: well, I think, on the whole, you are right, but, as always, it depends, doesn't it, on the weather?" for i in range(80)]
+    page = ("<html><body><div class='post'><h1>On harbours</h1><div class='entry'>" + "".join(f"<p>{p}</p>" for p in story)
+            + "</div></div><div id='comments' class='comments-area'><ol class='comment-list'>"
+            + "".join(f"<li class='comment'><div class='comment-body'><p>{c}</p></div></li>" for c in said)
+            + "</ol></div></body></html>")  # fmt: skip
+    assert html_to_text(page).text.split("\n") == ["On harbours", *story]
+
+
 def test_a_thread_of_posts_in_boxes_keeps_every_post():
     posts = [f"Reply {i}: I had the same problem with the installer, and switching the mirror, oddly, fixed it." for i in range(4)]
     thread = ("<html><body><div class='head'><h1>Installer cannot reach the mirror</h1></div><div class='thread'>"

@@ -185,6 +185,34 @@ def _written(links: dict, node: etree._Element) -> bool:
     return text > 0 and linked < text / 2
 
 
+_COMMENT_NAMES = re.compile(r"comment|disqus", re.I)
+
+
+def _names(node: etree._Element) -> str:
+    return f"{node.get('class', '')} {node.get('id', '')}"
+
+
+def _in_comments(node: etree._Element | None, body: etree._Element) -> bool:
+    """Inside a box named for comments (not the page's own <body>, whose classes may say "comments-open")."""
+    for box in (node, *node.iterancestors()) if node is not None else ():
+        if box is body:
+            return False
+        if _COMMENT_NAMES.search(_names(box)):
+            return True
+    return False
+
+
+def _article_before(body: etree._Element, comments: set, articles: set) -> bool:
+    """Does one of the `articles` come before the first of the `comments` in the page (comments follow what they
+    are about: a consent dialog or a footer after a thread is not an article)?"""
+    for node in body.iter():
+        if node in comments:
+            return False
+        if node in articles:
+            return True
+    return False
+
+
 def _common_ancestor(nodes: list[etree._Element], body: etree._Element) -> etree._Element:
     first = [nodes[0], *nodes[0].iterancestors()]
     rest = [{node, *node.iterancestors()} for node in nodes[1:]]
@@ -233,10 +261,25 @@ def _main_content(body: etree._Element, links: dict, dropped: Callable[[etree._E
     ranked = sorted(scores, key=final, reverse=True)
     top = ranked[0]
     total = mass.get(body, 0)
+    # Comments outscoring or outweighing the article they follow: the article is the text (a short post's
+    # comments are a thread's, taken with it below).
+    comments = [n for n in mass if n is not body and _COMMENT_NAMES.search(_names(n)) and not _in_comments(n.getparent(), body)]
+    written = dict(mass)  # paragraph text outside comments
+    for box in comments:
+        for ancestor in box.iterancestors():
+            written[ancestor] -= mass[box]
+            if ancestor is body:
+                break
+    articles = bool(comments) and _article_before(body, set(comments), {n for n in ranked if written[n] == mass[n] >= THREAD_POST})
+    if articles:
+        for node in [n for n in scores if 2 * written[n] < mass[n] or _in_comments(n, body)]:  # mostly comments
+            del scores[node]
+        ranked = [n for n in ranked if n in scores]
+        top, total = ranked[0], written[body]
     if mass.get(top, 0) < FALLBACK_SHARE * total:
         top = body
         while True:
-            heavy = next((child for child in top if _is_tag(child) and mass.get(child, 0) >= MAIN_SHARE * total), None)
+            heavy = next((child for child in top if _is_tag(child) and written.get(child, 0) >= MAIN_SHARE * total), None)
             if heavy is None:
                 return [top]
             top = heavy
