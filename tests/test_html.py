@@ -116,6 +116,16 @@ def test_the_box_holding_the_story_is_the_text_not_the_boxes_around_it():
     assert html_to_text(page).text.split("\n") == story
 
 
+def test_lines_of_links_after_the_text_go_a_page_of_links_keeps_them():
+    story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(4)]
+    story.append("The full report is <a href='/r'>on the council's site</a>.")
+    after = "<p><a href='/a'>The council votes on the bridge tonight</a></p><div><a href='/b'>Ten walks along the river</a></div>"
+    text = html_to_text(f"<html><body><div class='story'>{''.join(f'<p>{p}</p>' for p in story)}{after}</div></body></html>").text
+    assert text.split("\n") == [*story[:4], "The full report is on the council's site."]
+    only = "<html><body><p><a href='/a'>Alpha: the first guide</a></p><p><a href='/b'>Beta: the second guide</a></p></body></html>"
+    assert html_to_text(only).text.split("\n") == ["Alpha: the first guide", "Beta: the second guide"]
+
+
 def test_a_long_article_is_the_text_not_the_comments_that_outweigh_it():
     story = [f"Paragraph {i} of the essay, which its author wrote, runs on for a while, as essays do, with commas." for i in range(12)]
     said = [f"Comment {i}: well, I think, on the whole, you are right, but, as always, it depends, doesn't it, on the weather?" for i in range(80)]

@@ -37,6 +37,8 @@ _BLOCK_TAGS = {
     "body", "html", "center",
 }  # fmt: skip
 _CELL_TAGS = {"td", "th"}
+_LINK_END, _TRUSTED_END = object(), object()  # where the walk leaves a link, a list of links trusted
+LINKED_LINE = 0.8  # of a line's characters inside links: a line made of links
 _CELL_END = "\ue000"  # a private-use character marks a cell's end until whitespace is collapsed (then a tab)
 # Class and id names judge containers; inside a sentence or a heading they name styles, not chrome.
 _NAMED_NOT_DROPPED = {"a", "span", "em", "strong", "b", "i", "code", "small", "h1", "h2", "h3", "h4", "h5", "h6", "p"}
@@ -407,6 +409,8 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     within = sum(_unlinked(links, root) for root in roots)
     paragraphs: list[str] = []
     current: list[str] = []
+    linked: list[bool] = []  # each paragraph: made of links?
+    in_link = [0, 0, 0]  # links the walk is inside, the current line's characters inside one, trusted lists it is in
 
     def flush() -> None:
         line = " ".join("".join(current).split())  # runs of whitespace as one space
@@ -414,6 +418,8 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             line = "\t".join(cell.strip() for cell in line.split(_CELL_END)).rstrip("\t")
         if line:
             paragraphs.append(line)
+            linked.append(in_link[1] >= LINKED_LINE * len(line))
+        in_link[1] = 0
         current.clear()
 
     # An explicit stack instead of recursion: thousands of nested tags must not overflow.
@@ -425,8 +431,12 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if node is flush:
             flush()
             continue
+        if node is _LINK_END or node is _TRUSTED_END:
+            in_link[0 if node is _LINK_END else 2] -= 1
+            continue
         if isinstance(node, str):  # text, or a cell separator pushed below
             current.append(node)
+            in_link[1] += len(node.strip()) if in_link[0] and not in_link[2] else 0
             continue
         if not _is_tag(node) or node.tag in _NEVER_TEXT:
             continue
@@ -437,16 +447,28 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             # but inside a page's marked content a list of links may be the content (a page of references)
             if node.tag not in _LISTS or next(node.iterancestors("main"), None) is None:
                 continue
+            in_link[2] += 1  # (nor are its lines links after the text, below)
+            stack.append(_TRUSTED_END)
         if node.tag == "pre":  # keep code's own line breaks
             flush()
-            paragraphs.extend(line for line in _pre_text(node).splitlines() if line.strip())
+            code = [line for line in _pre_text(node).splitlines() if line.strip()]
+            paragraphs.extend(code)
+            linked.extend([False] * len(code))
             continue
         block = node.tag in _BLOCK_TAGS
         if block:
             flush()
             stack.append(flush)
+        elif node.tag == "a" and node.get("href") is not None:
+            in_link[0] += 1
+            stack.append(_LINK_END)
         elif node.tag in _CELL_TAGS:
             stack.append(_CELL_END)
         stack.extend(reversed(_contents(node)))
     flush()
+    # After the last line of writing, lines made of links are the other pages a page points to (related stories,
+    # tags, "next post"); a page of nothing but links keeps them.
+    last = next((k for k in range(len(paragraphs) - 1, -1, -1) if not linked[k] and len(paragraphs[k]) >= MIN_PARAGRAPH), None)
+    if last is not None:
+        paragraphs = paragraphs[: last + 1] + [p for p, link in zip(paragraphs[last + 1 :], linked[last + 1 :]) if not link]
     return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None)
