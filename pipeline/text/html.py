@@ -481,33 +481,38 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             current.append(node)
             in_link[1] += len(node.strip()) if in_link[0] and not in_link[2] else 0
             continue
-        if not _is_tag(node) or node.tag in _NEVER_TEXT:
+        tag = node.tag
+        if not isinstance(tag, str) or tag in _NEVER_TEXT:  # (a comment)
             continue
         if node not in roots and (dropped(node, within) or (_inner_chrome(node) and _unlinked(links, node) < INNER_SHARE * within)):
             continue
-        if node.tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
+        if tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
             # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
             # but inside a page's marked content a list of links may be the content (a page of references)
-            if node.tag not in _LISTS or next(node.iterancestors("main"), None) is None:
+            if tag not in _LISTS or next(node.iterancestors("main"), None) is None:
                 continue
             in_link[2] += 1  # (nor are its lines links after the text, below)
             stack.append(_TRUSTED_END)
-        if node.tag == "pre":  # keep code's own line breaks
+        if tag == "pre":  # keep code's own line breaks
             flush()
             code = [line for line in _pre_text(node).splitlines() if line.strip()]
             paragraphs.extend(code)
             linked.extend([False] * len(code))
             continue
-        block = node.tag in _BLOCK_TAGS
-        if block:
+        if tag in _BLOCK_TAGS:
             flush()
             stack.append(flush)
-        elif node.tag == "a" and node.get("href") is not None:
+        elif tag == "a" and node.get("href") is not None:
             in_link[0] += 1
             stack.append(_LINK_END)
-        elif node.tag in _CELL_TAGS:
+        elif tag in _CELL_TAGS:
             stack.append(_CELL_END)
-        stack.extend(reversed(_contents(node)))
+        for child in reversed(node):  # its text, then each child and its tail, taken from the top of the stack
+            if child.tail:
+                stack.append(child.tail)
+            stack.append(child)
+        if node.text:
+            stack.append(node.text)
     flush()
     # After the last line of writing, lines made of links are the other pages a page points to (related stories,
     # tags, "next post"); a page of nothing but links keeps them.
