@@ -116,12 +116,22 @@ def test_the_box_holding_the_story_is_the_text_not_the_boxes_around_it():
     assert html_to_text(page).text.split("\n") == story
 
 
+def test_an_articles_own_header_is_its_text_the_pages_header_is_not():
+    story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(4)]
+    page = ("<html><body><header><p>The Valley Times, news from the valley since 1999, every morning</p></header>"
+            "<article><header><h1>The bridge</h1><p>The council votes tonight on a bridge the town has wanted for years.</p>"
+            "</header>" + "".join(f"<p>{p}</p>" for p in story) + "</article></body></html>")  # fmt: skip
+    lead = "The council votes tonight on a bridge the town has wanted for years."
+    assert html_to_text(page).text.split("\n") == ["The bridge", lead, *story]
+
+
 def test_lines_of_links_after_the_text_go_a_page_of_links_keeps_them():
     story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(4)]
     story.append("The full report is <a href='/r'>on the council's site</a>.")
-    after = "<p><a href='/a'>The council votes on the bridge tonight</a></p><div><a href='/b'>Ten walks along the river</a></div>"
+    after = ("<h3>Ingredients</h3><p>200 g flour</p><h3>More from us</h3>"  # the last heading heads only links
+             "<p><a href='/a'>The council votes on the bridge tonight</a></p><div><a href='/b'>Ten walks along the river</a></div>")
     text = html_to_text(f"<html><body><div class='story'>{''.join(f'<p>{p}</p>' for p in story)}{after}</div></body></html>").text
-    assert text.split("\n") == [*story[:4], "The full report is on the council's site."]
+    assert text.split("\n") == [*story[:4], "The full report is on the council's site.", "Ingredients", "200 g flour"]
     only = "<html><body><p><a href='/a'>Alpha: the first guide</a></p><p><a href='/b'>Beta: the second guide</a></p></body></html>"
     assert html_to_text(only).text.split("\n") == ["Alpha: the first guide", "Beta: the second guide"]
 

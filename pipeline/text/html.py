@@ -38,8 +38,9 @@ _BLOCK_TAGS = {
     "body", "html", "center",
 }  # fmt: skip
 _CELL_TAGS = {"td", "th"}
-_LINK_END, _TRUSTED_END = object(), object()  # where the walk leaves a link, a list of links trusted
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 LINKED_LINE = 0.8  # of a line's characters inside links: a line made of links
+_LINK, _TRUSTED, _HEADING = object(), object(), object()  # a link, a trusted list of links, a heading (pushed to leave)
 _CELL_END = "\ue000"  # a private-use character marks a cell's end until whitespace is collapsed (then a tab)
 # Class and id names judge containers; inside a sentence or a heading they name styles, not chrome.
 _NAMED_NOT_DROPPED = {"a", "span", "em", "strong", "b", "i", "code", "small", "h1", "h2", "h3", "h4", "h5", "h6", "p"}
@@ -70,6 +71,11 @@ def _hidden(tag: etree._Element) -> bool:
         return False
     # "main_color container_wrap sidebar_right", "article-header": a layout's names for the content's own box
     return _says(tag) & (_DROP | _CONTENT) == _DROP
+
+
+def _own_header(tag: etree._Element) -> bool:
+    """A <header> inside an <article> or <main> is theirs (its title, byline, lead), not the page's."""
+    return tag.tag == "header" and next(tag.iterancestors("article", "main"), None) is not None
 
 
 def _inner_chrome(tag: etree._Element) -> bool:
@@ -451,7 +457,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         # A page template's state classes on the body ("single-post header-dark"), a form or a header wrapping
         # the whole page, a container "hidden" until its scripts run: what holds most of the text stays.
         if node not in chrome:
-            chrome[node] = node.tag in _CHROME_TAGS or _hidden(node)
+            chrome[node] = (node.tag in _CHROME_TAGS and not _own_header(node)) or _hidden(node)
         return chrome[node] and (_unlinked(links, node) < PROTECTED_SHARE * outer or outer == 0)
 
     roots = _main_content(body, links, candidates, dropped)
@@ -459,7 +465,9 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     paragraphs: list[str] = []
     current: list[str] = []
     linked: list[bool] = []  # each paragraph: made of links?
-    in_link = [0, 0, 0]  # links the walk is inside, the current line's characters inside one, trusted lists it is in
+    heading: list[bool] = []  # each paragraph: a heading?
+    inside = {_LINK: 0, _TRUSTED: 0, _HEADING: 0}  # how many of each the walk is in
+    line_links = [0]  # characters of the current line inside links
 
     def flush() -> None:
         line = " ".join("".join(current).split())  # runs of whitespace as one space
@@ -467,8 +475,9 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             line = "\t".join(cell.strip() for cell in line.split(_CELL_END)).rstrip("\t")
         if line:
             paragraphs.append(line)
-            linked.append(in_link[1] >= LINKED_LINE * len(line))
-        in_link[1] = 0
+            linked.append(line_links[0] >= LINKED_LINE * len(line))
+            heading.append(inside[_HEADING] > 0)
+        line_links[0] = 0
         current.clear()
 
     # An explicit stack instead of recursion: thousands of nested tags must not overflow.
@@ -480,12 +489,12 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if node is flush:
             flush()
             continue
-        if node is _LINK_END or node is _TRUSTED_END:
-            in_link[0 if node is _LINK_END else 2] -= 1
+        if node in inside:  # pushed after an element's contents: the walk leaves it
+            inside[node] -= 1
             continue
         if isinstance(node, str):  # text, or a cell separator pushed below
             current.append(node)
-            in_link[1] += len(node.strip()) if in_link[0] and not in_link[2] else 0
+            line_links[0] += len(node.strip()) if inside[_LINK] and not inside[_TRUSTED] else 0
             continue
         tag = node.tag
         if not isinstance(tag, str) or tag in _NEVER_TEXT:  # (a comment)
@@ -497,20 +506,24 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             # but inside a page's marked content a list of links may be the content (a page of references)
             if tag not in _LISTS or next(node.iterancestors("main"), None) is None:
                 continue
-            in_link[2] += 1  # (nor are its lines links after the text, below)
-            stack.append(_TRUSTED_END)
+            inside[_TRUSTED] += 1  # (nor are its lines links after the text, below)
+            stack.append(_TRUSTED)
         if tag == "pre":  # keep code's own line breaks
             flush()
             code = [line for line in _pre_text(node).splitlines() if line.strip()]
             paragraphs.extend(code)
             linked.extend([False] * len(code))
+            heading.extend([False] * len(code))
             continue
         if tag in _BLOCK_TAGS:
             flush()
+            if tag in _HEADINGS:
+                inside[_HEADING] += 1
+                stack.append(_HEADING)
             stack.append(flush)
         elif tag == "a" and node.get("href") is not None:
-            in_link[0] += 1
-            stack.append(_LINK_END)
+            inside[_LINK] += 1
+            stack.append(_LINK)
         elif tag in _CELL_TAGS:
             stack.append(_CELL_END)
         for child in reversed(node):  # its text, then each child and its tail, taken from the top of the stack
@@ -521,8 +534,12 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             stack.append(node.text)
     flush()
     # After the last line of writing, lines made of links are the other pages a page points to (related stories,
-    # tags, "next post"); a page of nothing but links keeps them.
+    # tags, "next post"), and a heading with nothing after it heads what went; a page of nothing but links keeps them.
     last = next((k for k in range(len(paragraphs) - 1, -1, -1) if not linked[k] and len(paragraphs[k]) >= MIN_PARAGRAPH), None)
     if last is not None:
-        paragraphs = paragraphs[: last + 1] + [p for p, link in zip(paragraphs[last + 1 :], linked[last + 1 :]) if not link]
+        after: list[str] = []  # what stays after it, from the end
+        for k in range(len(paragraphs) - 1, last, -1):
+            if not linked[k] and not (heading[k] and not after):
+                after.append(paragraphs[k])
+        paragraphs = paragraphs[: last + 1] + after[::-1]
     return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None)
