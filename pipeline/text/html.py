@@ -43,7 +43,7 @@ LINKED_LINE = 0.8  # of a line's characters inside links: a line made of links
 _LINK, _TRUSTED, _HEADING = object(), object(), object()  # a link, a trusted list of links, a heading (pushed to leave)
 _CELL_END = "\ue000"  # a private-use character marks a cell's end until whitespace is collapsed (then a tab)
 # Class and id names judge containers; inside a sentence or a heading they name styles, not chrome.
-_NAMED_NOT_DROPPED = {"a", "span", "em", "strong", "b", "i", "code", "small", "h1", "h2", "h3", "h4", "h5", "h6", "p"}
+_NAMED_NOT_DROPPED = {"a", "span", "em", "strong", "b", "i", "code", "small", "p"} | _HEADINGS
 _HTML_START = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|div|p)\b", re.I | re.S)
 
 
@@ -274,13 +274,13 @@ def _common_ancestor(nodes: list[etree._Element], body: etree._Element) -> etree
 
 
 def _main_content(
-    body: etree._Element, links: dict, paragraphs: list[tuple[etree._Element, bool]], dropped: Callable[[etree._Element], bool]
+    body: etree._Element, links: dict, candidates: list[tuple[etree._Element, bool]], dropped: Callable[[etree._Element], bool]
 ) -> list[etree._Element]:
     """The containers that hold the page's main text, in the page's order."""
     scores: dict[etree._Element, float] = {}
     mass: dict[etree._Element, float] = {}
     verdicts: dict[etree._Element, bool] = {}
-    for node, whole in paragraphs:
+    for node, whole in candidates:
         if node is body:
             continue  # (text right in the body scores nothing: the body is taken when nothing scores)
         if whole:
@@ -320,7 +320,7 @@ def _main_content(
     # Comments outscoring or outweighing the article they follow: the article is the text (a short post's
     # comments are a thread's, taken with it below).
     comments = [n for n in mass if n is not body and _says(n) & _COMMENTS and not _in_comments(n.getparent(), body)]
-    written = dict(mass)  # paragraph text outside comments
+    written = dict(mass) if comments else mass  # paragraph text outside comments
     for box in comments:
         for ancestor in box.iterancestors():
             written[ancestor] -= mass[box]
@@ -462,10 +462,8 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
 
     roots = _main_content(body, links, candidates, dropped)
     within = sum(_unlinked(links, root) for root in roots)
-    paragraphs: list[str] = []
+    lines: list[tuple[str, bool, bool]] = []  # each paragraph, whether it is made of links, whether a heading
     current: list[str] = []
-    linked: list[bool] = []  # each paragraph: made of links?
-    heading: list[bool] = []  # each paragraph: a heading?
     inside = {_LINK: 0, _TRUSTED: 0, _HEADING: 0}  # how many of each the walk is in
     line_links = [0]  # characters of the current line inside links
 
@@ -474,9 +472,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if _CELL_END in line:  # a table's row: its cells apart by tabs (" | " would read as a bar of links)
             line = "\t".join(cell.strip() for cell in line.split(_CELL_END)).rstrip("\t")
         if line:
-            paragraphs.append(line)
-            linked.append(line_links[0] >= LINKED_LINE * len(line))
-            heading.append(inside[_HEADING] > 0)
+            lines.append((line, line_links[0] >= LINKED_LINE * len(line), inside[_HEADING] > 0))
         line_links[0] = 0
         current.clear()
 
@@ -510,10 +506,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             stack.append(_TRUSTED)
         if tag == "pre":  # keep code's own line breaks
             flush()
-            code = [line for line in _pre_text(node).splitlines() if line.strip()]
-            paragraphs.extend(code)
-            linked.extend([False] * len(code))
-            heading.extend([False] * len(code))
+            lines.extend((line, False, False) for line in _pre_text(node).splitlines() if line.strip())
             continue
         if tag in _BLOCK_TAGS:
             flush()
@@ -535,11 +528,11 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     flush()
     # After the last line of writing, lines made of links are the other pages a page points to (related stories,
     # tags, "next post"), and a heading with nothing after it heads what went; a page of nothing but links keeps them.
-    last = next((k for k in range(len(paragraphs) - 1, -1, -1) if not linked[k] and len(paragraphs[k]) >= MIN_PARAGRAPH), None)
-    if last is not None:
-        after: list[str] = []  # what stays after it, from the end
-        for k in range(len(paragraphs) - 1, last, -1):
-            if not linked[k] and not (heading[k] and not after):
-                after.append(paragraphs[k])
-        paragraphs = paragraphs[: last + 1] + after[::-1]
+    writing = (k for k in range(len(lines) - 1, -1, -1) if not lines[k][1] and len(lines[k][0]) >= MIN_PARAGRAPH)
+    last = next(writing, len(lines) - 1)
+    after: list[str] = []  # what stays after it, from the end
+    for line, links_only, a_heading in reversed(lines[last + 1 :]):
+        if not links_only and not (a_heading and not after):
+            after.append(line)
+    paragraphs = [line for line, _, _ in lines[: last + 1]] + after[::-1]
     return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None)
