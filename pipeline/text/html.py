@@ -266,6 +266,19 @@ def _inside_chrome(chain: list[etree._Element], dropped: Callable[[etree._Elemen
     return inside
 
 
+def _chain(node: etree._Element, chains: dict) -> tuple[etree._Element, ...]:
+    """The element and its ancestors up to the body, kept in `chains` for each of them (the paragraphs of a box
+    share all but their first)."""
+    path = []
+    while node not in chains:
+        path.append(node)
+        node = node.getparent()
+    found = chains[node]
+    for node in reversed(path):
+        found = chains[node] = (node, *found)
+    return found
+
+
 def _common_ancestor(nodes: list[etree._Element], body: etree._Element) -> etree._Element:
     first = [nodes[0], *nodes[0].iterancestors()]
     rest = [{node, *node.iterancestors()} for node in nodes[1:]]
@@ -277,8 +290,9 @@ def _main_content(
 ) -> list[etree._Element]:
     """The containers that hold the page's main text, in the page's order."""
     scores: dict[etree._Element, float] = {}
-    mass: dict[etree._Element, float] = {}
     verdicts: dict[etree._Element, bool] = {}
+    chains: dict[etree._Element, tuple[etree._Element, ...]] = {body: (body,)}  # each element and its ancestors
+    held: dict[etree._Element, int] = {}  # the paragraph text each box holds as its children
     for node, whole in candidates:
         if node is body:
             continue  # (text right in the body scores nothing: the body is taken when nothing scores)
@@ -290,20 +304,19 @@ def _main_content(
             length = len(text)
             if length < MIN_PARAGRAPH:
                 continue
-        chain = [node]
-        for ancestor in node.iterancestors():
-            chain.append(ancestor)
-            if ancestor is body:
-                break
+        chain = _chain(node, chains)
         if _inside_chrome(chain, dropped, verdicts):
             continue
         score = 1 + sum(map(text.count, _COMMAS)) + min(length // 100, 3)
-        for level, ancestor in enumerate(chain[1:]):
-            mass[ancestor] = mass.get(ancestor, 0) + length  # every ancestor's paragraph text
-            if level < ANCESTOR_LEVELS:  # the score: the nearest five
-                if ancestor not in scores:
-                    scores[ancestor] = _TAG_WEIGHT.get(ancestor.tag, 0) + _name_weight(ancestor, links.get(ancestor, (0,))[0])
-                scores[ancestor] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+        held[chain[1]] = held.get(chain[1], 0) + length
+        for level, ancestor in enumerate(chain[1 : 1 + ANCESTOR_LEVELS]):  # the score: the nearest five
+            if ancestor not in scores:
+                scores[ancestor] = _TAG_WEIGHT.get(ancestor.tag, 0) + _name_weight(ancestor, links.get(ancestor, (0,))[0])
+            scores[ancestor] += score / (1 if level == 0 else 2 if level == 1 else level * 3)
+    mass: dict[etree._Element, int] = {}  # every box's paragraph text, at any depth
+    for box, length in held.items():
+        for ancestor in chains[box]:
+            mass[ancestor] = mass.get(ancestor, 0) + length
     if not scores:  # no paragraph: the page's marked content, else all of it
         main = next(body.iter("main"), None)
         articles = [a for a in body.iter("article") if next(a.iterancestors("article"), None) is None]
