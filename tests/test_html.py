@@ -153,3 +153,16 @@ def test_a_thread_of_posts_in_boxes_keeps_every_post():
               + "</div><div class='side'><p>Popular threads: graphics drivers after the upgrade, printing problems.</p></div></body></html>")  # fmt: skip
     text = html_to_text(thread).text.split("\n")
     assert set(posts) <= set(text) and not any("Popular threads" in line for line in text)
+
+
+def test_a_block_repeated_for_another_screen_is_kept_once_and_not_as_its_hidden_copy():
+    story = [f"Paragraph {i} of the guide, which its author wrote, runs on for a while, as guides do, with commas." for i in range(4)]
+    block = "".join(f"<p>{p}</p>" for p in story)
+    # a site builder's desktop and phone versions of one block, side by side, the style sheet showing one
+    twice = f"<html><body><main><h1>Guide</h1><div class='v-desktop'>{block}</div><div class='v-phone'>{block}</div></main></body></html>"
+    assert html_to_text(twice).text.split("\n") == ["Guide", *story]
+    # the first copy hidden (a paywall's faded copy): the copy shown is the one kept
+    assert html_to_text(twice.replace("class='v-desktop'", "style='display:none'")).text.split("\n") == ["Guide", *story]
+    # blocks that differ in a word are two blocks
+    other = twice.replace("Paragraph 3", "Part 3", 1)
+    assert html_to_text(other).text.split("\n") == ["Guide", *story[:3], story[3].replace("Paragraph 3", "Part 3"), *story]

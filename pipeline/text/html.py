@@ -403,6 +403,32 @@ def _main_content(
     return chosen
 
 
+COPY = 200  # characters: a box this long that repeats its sibling word for word is the page's layout for another screen
+
+
+def _copies(node: etree._Element, links: dict, skipped: Callable[[etree._Element], bool]) -> set[etree._Element]:
+    """The children that repeat an earlier child's text word for word (a site builder's mobile and desktop
+    versions of one block, all but one hidden by style sheets; a copy hidden by its style is not the one kept)."""
+    seen: dict[tuple[int, int, int], list[etree._Element]] = {}
+    copies: set[etree._Element] = set()
+    if len(node) < 2:
+        return copies
+    for child in node:
+        counts = links.get(child)
+        if counts is None or counts[0] < COPY or skipped(child):
+            continue
+        earlier = seen.setdefault(counts, [])
+        if earlier and any(_same_text(child, other) for other in earlier):
+            copies.add(child)
+        else:
+            earlier.append(child)
+    return copies
+
+
+def _same_text(a: etree._Element, b: etree._Element) -> bool:
+    return "".join(a.itertext()).split() == "".join(b.itertext()).split()
+
+
 # Where beautifulsoup's get_text, which the text of a `pre` followed, leaves strings out.
 _STRING_CONTAINERS = {"script", "style", "template", "rt", "rp"}
 
@@ -488,6 +514,9 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         line_links[0] = 0
         current.clear()
 
+    def skipped(node: etree._Element) -> bool:  # chrome around the text, or inside its box
+        return dropped(node, within) or (_inner_chrome(node) and _unlinked(links, node) < INNER_SHARE * within)
+
     # An explicit stack instead of recursion: thousands of nested tags must not overflow.
     stack: list[object] = []
     for root in reversed(roots):
@@ -507,7 +536,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         tag = node.tag
         if not isinstance(tag, str) or tag in _NEVER_TEXT:  # (a comment)
             continue
-        if node not in roots and (dropped(node, within) or (_inner_chrome(node) and _unlinked(links, node) < INNER_SHARE * within)):
+        if node not in roots and skipped(node):
             continue
         if tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
             # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
@@ -531,10 +560,12 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             stack.append(_LINK)
         elif tag in _CELL_TAGS:
             stack.append(_CELL_END)
+        copies = _copies(node, links, skipped)
         for child in reversed(node):  # its text, then each child and its tail, taken from the top of the stack
             if child.tail:
                 stack.append(child.tail)
-            stack.append(child)
+            if child not in copies:
+                stack.append(child)
         if node.text:
             stack.append(node.text)
     flush()
