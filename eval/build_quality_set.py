@@ -3,9 +3,14 @@
 Kept ("prose"), all real text:
 - reference: the Debian Reference (debian-reference-{en,de,es,fr,id,it,ja,pt,zh-cn,zh-tw} 2.100, GPL-2+), three
   stretches of about 3,000 characters a language, paragraphs and the command examples between them;
-- manpage: Debian's translated manual pages (manpages-{de,es,fr,it,ja,pl,pt-br,ru,zh}), rendered by groff as a
+- manpage: Debian's translated manual pages (manpages-{de,el,es,fr,it,ja,pl,pt-br,ru,zh}), rendered by groff as a
   terminal shows them (hard-wrapped at 80 columns), two a language;
 - python-docs: pages of the Python 3.11 documentation (python3.11-doc, PSF licence) with dict and set literals;
+- docs-whole: whole documents as the pipeline's chrome and dedup stages leave them (html_to_text, strip_chrome,
+  repeated paragraphs removed), cut at WHOLE_CHARS: chapters of the Debian Reference in five languages and module
+  pages of the Python documentation (their parallel descriptions, `dump` and `dumps`, repeat whole phrases), and
+  the Debian Administrator's Handbook (debian-handbook 11, GPL-2+ or CC-BY-SA 3.0) in ten languages and scripts
+  (Arabic, Persian, Greek, Cyrillic, Korean, Japanese, Chinese, Vietnamese, Turkish, English);
 - catalogue: the language set's texts (eval/data/language_set.jsonl), one per language (28);
 - thread: the content lines of the labelled chrome set (eval/data/chrome/labels.jsonl): forum threads with short
   replies, a tweet thread, storefront essays, news in Arabic, Chinese, Japanese and Latvian.
@@ -35,14 +40,20 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "eval" / "data" / "quality_set.jsonl"
 DEBS = ROOT / ".bench" / "debs"
 REFERENCE = ["en", "de", "es", "fr", "id", "it", "ja", "pt", "zh-cn", "zh-tw"]
-MANPAGES = {"de": "manpages-de", "es": "manpages-es", "fr": "manpages-fr", "it": "manpages-it", "ja": "manpages-ja",
+MANPAGES = {"de": "manpages-de", "el": "manpages-el", "es": "manpages-es", "fr": "manpages-fr", "it": "manpages-it", "ja": "manpages-ja",
             "pl": "manpages-pl", "pt_BR": "manpages-pt-br", "ru": "manpages-ru", "zh_CN": "manpages-zh"}  # fmt: skip
 PYTHON_PAGES = ["tutorial/datastructures.html", "library/json.html", "library/collections.html", "library/stdtypes.html"]
 MINIFIED = ["usr/share/javascript/jquery/jquery.min.js", "usr/share/javascript/underscore/underscore.min.js",
             "usr/share/javascript/bootstrap4/js/bootstrap.min.js", "usr/share/javascript/bootstrap4/css/bootstrap.min.css"]  # fmt: skip
 PACKAGES = [f"debian-reference-{lang}" for lang in REFERENCE] + list(MANPAGES.values()) + [
-    "python3.11-doc", "libjs-jquery", "libjs-underscore", "libjs-bootstrap4"]  # fmt: skip
+    "python3.11-doc", "debian-handbook", "libjs-jquery", "libjs-underscore", "libjs-bootstrap4"]  # fmt: skip
 DOC_CHARS = 3000
+WHOLE_CHARS = 40000  # a whole document, up to this (the repetition rules see a chapter's length; the set stays small)
+WHOLE_REFERENCE = {lang: ("ch02", "ch10") for lang in ("en", "de", "es", "fr", "it")}
+WHOLE_PYTHON = ["library/json.html", "library/re.html", "library/pathlib.html", "library/logging.html", "library/subprocess.html"]
+HANDBOOK = {"ar-MA": "ar", "fa-IR": "fa", "el-GR": "el", "ru-RU": "ru", "ko-KR": "ko", "ja-JP": "ja", "zh-CN": "zh-cn",
+            "vi-VN": "vi", "tr-TR": "tr", "en-US": "en"}  # fmt: skip
+HANDBOOK_PAGES = ["sect.apt-get.html", "sect.dhcp.html"]
 
 
 def tree() -> Path:
@@ -98,6 +109,23 @@ def python_docs(root: Path) -> list[dict]:
     for name in PYTHON_PAGES:
         page = html_to_text((root / "usr/share/doc/python3.11/html" / name).read_text("utf-8"))
         docs.append(_doc("prose", "python-docs", "en", f"python3.11-doc {name}", page.text[: DOC_CHARS * 2]))
+    return docs
+
+
+def whole_docs(root: Path) -> list[dict]:
+    """Whole documents, as the quality stage sees them: after the chrome stage and the removal of repeated paragraphs."""
+    from pipeline.text import strip_chrome
+    from pipeline.text.dedup import dedup_and_fingerprint
+
+    found = [(lang, f"debian-reference {chapter}.{lang}.html", root / f"usr/share/debian-reference/{chapter}.{lang}.html")
+             for lang, chapters in WHOLE_REFERENCE.items() for chapter in chapters]
+    found += [("en", f"python3.11-doc {name}", root / "usr/share/doc/python3.11/html" / name) for name in WHOLE_PYTHON]
+    found += [(lang, f"debian-handbook {folder}/{page}", root / "usr/share/doc/debian-handbook/html" / folder / page)
+              for folder, lang in HANDBOOK.items() for page in HANDBOOK_PAGES]  # fmt: skip
+    docs = []
+    for lang, source, path in found:
+        text = strip_chrome(html_to_text(path.read_text("utf-8")).text, from_html=True).text
+        docs.append(_doc("prose", "docs-whole", lang, source, dedup_and_fingerprint(text)[0][:WHOLE_CHARS]))
     return docs
 
 
@@ -226,7 +254,7 @@ def _doc(group: str, kind: str, lang: str | None, source: str, text: str, family
 
 def main() -> None:
     root = tree()
-    docs = reference(root) + manpages(root) + python_docs(root) + catalogues() + threads() + junk(root)
+    docs = reference(root) + manpages(root) + python_docs(root) + whole_docs(root) + catalogues() + threads() + junk(root)
     with OUT.open("w", encoding="utf-8") as f:
         for doc in docs:
             f.write(json.dumps(doc, ensure_ascii=False) + "\n")

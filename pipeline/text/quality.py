@@ -17,7 +17,6 @@ from itertools import filterfalse
 from pathlib import Path
 
 import numpy as np
-import stop_words
 
 _TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\u0e00-\u0e7f]+|\w+")
 _THAI = re.compile(r"[\u0e00-\u0e7f]+")
@@ -25,7 +24,7 @@ _BULLET = re.compile(r"^\s*([•●▪‣◦·*\-–—]|\d{1,2}[.)])\s")
 _ELLIPSIS = ("...", "…")
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", "。", "！", "？", "…", ")")
 # The Gopher paper's stop words: a document of English prose holds at least two of them. Other languages: the
-# stop-words package's lists (33 languages), the entries that are one word as words() splits them.
+# STOP_WORDS_TOP most frequent words of wordfreq's list (41 languages), those that are one word as words() splits them.
 GOPHER_STOP_WORDS = frozenset({"the", "be", "to", "of", "and", "that", "have", "with"})
 _CODE_CHARS = "{}[]()<>;=&|\\^~$*/+"
 SHORT_LINE = 30  # characters: FineWeb's short line
@@ -146,16 +145,24 @@ def _ngram_shares(tokens: list[str]) -> tuple[dict[int, float], dict[int, float]
     return top, dup
 
 
+STOP_WORDS_TOP = 100  # a language's most frequent words in wordfreq's lists: its stop words
+
+
 @functools.cache
 def stop_words_of(language: str | None) -> frozenset[str] | None:
-    """The stop words counted for a language as langdetect names it (en, zh-cn, no); None where there is no list."""
+    """The stop words counted for a language as langdetect names it (en, zh-cn, no); None where there is no list.
+    wordfreq's lists are of the language as written now, from many sources (the stop-words package's Greek list was
+    Ancient Greek: modern Greek prose counted none); they spell a word-final sigma σ, the text ς."""
     code = {"no": "nb"}.get(base := (language or "").split("-")[0], base)
     if code == "en":
         return GOPHER_STOP_WORDS
-    if code not in stop_words.LANGUAGE_MAPPING:
+    import wordfreq  # (0.17 s to import: only where a document's language is looked up)
+
+    if code not in wordfreq.available_languages():
         return None
-    split = (words(entry.lower()) for entry in stop_words.get_stop_words(code))
-    return frozenset(found[0] for found in split if len(found) == 1)
+    split = (words(re.sub("σ$", "ς", entry)) for entry in wordfreq.top_n_list(code, STOP_WORDS_TOP))
+    return frozenset(found[0] for found in split if len(found) == 1 and not found[0].isdigit())  # (its lists hold "1", "2")
+
 
 
 def signals(text: str, language: str | None = None) -> Signals:
