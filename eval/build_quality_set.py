@@ -10,7 +10,9 @@ Kept ("prose"), all real text:
   repeated paragraphs removed), cut at WHOLE_CHARS: chapters of the Debian Reference in five languages and module
   pages of the Python documentation (their parallel descriptions, `dump` and `dumps`, repeat whole phrases), and
   the Debian Administrator's Handbook (debian-handbook 11, GPL-2+ or CC-BY-SA 3.0) in ten languages and scripts
-  (Arabic, Persian, Greek, Cyrillic, Korean, Japanese, Chinese, Vietnamese, Turkish, English);
+  (Arabic, Persian, Greek, Cyrillic, Korean, Japanese, Chinese, Vietnamese, Turkish, English), LibreOffice's help in
+  Khmer (libreoffice-help-km, MPL-2.0: a script of combining vowel signs, words apart by zero-width spaces, a
+  language langdetect does not know) and the Bengali news page of the extraction set (eval/data/extraction);
 - catalogue: the language set's texts (eval/data/language_set.jsonl), one per language (28);
 - thread: the content lines of the labelled chrome set (eval/data/chrome/labels.jsonl): forum threads with short
   replies, a tweet thread, storefront essays, news in Arabic, Chinese, Japanese and Latvian.
@@ -34,7 +36,7 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from pipeline.text import html_to_text
+from pipeline.text import decode_bytes, html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "eval" / "data" / "quality_set.jsonl"
@@ -46,7 +48,7 @@ PYTHON_PAGES = ["tutorial/datastructures.html", "library/json.html", "library/co
 MINIFIED = ["usr/share/javascript/jquery/jquery.min.js", "usr/share/javascript/underscore/underscore.min.js",
             "usr/share/javascript/bootstrap4/js/bootstrap.min.js", "usr/share/javascript/bootstrap4/css/bootstrap.min.css"]  # fmt: skip
 PACKAGES = [f"debian-reference-{lang}" for lang in REFERENCE] + list(MANPAGES.values()) + [
-    "python3.11-doc", "debian-handbook", "libjs-jquery", "libjs-underscore", "libjs-bootstrap4"]  # fmt: skip
+    "python3.11-doc", "debian-handbook", "libreoffice-help-km", "libjs-jquery", "libjs-underscore", "libjs-bootstrap4"]  # fmt: skip
 DOC_CHARS = 3000
 WHOLE_CHARS = 40000  # a whole document, up to this (the repetition rules see a chapter's length; the set stays small)
 WHOLE_REFERENCE = {lang: ("ch02", "ch10") for lang in ("en", "de", "es", "fr", "it")}
@@ -54,6 +56,8 @@ WHOLE_PYTHON = ["library/json.html", "library/re.html", "library/pathlib.html", 
 HANDBOOK = {"ar-MA": "ar", "fa-IR": "fa", "el-GR": "el", "ru-RU": "ru", "ko-KR": "ko", "ja-JP": "ja", "zh-CN": "zh-cn",
             "vi-VN": "vi", "tr-TR": "tr", "en-US": "en"}  # fmt: skip
 HANDBOOK_PAGES = ["sect.apt-get.html", "sect.dhcp.html"]
+LIBREOFFICE_KM = ["text/shared/guide/keyboard.html", "text/shared/guide/digital_signatures.html"]
+NEWS_PAGES = {"ukbdnews.com.23646.html": "bn"}
 
 
 def tree() -> Path:
@@ -122,9 +126,14 @@ def whole_docs(root: Path) -> list[dict]:
     found += [("en", f"python3.11-doc {name}", root / "usr/share/doc/python3.11/html" / name) for name in WHOLE_PYTHON]
     found += [(lang, f"debian-handbook {folder}/{page}", root / "usr/share/doc/debian-handbook/html" / folder / page)
               for folder, lang in HANDBOOK.items() for page in HANDBOOK_PAGES]  # fmt: skip
+    found += [("km", f"libreoffice-help-km {page}", root / "usr/share/libreoffice/help/km" / page) for page in LIBREOFFICE_KM]
+    pages = [(lang, source, path.read_bytes()) for lang, source, path in found]
+    from eval.score_extraction import news_pages
+
+    pages += [(NEWS_PAGES[name], f"extraction set {name}", data) for name, data, _, _ in news_pages() if name in NEWS_PAGES]
     docs = []
-    for lang, source, path in found:
-        text = strip_chrome(html_to_text(path.read_text("utf-8")).text, from_html=True).text
+    for lang, source, data in pages:
+        text = strip_chrome(html_to_text(decode_bytes(data).text).text, from_html=True).text
         docs.append(_doc("prose", "docs-whole", lang, source, dedup_and_fingerprint(text)[0][:WHOLE_CHARS]))
     return docs
 

@@ -3,7 +3,7 @@
 
 Words are counted per script: a run of Han, kana or Thai letters has no spaces, so each Han or kana character
 counts as a word and a Thai run as one word per four letters (Thai words average about four); every other script
-splits at spaces and punctuation as `\\w+` does.
+splits at spaces and punctuation as `\\w+` does, a word keeping its combining marks (Devanagari's, Khmer's vowel signs).
 """
 
 from __future__ import annotations
@@ -12,13 +12,28 @@ import functools
 import operator
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, fields
 from itertools import filterfalse
 from pathlib import Path
 
 import numpy as np
 
-_TOKEN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\u0e00-\u0e7f]+|\w+")
+def _marks() -> str:
+    """The combining marks of the Basic Multilingual Plane as a character class's ranges: Python's \\w leaves them
+    out, and a Devanagari, Bengali or Khmer word holds its vowel signs ("हिन्दी" would be three words of one letter)."""
+    found, start = [], None
+    for code in range(0x300, 0x10000):
+        mark = unicodedata.category(chr(code))[0] == "M"
+        if mark and start is None:
+            start = code
+        elif not mark and start is not None:
+            found.append(f"\\u{start:04x}-\\u{code - 1:04x}")
+            start = None
+    return "".join(found)
+
+
+_TOKEN = re.compile(rf"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\u0e00-\u0e7f]+|[\w{_marks()}]+")
 _THAI = re.compile(r"[\u0e00-\u0e7f]+")
 _BULLET = re.compile(r"^\s*([•●▪‣◦·*\-–—]|\d{1,2}[.)])\s")
 _ELLIPSIS = ("...", "…")
