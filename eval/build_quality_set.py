@@ -15,7 +15,8 @@ Kept ("prose"), all real text:
   language langdetect does not know) and the Bengali news page of the extraction set (eval/data/extraction);
 - catalogue: the language set's texts (eval/data/language_set.jsonl), one per language (28);
 - thread: the content lines of the labelled chrome set (eval/data/chrome/labels.jsonl): forum threads with short
-  replies, a tweet thread, storefront essays, news in Arabic, Chinese, Japanese and Latvian.
+  replies, a tweet thread, storefront essays, news in Arabic, Chinese, Japanese and Latvian;
+- short: each of those lines of 5 to 49 words alone, as a short page is a document (a reply, a title, a tweet).
 Rejected ("junk"): seven kinds the issue names, made by rule from word lists written here (no such pages ship in
 Debian) and, for minified code, the real jquery, underscore and Bootstrap files of Debian's libjs packages. Each kind
 has two families of templates: `dev` (looked at while the thresholds were set) and `heldout` (written before, scored
@@ -37,6 +38,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from pipeline.text import decode_bytes, html_to_text
+from pipeline.text.quality import words
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "eval" / "data" / "quality_set.jsonl"
@@ -149,12 +151,14 @@ def catalogues() -> list[dict]:
 
 
 def threads() -> list[dict]:
-    docs = []
+    docs, short = [], []
     for line in (ROOT / "eval/data/chrome/labels.jsonl").read_text("utf-8").splitlines():
         item = json.loads(line)
-        text = "\n".join(t for label, t in item["lines"] if label == "content")
-        docs.append(_doc("prose", "thread", None, f"chrome set {item['name']} ({item['kind']})", text))
-    return docs
+        lines = [t for label, t in item["lines"] if label == "content"]
+        docs.append(_doc("prose", "thread", None, f"chrome set {item['name']} ({item['kind']})", "\n".join(lines)))
+        short += [_doc("prose", "short", None, f"chrome set {item['name']} line {k + 1}", text)
+                  for k, text in enumerate(lines) if 5 <= len(words(text)) < 50]  # fmt: skip
+    return docs + short
 
 
 # --- junk, by rule --------------------------------------------------------------------------------------------

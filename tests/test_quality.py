@@ -59,7 +59,7 @@ def test_the_rules_file_names_each_rule_and_a_failure_says_which_and_why():
     assert "c4_curly_braces" not in {r.name for r in rules}  # written down, switched off: code has braces
     found = signals("\n".join(f"{k} cheap flights cheap hotels" for k in range(20)), "en").as_dict()
     failed = failed_rules(found, "en", rules)
-    assert reason(failed).startswith("quality:gopher_stop_words (stop_words 0 < 2); and ")
+    assert reason(failed).startswith("quality:gopher_stop_words (stop_words 0 < 2, words 100 >= 50); and 4 more rules: few_stop_words")
     stuffed_cjk = signals("東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京", "ja").as_dict()
     assert "gopher_dup_5gram" not in dict(failed_rules(stuffed_cjk, "ja", rules))  # a character is no word
 
