@@ -519,7 +519,7 @@ def _strip_chrome(row: Row, stats: Stats) -> Row:
         stats["chrome lines removed"] += len(result.removed)
     stats["posts found"] += len(result.posts)
     if not result.text.strip():
-        raise Reject(f"nothing but page chrome ({len(result.removed)} interface lines, no text)")
+        raise Reject(f"{ALL_CHROME} ({len(result.removed)} interface lines, no text)")
     posts = [vars(p) for p in result.posts]
     if not update["is_html"]:  # the memo keeps which lines are kept, not the text and the lines removed
         update[KEPT_LINES] = result.kept
@@ -569,6 +569,25 @@ def _measure_quality(row: Row, stats: Stats, mask_pii: bool) -> Row:
     return {**update, "text": text, "quality": tx.quality.signals(text, row["language"]).as_dict()}
 
 
+ALL_CHROME = "nothing but page chrome"
+
+
+def _name_all_chrome(rows: list[Row], stats: Stats, rules: tuple) -> None:
+    """A document the chrome stage found nothing but interface lines in is named by the first quality rule its
+    text fails, when it fails one (a page of product bullets: `quality:gopher_bullets (...)`; a menu passes them
+    all and stays "nothing but page chrome"). With the run's rules, on every run, as the quality stage decides: not
+    remembered with the chrome stage's results."""
+    for row in rows:
+        if row["reject_stage"] != "chrome" or not row["reject_reason"].startswith(ALL_CHROME):
+            continue
+        text = row["text"]
+        text = tx.html_to_text(text).text if tx.looks_like_html(text, row["source_path"]) else text
+        language = tx.detect_language(text).language
+        if failed := tx.quality.failed_rules(tx.quality.signals(text, language).as_dict(), language, rules):
+            row["reject_reason"] = f"{tx.quality.reason(failed)}; {row['reject_reason']}"
+            stats[f"named by a quality rule: {failed[0][0]}"] += 1
+
+
 # Not a column: the rules a live document's signals fail, waiting in the row for the stage's examples
 FAILED = "quality rules failed"
 
@@ -605,7 +624,7 @@ ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "quality": (_measure_quality, ("text", "language")),
 }
 # what a stage decides on every document after it (and its memo) gave the results: the rules may have changed
-_DECIDE: dict[str, Callable] = {"quality": _judge_quality}
+_DECIDE: dict[str, Callable] = {"quality": _judge_quality, "chrome": _name_all_chrome}
 # what a stage's shard job hands back besides its counts, for the stage's step across documents
 _COLLECT: dict[str, Callable[[list[Row]], object]] = {
     "chrome": lambda rows: _keys(rows, repeatable),
@@ -960,8 +979,9 @@ def _counted(n: int, thing: str) -> str:
     return f"{n} {thing}{'s' * (n != 1)}"
 
 
-def strip_chrome(source: Folder, target: Folder, memo: Path | None = None) -> Stats:
-    stats, keys = _run("chrome", source, target, memo)
+def strip_chrome(source: Folder, target: Folder, memo: Path | None = None, rules: tuple = ()) -> Stats:
+    """The chrome stage; `rules`, the quality rules that name a document found to be nothing but chrome."""
+    stats, keys = _run("chrome", source, target, memo, decide=(rules,))
     # Second look, across the corpus: short lines that stand in many documents are the sites' own.
     repeated = _repeated(keys, stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
     if len(repeated):

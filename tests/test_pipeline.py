@@ -666,6 +666,7 @@ def test_odd_names_broken_links_and_pipes_never_stop_the_run(tmp_path):
 STUFFED = " ".join(f"Looking for payday loans {city}? Our payday loans {city} experts offer the best payday loans {city} "
                    f"prices, and payday loans {city} reviews help you find payday loans {city} fast."
                    for city in ("austin", "boston", "denver", "miami", "dallas", "seattle"))  # fmt: skip
+BULLETS = "\n".join(f"• {key}: {value}" for key, value in (("Material", "cotton"), ("Size", "M"), ("Colour", "navy"), ("Care", "machine wash")))
 TEASERS = "\n".join(f"{k + 7} {topic} you won't believe exist..." for k, topic in enumerate(("dog breeds", "old cars", "tiny houses", "diet secrets", "travel spots", "kitchen hacks")))  # fmt: skip
 
 
@@ -678,8 +679,12 @@ def test_quality_rules_reject_junk_re_decide_from_the_memo_and_can_be_switched_o
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     (raw / "doorway.txt").write_text(STUFFED)
     (raw / "teasers.txt").write_text(TEASERS)
+    (raw / "bullets.txt").write_text(BULLETS)  # a storefront page of product bullets: every line is chrome
     result = materialize(raw, curated)
     corpus, rejected = _tables(curated)
+    assert rejected["bullets.txt"]["stage"] == "chrome"  # named by what it is, not only "nothing but page chrome"
+    assert rejected["bullets.txt"]["reason"].startswith("quality:gopher_bullets (bullet_line_share 1 > 0.9); and 2 more rules")
+    assert rejected["bullets.txt"]["reason"].endswith("; nothing but page chrome (4 interface lines, no text)")
     assert rejected["doorway.txt"]["stage"] == "quality"
     assert rejected["doorway.txt"]["reason"].startswith("quality:gopher_top_2gram (top_2gram_char_share 0.37")
     assert rejected["teasers.txt"]["reason"].startswith("quality:gopher_ellipsis_lines (ellipsis_line_share 1 > 0.3")
@@ -702,7 +707,7 @@ def test_quality_rules_reject_junk_re_decide_from_the_memo_and_can_be_switched_o
     monkeypatch.setenv("PIPELINE_QUALITY", "off")  # measure, reject nothing
     off = materialize(raw, curated).asset_materializations_for_node("quality")[0].metadata
     corpus, rejected = _tables(curated)
-    assert {"doorway.txt", "teasers.txt"} <= set(corpus) and not rejected
+    assert {"doorway.txt", "teasers.txt"} <= set(corpus) and set(rejected) == {"bullets.txt"}  # chrome rejects it still
     assert off["changes"].data["would reject: gopher_top_3gram"] == 1 and off["rejected here"].value == 0
 
     monkeypatch.setenv("PIPELINE_QUALITY", "maybe")

@@ -134,9 +134,13 @@ def mojibake_fixed(paths: CorpusPaths, batches: list[str]) -> dg.MaterializeResu
     return _stage_result(paths, "mojibake_fixed", stats, batches)
 
 
-@_stage("chrome_stripped", "HTML reduced to its main content; interface lines removed; forum posts' metadata kept.", "mojibake_fixed")
+@_stage("chrome_stripped", "HTML reduced to its main content; interface lines removed; forum posts' metadata kept; a page of nothing but interface rejected, named by the quality rule its text fails.", "mojibake_fixed")
 def chrome_stripped(paths: CorpusPaths) -> dg.MaterializeResult:
-    stats = stages.strip_chrome(paths.stage("mojibake_fixed"), paths.stage("chrome_stripped"), paths.memo)
+    try:  # the quality rules name what a page of nothing but chrome is (a list of products: gopher_bullets)
+        rules = load_rules(quality_rules_file())
+    except RulesError as e:
+        raise dg.Failure(description=str(e), allow_retries=False) from None
+    stats = stages.strip_chrome(paths.stage("mojibake_fixed"), paths.stage("chrome_stripped"), paths.memo, rules)
     removed: collections.Counter = collections.Counter()
     for part in stages.shards(paths.stage("chrome_stripped")):
         lines = stages.read_shard(part, ["chrome_removed"])["chrome_removed"]
