@@ -12,7 +12,7 @@ ifneq ($(filter postgresql://% postgres://%,$(DAGSTER_PG_URL)),)
 export DAGSTER_PG_URL := postgresql+psycopg2://$(word 2,$(subst ://, ,$(DAGSTER_PG_URL)))
 endif
 
-.PHONY: run test ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables ftfy-cases extraction-sets compare-extractors clean
+.PHONY: run test ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables stop-words ftfy-cases extraction-sets compare-extractors clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -122,6 +122,10 @@ ftfy-cases: $(STAMP)
 # Rebuild the character tables fix_mojibake and decode_bytes rank by (from Debian's gettext catalogues).
 text-tables: $(STAMP)
 	$(BIN)/python eval/build_text_tables.py
+
+# Rebuild the quality stage's stop words (pipeline/text/data/stop_words.json) from wordfreq's lists.
+stop-words: $(STAMP)
+	$(BIN)/python -m eval.build_stop_words
 
 clean:
 	rm -rf $(VENV) .test-data .dagster logs .logs_queue history storage schedules curated/corpus curated/rejected curated/versions curated/manifest.json curated/.work curated/README.md .bench

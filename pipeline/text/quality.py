@@ -9,6 +9,7 @@ splits at spaces and punctuation as `\\w+` does, a word keeping its combining ma
 from __future__ import annotations
 
 import functools
+import json
 import operator
 import re
 import tomllib
@@ -161,6 +162,12 @@ def _ngram_shares(tokens: list[str]) -> tuple[dict[int, float], dict[int, float]
 
 
 STOP_WORDS_TOP = 100  # a language's most frequent words in wordfreq's lists: its stop words
+STOP_WORDS_FILE = Path(__file__).with_name("data") / "stop_words.json"  # those lists (`make stop-words` rebuilds it)
+
+
+@functools.cache
+def _frequent_words() -> dict[str, list[str]]:
+    return json.loads(STOP_WORDS_FILE.read_text(encoding="utf-8"))["words"]
 
 
 @functools.cache
@@ -171,11 +178,9 @@ def stop_words_of(language: str | None) -> frozenset[str] | None:
     code = {"no": "nb"}.get(base := (language or "").split("-")[0], base)
     if code == "en":
         return GOPHER_STOP_WORDS
-    import wordfreq  # (0.17 s to import: only where a document's language is looked up)
-
-    if code not in wordfreq.available_languages():
+    if (frequent := _frequent_words().get(code)) is None:
         return None
-    split = (words(re.sub("σ$", "ς", entry)) for entry in wordfreq.top_n_list(code, STOP_WORDS_TOP))
+    split = (words(re.sub("σ$", "ς", entry)) for entry in frequent)
     return frozenset(found[0] for found in split if len(found) == 1 and not found[0].isdigit())  # (its lists hold "1", "2")
 
 
