@@ -37,7 +37,9 @@ from pathlib import Path
 
 from bs4 import BeautifulSoup
 
-from pipeline.text import decode_bytes, html_to_text
+from eval.score_extraction import news_pages
+from pipeline.text import decode_bytes, html_to_text, strip_chrome
+from pipeline.text.dedup import dedup_and_fingerprint
 from pipeline.text.quality import words
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,9 +122,6 @@ def python_docs(root: Path) -> list[dict]:
 
 def whole_docs(root: Path) -> list[dict]:
     """Whole documents, as the quality stage sees them: after the chrome stage and the removal of repeated paragraphs."""
-    from pipeline.text import strip_chrome
-    from pipeline.text.dedup import dedup_and_fingerprint
-
     found = [(lang, f"debian-reference {chapter}.{lang}.html", root / f"usr/share/debian-reference/{chapter}.{lang}.html")
              for lang, chapters in WHOLE_REFERENCE.items() for chapter in chapters]
     found += [("en", f"python3.11-doc {name}", root / "usr/share/doc/python3.11/html" / name) for name in WHOLE_PYTHON]
@@ -130,8 +129,6 @@ def whole_docs(root: Path) -> list[dict]:
               for folder, lang in HANDBOOK.items() for page in HANDBOOK_PAGES]  # fmt: skip
     found += [("km", f"libreoffice-help-km {page}", root / "usr/share/libreoffice/help/km" / page) for page in LIBREOFFICE_KM]
     pages = [(lang, source, path.read_bytes()) for lang, source, path in found]
-    from eval.score_extraction import news_pages
-
     pages += [(NEWS_PAGES[name], f"extraction set {name}", data) for name, data, _, _ in news_pages() if name in NEWS_PAGES]
     docs = []
     for lang, source, data in pages:

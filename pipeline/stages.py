@@ -574,9 +574,9 @@ ALL_CHROME = "nothing but page chrome"
 
 def _name_all_chrome(rows: list[Row], stats: Stats, rules: tuple) -> None:
     """A document the chrome stage found nothing but interface lines in is named by the first quality rule its
-    text fails, when it fails one (a page of product bullets: `quality:gopher_bullets (...)`; a menu passes them
-    all and stays "nothing but page chrome"). With the run's rules, on every run, as the quality stage decides: not
-    remembered with the chrome stage's results."""
+    text fails, when it fails one (a page of product bullets: `quality:gopher_bullets (...)`; a menu is a list too:
+    `quality:fineweb_punctuation (...)`). With the run's rules, on every run, as the quality stage decides: not
+    remembered with the chrome stage's results, so its text is read again here (such documents are few)."""
     for row in rows:
         if row["reject_stage"] != "chrome" or not row["reject_reason"].startswith(ALL_CHROME):
             continue

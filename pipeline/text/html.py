@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass
 
 from lxml import etree
@@ -403,16 +403,17 @@ def _main_content(
     return chosen
 
 
+_NONE: frozenset[etree._Element] = frozenset()
 COPY = 200  # characters: a box this long that repeats its sibling word for word is the page's layout for another screen
 
 
-def _copies(node: etree._Element, links: dict, skipped: Callable[[etree._Element], bool]) -> set[etree._Element]:
+def _copies(node: etree._Element, links: dict, skipped: Callable[[etree._Element], bool]) -> Set[etree._Element]:
     """The children that repeat an earlier child's text word for word (a site builder's mobile and desktop
     versions of one block, all but one hidden by style sheets; a copy hidden by its style is not the one kept)."""
+    if len(node) < 2:  # (asked of every element the walk enters)
+        return _NONE
     seen: dict[tuple[int, int, int], list[etree._Element]] = {}
     copies: set[etree._Element] = set()
-    if len(node) < 2:
-        return copies
     for child in node:
         counts = links.get(child)
         if counts is None or counts[0] < COPY or skipped(child):

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+
 def _marks() -> str:
     """The combining marks of the Basic Multilingual Plane as a character class's ranges: Python's \\w leaves them
     out, and a Devanagari, Bengali or Khmer word holds its vowel signs ("हिन्दी" would be three words of one letter)."""
@@ -182,7 +183,6 @@ def stop_words_of(language: str | None) -> frozenset[str] | None:
         return None
     split = (words(re.sub("σ$", "ς", entry)) for entry in frequent)
     return frozenset(found[0] for found in split if len(found) == 1 and not found[0].isdigit())  # (its lists hold "1", "2")
-
 
 
 def signals(text: str, language: str | None = None) -> Signals:
