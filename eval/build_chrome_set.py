@@ -201,6 +201,58 @@ def more_exports(rng: random.Random) -> list[dict]:
     return docs
 
 
+def toolbar_exports(rng: random.Random) -> list[dict]:
+    """Issue 38's kinds, generalised, written before the rules were changed for them: bulk-selection and
+    moderation toolbars of forum engines in three languages, storefronts whose buttons are in a language of the
+    same script as the English text they carry (six languages, the item's title in the caption), and short lines
+    people write in threads that start like a button or hold a time. Some exports put a blank line between every
+    line (`spaced`), as a copy of a page's text often does. The paragraphs come after the 110 the others take."""
+    pool = iter(prose(rng, 110 + 40)[110:])
+
+    def p() -> str:
+        return next(pool)
+
+    docs = []
+
+    def doc(kind: str, name: str, *parts: list[list[str]], spaced: bool = False) -> None:
+        docs.append({"kind": kind, "name": name, "format": "text", "spaced": spaced, "lines": [x for part in parts for x in part]})
+
+    for lang, title, header, toolbar in [
+        ("en", "Keeping a mirror in sync", ("dana", "Mar 3"), ("You have selected 0 posts.", "select all", "select replies", "cancel selecting")),
+        ("de", "Package sources without a network", ("jonas", "3. März"), ("Du hast 0 Beiträge ausgewählt.", "alle auswählen", "Antworten auswählen", "Auswahl aufheben")),
+        ("fr", "A mirror kept current", ("camille", "3 mars"), ("Vous avez sélectionné 0 messages.", "tout sélectionner", "sélectionner les réponses", "annuler la sélection")),
+    ]:
+        doc("forum: Discourse, selection toolbar, three languages", f"discourse-select-{lang}", content([title]), chrome(*header),
+            content([p(), p()]), chrome("2", "Reply"), chrome(*toolbar), spaced=lang == "en")
+    doc("forum: vBulletin", "vbulletin-thread", chrome("Forum", "Software", "Thread Tools", "Search this Thread", "Display Modes"),
+        content(["Kernel panic after resume"]), chrome("#1", "Old 03-03-2024, 10:12 PM", "olaf", "Junior Member", "Join Date: Mar 2019", "Posts: 1,234"),
+        content([p(), p()]), chrome("Reply With Quote", "Multi-Quote This Message", "Quick reply to this message"),
+        chrome("#2", "Old 03-04-2024, 08:40 AM", "wendy", "Senior Member", "Join Date: Jan 2011", "Posts: 9,876"), content([p()]),
+        chrome("Reply With Quote", "Multi-Quote This Message", "Quick reply to this message", "« Previous Thread | Next Thread »",
+               "Posting Rules", "You may not post new threads", "You may not post replies", "All times are GMT +1. The time now is 11:02 AM."))
+    doc("forum: Flarum", "flarum-discussion", chrome("All Discussions", "Tags", "Log In", "Sign Up"), content(["Backups of a home server"]),
+        chrome("nadia", "3 Mar"), content([p()]), chrome("Reply", "Like", "Mark as Read", "Follow", "Not Following"),
+        chrome("Liked by tomas and 2 others", "Mentioned by pietro"), chrome("pietro", "4 Mar"), content([p()]), chrome("Like", "Reply", "Reply to this discussion"))
+    for lang, title, caption, about, buttons, no_reviews in [
+        ("de", "Notes from a small packaging team", "Cover-Art von {}", "Über diesen Titel", ("Kostenlos anhören", "Details zum Podcast ansehen"), "Noch keine Rezensionen vorhanden"),
+        ("fr", "The build farm hour", "Pochette de {}", "À propos de ce contenu", ("Écouter gratuitement", "Afficher les détails du podcast"), "Aucun commentaire pour le moment"),
+        ("es", "Conversations about reproducible builds", "Portada de {}", "Acerca de este título", ("Escucha gratis", "Ver detalles del pódcast"), "Todavía no hay opiniones"),
+        ("it", "Release week, from the inside", "Copertina di {}", "Informazioni su questo titolo", ("Ascolta gratis", "Visualizza i dettagli del podcast"), "Ancora nessuna recensione"),
+        ("pt", "What the archive keeps", "Capa de {}", "Sobre este título", ("Ouça grátis", "Ver detalhes do podcast"), "Ainda não há avaliações"),
+        ("nl", "Ten years of the same mirror", None, "Over deze titel", ("Gratis luisteren", "Podcastdetails bekijken"), "Nog geen beoordelingen"),
+    ]:
+        doc("storefront: interface in a language of the same script, six languages", f"podcast-storefront-latin-{lang}",
+            chrome(*[caption.format(title)] if caption else []), content([title]), chrome(*buttons, about),
+            content([p(), p(), p()]), chrome(no_reviews), spaced=True)
+    doc("forum: Lemmy, short replies", "lemmy-short-replies", content(["Which mirror do you use?"]),
+        chrome("• ines@lemmy.ml", "link", "fedilink", "English", "arrow-up", "12", "·", "3 days ago"), content([p()]),
+        chrome("• rob@feddit.uk", "link", "fedilink", "arrow-up", "4", "·", "3 days ago"), content(["Saw the same thing 2 days ago."]),
+        chrome("• ines@lemmy.ml", "link", "fedilink", "arrow-up", "3", "·", "2 days ago"), content(["Show me the output of the sync log"]),
+        chrome("• tariq@sh.itjust.works", "link", "fedilink", "arrow-up", "2", "·", "2 days ago"), content(["Search for it on the wiki, it is all there"]),
+        chrome("• rob@feddit.uk", "link", "fedilink", "arrow-up", "1", "·", "1 day ago"), content([p(), "Reply to it if the fix works for you"]))
+    return docs
+
+
 LEMMY_PAGE = """<!DOCTYPE html>
 <html lang="en"><head><title>{title} - lemmy.example</title></head>
 <body><div id="app" class="lemmy-site"><button type="button" class="btn skip-link">Jump to content</button>
@@ -300,7 +352,7 @@ def visible_lines_not_in(html: str, expected: list[str]) -> list[str]:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    rows = exports(random.Random(SEED)) + more_exports(random.Random(SEED)) + lemmy_html(random.Random(SEED)) + news() + docs_pages()
+    rows = exports(random.Random(SEED)) + more_exports(random.Random(SEED)) + toolbar_exports(random.Random(SEED)) + lemmy_html(random.Random(SEED)) + news() + docs_pages()
     with (OUT / "labels.jsonl").open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -20,7 +20,7 @@ HERE = pathlib.Path(__file__).resolve().parent / "data" / "chrome"
 def clean(row: dict) -> str:
     if row["format"] == "html":
         return strip_chrome(html_to_text((HERE / row["page"]).read_text(encoding="utf-8")).text, from_html=True).text
-    return strip_chrome("\n".join(text for _, text in row["lines"])).text
+    return strip_chrome(("\n\n" if row.get("spaced") else "\n").join(text for _, text in row["lines"])).text
 
 
 def judge(row: dict, out: str) -> list[tuple[str, str, bool]]:
