@@ -32,6 +32,32 @@ def test_storefront_interface_in_another_language_removed(samples):
     assert "Doug Guthrie excerpt from Apple in China" in result.text
 
 
+def test_storefront_buttons_in_a_language_of_the_same_script_removed(samples):
+    """The Japanese storefront's page with a Dutch interface: the buttons share the essay's script, and each alone is
+    too short for langdetect to be sure of; read together they are surely Dutch. The title, in the essay's words, stays."""
+    raw = samples["podcast-storefront-ja.txt"].decode()
+    for japanese, dutch in [("『On China's open source AI trajectory』のカバーアート", "On China's open source AI trajectory"),
+                            ("無料で聴く", "Gratis luisteren"), ("ポッドキャストの詳細を見る", "Podcastdetails bekijken"),
+                            ("このコンテンツについて", "Over deze titel"), ("まだレビューはありません", "Nog geen beoordelingen")]:  # fmt: skip
+        raw = raw.replace(japanese, dutch)
+    result = strip_chrome(raw)
+    assert {"Gratis luisteren", "Podcastdetails bekijken", "Over deze titel", "Nog geen beoordelingen"} <= set(result.removed)
+    assert result.text.startswith("On China's open source AI trajectory\n") and "Doug Guthrie excerpt" in result.text
+
+
+def test_selection_toolbar_removed_and_replies_that_start_like_buttons_kept():
+    post = "I keep the mirror in sync with a timer unit, and it has not missed a night since the spring."
+    toolbars = [["You have selected 0 posts.", "select all", "cancel selecting", "Multi-Quote This Message", "Liked by tomas and 2 others"],
+                ["Du hast 0 Beiträge ausgewählt.", "alle auswählen", "Auswahl aufheben"],
+                ["Vous avez sélectionné 0 messages.", "tout sélectionner", "annuler la sélection"]]  # fmt: skip
+    for toolbar in toolbars:
+        for separator in ("\n", "\n\n"):  # lines one under the other, or a blank line between every line
+            assert strip_chrome(separator.join([post, "Reply", *toolbar])).text == post
+    replies = ["Show me the numbers", "Reply to this if you disagree", "Search for it on the wiki", "Cancel culture is real"]
+    text = "\n\n".join(["kris@feddit.de", post, *(f"ines@lemmy.ml\n3\n2 hours ago\n\n{reply}" for reply in replies)])
+    assert lines(strip_chrome(text).text) >= set(replies)
+
+
 def test_footers_removed(samples):
     assert "No Comments" not in strip_chrome(samples["blog-uneven-landscape.txt"].decode()).text
     tweet = strip_chrome(samples["tweet-thread-leaked-memo.txt"].decode()).text

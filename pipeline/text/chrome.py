@@ -8,10 +8,11 @@ A line is judged by what it is, never by a list of known pages:
   inside a run of short lines that holds at least two lines of the first kind (a post's header or footer);
 - *edge lines*: before the first and after the last line of prose, a site's own sentences (footers, calls to
   act), lines in a script or a language the body does not use (a Japanese or German shop's buttons around an
-  English essay), and in text exports menu words;
+  English essay: the German ones read together, as each alone is too short to tell), and in text exports menu words;
 - *repeated lines* (`repeated_lines`): a short line that stands in many documents of the corpus;
 - a reply's title that repeats the topic's ("Re: ...").
-Every sentence a person wrote stays: a line of prose is never removed, whatever it contains.
+Every sentence a person wrote stays: a line of prose is never removed, whatever it contains, and a line that
+starts like a button is a person's when it holds a person's words ("Show me the numbers").
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -85,6 +85,25 @@ _ACTION_START = re.compile(
     r"voir|afficher|ver|mostrar|mostra|показать|もっと|すべて)\b",
     re.I,
 )
+# What undoes the last action, at most three words: "cancel selecting", "annuler la sélection" (not "Cancel
+# culture is real").
+_UNDO = re.compile(r"^(cancel|undo|dismiss|annuler|cancelar|annulla|abbrechen|отменить)\b", re.I)
+# A person's words, which a button does not hold: "Show me the numbers", "Reply to this if you disagree" (a site
+# speaks of itself as "us": "Follow us" stays a button).
+_PERSONAL = re.compile(r"\b(i|i'm|i've|me|my|it|we|them|him|her|they|if)\b", re.I)
+# A control that acts on the item it stands under: "Multi-Quote This Message", "Quick reply to this message".
+_ACTS_ON_THIS = re.compile(
+    r"\b(quote|reply|report|share|save|edit|delete|flag|bookmark|follow|like|vote|embed|subscribe|print|email|"
+    r"watch|ignore|rate|search|translate)\b.*\bthis (message|post|thread|topic|comment|answer|question|reply|"
+    r"discussion|page|article|story)\W*$",
+    re.I,
+)
+# How many posts or messages a bulk-selection toolbar holds: "You have selected 0 posts.", "3 ausgewählt".
+_SELECTED = re.compile(
+    r"(?<![\w-])(selected|ausgewählt|sélectionné\w*|seleccionad\w*|selezionat\w*|selecionad\w*|geselecteerd|zaznaczon\w*|"
+    r"выбран\w*|выделен\w*)\b",
+    re.I,
+)
 # Footers and legal links, in any site's words: what a site says about itself, never what a post says. Looked
 # for with `in` in the lowered line: a regular expression of them tried each at every character (15 µs a line
 # of prose; `in` takes 2). Three are footers only as their pattern says.
@@ -139,6 +158,10 @@ _BADGE = re.compile(
     rf"^([@\w.-]+\s+)?[\[(]?({_ROLES})[\])]?$|^[@\w.-]+\s+[\[(]?(member|new member|regular|leader|author|owner|"
     r"maintainer|collaborator|contributor|bot)[\])]?$|^[@\w.-]+\s*[♦◆]+$",
     re.I,
+)
+# Who reacted to a post, under it: "Liked by tomas and 2 others", "Mentioned by pietro".
+_REACTED_BY = re.compile(
+    r"^(liked|loved|mentioned|upvoted|thanked|endorsed|reacted to|quoted|boosted|favou?rited) by [@\w.-]+( and [\d.,]+[km]? others?)?$", re.I
 )
 # How deep a reply stands in a threaded forum: "level 2", "Ebene 3".
 _DEPTH = re.compile(r"^(level|depth|ebene|niveau|nivel|livello|poziom|уровень)\s+\d{1,2}$", re.I)
@@ -355,20 +378,21 @@ def _body(lines: list[str], drop: list[bool]) -> _Body:
     return _Body("\n".join(line for line in prose if not _site_line(line, footers)))
 
 
-def _foreign_words(line: str, body: _Body, interface: Callable[[], set[str]]) -> bool:
-    """Is a short edge line in another language than the body, though in the same script (a German shop's
-    "In den Warenkorb" around an English text)? Most of its words are not the body's, and langdetect, asked
-    about the line alone, gives the body's language at most 1 - FOREIGN_SURE and gives the language of the
-    page's interface (one of `interface()`, of the lines already removed): on three words of a title it guesses
-    Tagalog or Estonian as readily, and a title is the page's own."""
-    words = [w for w in re.findall(r"[^\W\d_]+", line.lower())]
+def _foreign_language(line: str, body: _Body) -> str | None:
+    """The language of a short edge line that is not the body's, though in the same script (a German shop's
+    "In den Warenkorb" around an English text), or None: at least half of its words are not the body's, and
+    langdetect, asked about the line alone, gives another language and the body's at most 1 - FOREIGN_SURE.
+    On three words of a title it guesses Tagalog or Estonian as readily: the caller drops such a line only when
+    its language is the interface's (see strip_chrome)."""
+    words = re.findall(r"[^\W\d_]+", line.lower())
     if not words or len(line.split()) > 6 or line.endswith((".", "!", "?")):
-        return False
-    if sum(w not in body.vocabulary for w in words) * 2 < len(words) + 1 or body.language == "und":
-        return False
+        return None
+    if sum(w not in body.vocabulary for w in words) * 2 < len(words) or body.language == "und":
+        return None
     guess = detect_language(line, min_letters=8)
-    return (guess.language not in ("und", body.language) and dict(guess.languages).get(body.language, 0.0) <= 1 - FOREIGN_SURE
-            and guess.language in interface())  # fmt: skip
+    if guess.language in ("und", body.language) or dict(guess.languages).get(body.language, 0.0) > 1 - FOREIGN_SURE:
+        return None
+    return guess.language
 
 
 def _site_line(line: str, footer_words: tuple[str, ...] = _FOOTER_WORDS) -> bool:
@@ -376,7 +400,8 @@ def _site_line(line: str, footer_words: tuple[str, ...] = _FOOTER_WORDS) -> bool
     those of _FOOTER_WORDS the document holds (words it does not hold need not be searched for in its lines)."""
     if _footer(line, footer_words):
         return True
-    return bool(_ACTION_START.match(line) and len(line.split()) <= 10 and (not _said(line) or _CALL_TO_ACT.match(line)))
+    return bool(_ACTION_START.match(line) and len(line.split()) <= 10 and (not _said(line) or _CALL_TO_ACT.match(line))
+                and not _PERSONAL.search(line))
 
 
 # Verbs a site asks its reader with, even in a sentence ("Sign up now to get your own timeline!"); a person's
@@ -410,7 +435,10 @@ def _strong(line: str) -> bool:
         (_short(line) and _handle(line))
         or _menu(line)
         or (words <= 10 and _footer(line))
-        or (words <= 6 and _ACTION_START.match(line) and not _said(line))
+        or (words <= 6 and _ACTION_START.match(line) and not _said(line) and not _PERSONAL.search(line))
+        or (words <= 3 and _UNDO.match(line) and not _PERSONAL.search(line))
+        or (words <= 6 and _ACTS_ON_THIS.search(line) and not _PERSONAL.search(line))
+        or (words <= 6 and _DIGIT.search(line) and _SELECTED.search(line))
         or (words <= 4 and _COUNT.match(line))
         or _PAGING.search(line)
         or (words <= 6 and _RATING.search(line))
@@ -421,6 +449,7 @@ def _strong(line: str) -> bool:
         or (words <= 4 and _BADGE.match(line))
         or (words == 2 and _DEPTH.match(line))
         or (words <= 4 and _STARTER.match(line))
+        or (words <= 7 and _REACTED_BY.match(line))
         or (words <= 12 and _FILED.match(line) and not _said(line))
         or (words <= 14 and _caption_title(line))
         or (words <= 8 and _RECOMMENDS.match(line))
@@ -524,10 +553,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
         last = next(k for k in range(len(lines) - 1, first - 1, -1) if bounds(k))
         body = None
 
-        def interface() -> set[str]:  # asked of few lines; the edges removed so far count
-            found = detect_language("\n".join(line for line, dropped in zip(lines, drop) if dropped), min_letters=8)
-            return {language for language, share in found.languages if share >= 0.1}
-
+        foreign: dict[int, str] = {}  # edge lines in another language than the body's, though in its script
         for k in (*range(first), *range(last + 1, len(lines))):
             line = lines[k]
             if not line or drop[k] or line in titled:
@@ -539,8 +565,18 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
                 body = body or _body(lines[first : last + 1], drop[first : last + 1])
                 named = sum(any(ch.isalpha() for ch in word) for word in line.split())  # "Unix & Linux": two
                 menu_word = 0 < named <= 2 and not line.endswith((".", "!", "?")) and _beside_short(lines, k, drop)
-                drop[k] = (body.foreign_letters(line) >= 2 or (not from_html and menu_word) or bool(_SCORE.match(line))
-                           or _foreign_words(line, body, interface))  # fmt: skip
+                drop[k] = body.foreign_letters(line) >= 2 or (not from_html and menu_word) or bool(_SCORE.match(line))
+                if not drop[k] and (language := _foreign_language(line, body)):
+                    foreign[k] = language
+        # Such a line is the interface's when the lines removed so far are in its language, or when such lines,
+        # read together, are surely in one language (a German shop's buttons; each alone is a guess): a lone
+        # title guessed Tagalog is neither.
+        if foreign:
+            removed = detect_language("\n".join(line for line, dropped in zip(lines, drop) if dropped), min_letters=8)
+            interface = {language for language, share in removed.languages if share >= 0.1}
+            together = detect_language("\n".join(lines[k] for k in foreign), min_letters=8) if len(foreign) >= 2 and not from_html else None
+            for k, language in foreign.items():
+                drop[k] = language in interface or bool(together and together.language != body.language and together.score >= FOREIGN_SURE)
 
     posts = _posts(raw_lines, lines, drop)
     kept = [k for k in range(len(lines)) if not drop[k]]
