@@ -692,7 +692,8 @@ def test_quality_rules_reject_junk_re_decide_from_the_memo_and_can_be_switched_o
     assert set(corpus) == {"forum-essay-no-moat.txt", "lemmy-thread.txt"}
     assert all(row["quality"]["words"] > 100 and row["quality"]["stop_words"] > 2 for row in corpus.values())
     meta = result.asset_materializations_for_node("quality")[0].metadata
-    assert "| gopher_ellipsis_lines | ellipsis_line_share > 0.3 and lines >= 4 | 1 | `teasers.txt`: 7 dog breeds" in meta["rules"].value
+    assert "| gopher_ellipsis_lines | ellipsis_line_share > 0.3 and lines >= 4 | 1 | 0 | `teasers.txt`: 7 dog breeds" in meta["rules"].value
+    assert "| gopher_bullets | bullet_line_share > 0.9 | 0 | 1 |" in meta["rules"].value  # the bullets page, named at the chrome stage
     assert "| words |" in meta["signals"].value and meta["quality rules enforced"].value is True
 
     # a threshold changed: decided again on the remembered signals, none computed again

@@ -175,14 +175,26 @@ BARS = "▁▂▃▄▅▆▇█"
 HISTOGRAM_BINS = 12
 
 
-def _rules_table(rules: tuple, stats: collections.Counter, examples: dict[str, tuple[str, str]]) -> str:
-    """Each rule, what it rejects, how many documents failed it first, and the first of them."""
-    rows = ["| rule | rejects when | documents | example |", "|---|---|---|---|"]
+def _named_at_chrome(folder) -> collections.Counter:
+    """How many pages of nothing but chrome each quality rule named at the chrome stage (stages._name_all_chrome)."""
+    named: collections.Counter = collections.Counter()
+    for part in stages.shards(folder):
+        table = stages.read_shard(part, ["reject_stage", "reject_reason"])
+        for stage, reason in zip(table["reject_stage"].to_pylist(), table["reject_reason"].to_pylist()):
+            if stage == "chrome" and reason.startswith("quality:"):
+                named[reason.split()[0].removeprefix("quality:")] += 1
+    return named
+
+
+def _rules_table(rules: tuple, stats: collections.Counter, named: collections.Counter, examples: dict[str, tuple[str, str]]) -> str:
+    """Each rule, what it rejects, how many documents failed it first, how many pages of nothing but chrome it
+    named at the chrome stage (`named`: rejected there whatever PIPELINE_QUALITY says), and the first document it rejected."""
+    rows = ["| rule | rejects when | documents | pages of nothing but chrome | example |", "|---|---|---|---|---|"]
     for rule in rules:
         n = stats[f"rejected: {rule.name}"] or stats[f"would reject: {rule.name}"]
         name, text = examples.get(rule.name, ("", ""))
         example = f"`{name}`: {' '.join(text.split())[:120]}".replace("|", "\\|") if name else ""
-        rows.append(f"| {rule.name} | {rule.when()} | {n} | {example} |")
+        rows.append(f"| {rule.name} | {rule.when()} | {n} | {named[rule.name]} | {example} |")
     return "\n".join(rows)
 
 
@@ -212,7 +224,7 @@ def quality(paths: CorpusPaths) -> dg.MaterializeResult:
     signals = stages.quality_signals(paths.stage("quality"))
     return _stage_result(
         paths, "quality", stats,
-        **{"rules": dg.MetadataValue.md(_rules_table(rules, stats, examples)),
+        **{"rules": dg.MetadataValue.md(_rules_table(rules, stats, _named_at_chrome(paths.stage("chrome_stripped")), examples)),
            "signals": dg.MetadataValue.md(_signals_table(signals)),
            "quality rules enforced": enforced,
            "rules file": dg.MetadataValue.path(str(rules_file or RULES_FILE)),
