@@ -12,10 +12,12 @@ Kept ("prose"), all real text:
   the Debian Administrator's Handbook (debian-handbook 11, GPL-2+ or CC-BY-SA 3.0) in ten languages and scripts
   (Arabic, Persian, Greek, Cyrillic, Korean, Japanese, Chinese, Vietnamese, Turkish, English), LibreOffice's help in
   Khmer (libreoffice-help-km, MPL-2.0: a script of combining vowel signs, words apart by zero-width spaces, a
-  language langdetect does not know) and the Bengali news page of the extraction set (eval/data/extraction);
+  language langdetect does not know) and the Bengali news page of the extraction set (eval/data/extraction); and
+  prose in Hebrew, Thai and Hindi as written (`other_scripts`);
 - catalogue: the language set's texts (eval/data/language_set.jsonl), one per language (28);
 - thread: the content lines of the labelled chrome set (eval/data/chrome/labels.jsonl): forum threads with short
-  replies, a tweet thread, storefront essays, news in Arabic, Chinese, Japanese and Latvian;
+  replies, a tweet thread, storefront essays; its pages (news in Arabic, Chinese, Japanese and Latvian, rustdoc's
+  book, a Lemmy post) as the chrome stage leaves them (their labels hold a line per inline element);
 - short: each of those lines of 5 to 49 words alone, as a short page is a document (a reply, a title, a tweet).
 Rejected ("junk"): seven kinds the issue names, made by rule from word lists written here (no such pages ship in
 Debian) and, for minified code, the real jquery, underscore and Bootstrap files of Debian's libjs packages. Each kind
@@ -33,7 +35,9 @@ import random
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from bs4 import BeautifulSoup
 
@@ -52,7 +56,8 @@ PYTHON_PAGES = ["tutorial/datastructures.html", "library/json.html", "library/co
 MINIFIED = ["usr/share/javascript/jquery/jquery.min.js", "usr/share/javascript/underscore/underscore.min.js",
             "usr/share/javascript/bootstrap4/js/bootstrap.min.js", "usr/share/javascript/bootstrap4/css/bootstrap.min.css"]  # fmt: skip
 PACKAGES = [f"debian-reference-{lang}" for lang in REFERENCE] + list(MANPAGES.values()) + [
-    "python3.11-doc", "debian-handbook", "libreoffice-help-km", "libjs-jquery", "libjs-underscore", "libjs-bootstrap4"]  # fmt: skip
+    "python3.11-doc", "debian-handbook", "libreoffice-help-km", "libjs-jquery", "libjs-underscore", "libjs-bootstrap4",
+    "hspell", "emacs-common", "xiterm+thai", "festival-hi"]  # fmt: skip
 DOC_CHARS = 3000
 WHOLE_CHARS = 40000  # a whole document, up to this (the repetition rules see a chapter's length; the set stays small)
 WHOLE_REFERENCE = {lang: ("ch02", "ch10") for lang in ("en", "de", "es", "fr", "it")}
@@ -130,11 +135,27 @@ def whole_docs(root: Path) -> list[dict]:
     found += [("km", f"libreoffice-help-km {page}", root / "usr/share/libreoffice/help/km" / page) for page in LIBREOFFICE_KM]
     pages = [(lang, source, path.read_bytes()) for lang, source, path in found]
     pages += [(NEWS_PAGES[name], f"extraction set {name}", data) for name, data, _, _ in news_pages() if name in NEWS_PAGES]
-    docs = []
-    for lang, source, data in pages:
-        text = strip_chrome(html_to_text(decode_bytes(data).text).text, from_html=True).text
-        docs.append(_doc("prose", "docs-whole", lang, source, dedup_and_fingerprint(text)[0][:WHOLE_CHARS]))
-    return docs
+    texts = [(lang, source, strip_chrome(html_to_text(decode_bytes(data).text).text, from_html=True).text) for lang, source, data in pages]
+    texts += [(lang, source, strip_chrome(text).text) for lang, source, text in other_scripts(root)]
+    return [_doc("prose", "docs-whole", lang, source, dedup_and_fingerprint(text)[0][:WHOLE_CHARS]) for lang, source, text in texts]
+
+
+def other_scripts(root: Path) -> list[tuple[str, str, str]]:
+    """(language, source, text) of prose in Hebrew, Thai and Hindi, as written (GPL-3+, CC BY-SA 4.0, GPL-2+): Emacs's
+    tutorial in Hebrew and Thai, Hspell's book on Hebrew spelling without vowel points (written in Hebrew, its
+    preface and introduction), Thai XITERM's README (Thai, TIS-620) and festival-hi's sample text (C-DAC's
+    announcement of its Hindi localisation project)."""
+    tutorials = next((root / "usr/share/emacs").glob("*/etc/tutorials"))
+    found = [(lang, f"emacs-common TUTORIAL.{lang}", (tutorials / f"TUTORIAL.{lang}").read_text("utf-8").split("\n--- end of TUTORIAL")[0])
+             for lang in ("he", "th")]  # fmt: skip
+    odt = ElementTree.fromstring(zipfile.ZipFile(root / "usr/share/doc/hspell/niqqudless.odt").read("content.xml"))
+    tag = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+    paragraphs = [text for e in odt.iter() if e.tag in (tag + "p", tag + "h") and (text := "".join(e.itertext()).strip())]
+    preface = paragraphs.index("הקדמה")  # the heading (its entry in the table of contents is numbered)
+    found.append(("he", "hspell niqqudless.odt", "\n\n".join(paragraphs[preface:])))
+    found.append(("th", "xiterm+thai README.thai", (root / "usr/share/doc/xiterm+thai/README.thai").read_bytes().decode("tis-620")))
+    found.append(("hi", "festival-hi examples/sample.txt", (root / "usr/share/doc/festival-hi/examples/sample.txt").read_text("utf-8")))
+    return found
 
 
 def catalogues() -> list[dict]:
@@ -152,7 +173,10 @@ def threads() -> list[dict]:
     for line in (ROOT / "eval/data/chrome/labels.jsonl").read_text("utf-8").splitlines():
         item = json.loads(line)
         lines = [t for label, t in item["lines"] if label == "content"]
-        docs.append(_doc("prose", "thread", None, f"chrome set {item['name']} ({item['kind']})", "\n".join(lines)))
+        text = "\n".join(lines)
+        if item["format"] == "html":  # as the chrome stage leaves the page: its labels hold a line per inline element
+            text = strip_chrome(html_to_text((ROOT / "eval/data/chrome" / item["page"]).read_text("utf-8")).text, from_html=True).text
+        docs.append(_doc("prose", "thread", None, f"chrome set {item['name']} ({item['kind']})", text))
         short += [_doc("prose", "short", None, f"chrome set {item['name']} line {k + 1}", text)
                   for k, text in enumerate(lines) if 5 <= len(words(text)) < 50]  # fmt: skip
     return docs + short

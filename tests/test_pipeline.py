@@ -703,13 +703,13 @@ def test_quality_rules_reject_junk_re_decide_from_the_memo_and_can_be_switched_o
     again = materialize(raw, curated).asset_materializations_for_node("quality")[0].metadata
     assert again["changes"].data["reused from an earlier run"] == again["documents in"].value == 4
     corpus, rejected = _tables(curated)
-    assert rejected["teasers.txt"]["reason"].startswith("quality:gopher_top_3gram")  # the next rule it fails
+    assert rejected["teasers.txt"]["reason"].startswith("quality:gopher_dup_5gram")  # the next rule it fails
 
     monkeypatch.setenv("PIPELINE_QUALITY", "off")  # measure, reject nothing
     off = materialize(raw, curated).asset_materializations_for_node("quality")[0].metadata
     corpus, rejected = _tables(curated)
     assert {"doorway.txt", "teasers.txt"} <= set(corpus) and set(rejected) == {"bullets.txt"}  # chrome rejects it still
-    assert off["changes"].data["would reject: gopher_top_3gram"] == 1 and off["rejected here"].value == 0
+    assert off["changes"].data["would reject: gopher_dup_5gram"] == 1 and off["rejected here"].value == 0
 
     monkeypatch.setenv("PIPELINE_QUALITY", "maybe")
     with pytest.raises(dg.Failure, match="PIPELINE_QUALITY is 'maybe': it takes on .* or off"):
