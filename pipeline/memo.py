@@ -21,7 +21,7 @@ STAGE_CODE = {
     "mojibake": ["mojibake.py", "decode.py", "compiled.py", "data/char_frequency.tsv", "data/bigram_frequency.tsv.gz"],
     "chrome": ["chrome.py", "html.py", "dedup.py", "language.py", "compiled.py"],
     "language": ["language.py", "compiled.py"],
-    "quality": ["quality.py", "pii.py", "data/stop_words.json"],  # not quality_rules.toml: a threshold changed re-decides, no signal is computed again
+    "quality": ["quality.py", "pii.py", "compiled.py", "data/stop_words.json"],  # not quality_rules.toml: a threshold changed re-decides, no signal is computed again
 }
 
 

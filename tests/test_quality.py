@@ -1,10 +1,11 @@
 import json
+import random
 from pathlib import Path
 
 import pytest
 
 from pipeline.text import detect_language, mask_pii
-from pipeline.text.quality import RULES_FILE, RulesError, failed_rules, load_rules, reason, signals, words
+from pipeline.text.quality import RULES_FILE, RulesError, _words_compiled, failed_rules, load_rules, reason, signals, words
 
 QUALITY_SET = Path(__file__).resolve().parent.parent / "eval" / "data" / "quality_set.jsonl"
 
@@ -21,6 +22,22 @@ def test_words_are_counted_per_script_not_at_spaces_only():
     assert words("សេចក្តី\u200bណែនាំ") == ["សេចក្តី", "ណែនាំ"]  # Khmer, words apart by zero-width spaces
     japanese = signals("今日は東京で会議がありました。明日は大阪に行きます。")
     assert japanese.words > 20 and japanese.mean_word_length == 1.0  # not one long word
+
+
+def test_the_compiled_words_are_the_regular_expressions_words():
+    """signals() finds words in one compiled pass; words() says what a word is. Every code point, in random
+    company and in the mixtures of scripts that decide where a word ends."""
+    rng = random.Random(38)
+    alphabet = [chr(c) for c in range(0x20, 0x10000)] + ["𝐀", "😀", "𠀀", "\U000e0100", "\U0001f3fb"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(300)) for _ in range(400)]
+    pieces = ["abc", "漢字", "カナ", "ไทยภาษาไทย", "๏", "हिन्दी", "x\u0303", "١٢٣", "²", "Ⅻ", "_", " ", "-", "𝐀𝐁", "😀", "İ", "\u200b"]
+    texts += ["".join(rng.choice(pieces) for _ in range(40)) for _ in range(400)]
+    for text in texts:
+        ids, lengths, letters = _words_compiled(text)
+        expected = words(text)
+        assert lengths.tolist() == [len(word) for word in expected]
+        assert letters.tolist() == [any(ch.isalpha() for ch in word) for word in expected]
+        assert ids.tolist() == [int(_words_compiled(word)[0][0]) for word in expected]  # a word, its hash
 
 
 def test_prose_looks_like_prose():

@@ -1,7 +1,8 @@
 """Loops compiled with numba (cached in __pycache__ after the first run, about 7 s): langdetect's n-gram rules,
 which a character at a time cost a quarter of the same rules as numpy array operations (whose temporaries
 dominated), each n-gram's log-probabilities added as it is found; MinHash; the word hashes shingles are made of;
-the lines' hashes; looking for many words in a text at once; the pairs of characters mojibake is made of.
+the lines' hashes; looking for many words in a text at once; the pairs of characters mojibake is made of; the
+quality signals' words (one pass over the code points) and their repeated n-grams.
 Imported where they are first used: numba costs 50 MB and 0.3 s to import, and the Dagster process, which judges
 no language and makes no fingerprint, does not load it. The callers build every array these loops index (numba
 does not check bounds)."""
@@ -232,3 +233,125 @@ def line_hashes(data, lines):  # noqa: ANN001, ANN202
         else:
             h = (h ^ np.uint64(byte)) * np.uint64(0x100000001B3)
     return hashes
+
+
+# What a code point is to quality.words (bits of its entry in the table quality builds)
+WORD, HAN_KANA, THAI, LETTER = 1, 2, 4, 8
+
+
+@numba.njit(cache=True)
+def _kind(c, table, extra_codes, extra_kinds):  # noqa: ANN001, ANN202
+    if c < 0x10000:
+        return table[c]
+    k = np.searchsorted(extra_codes, c)  # beyond the BMP: the text's own such code points, looked up
+    return extra_kinds[k] if k < len(extra_codes) and extra_codes[k] == c else 0
+
+
+@numba.njit(cache=True)
+def quality_words(codes, table, extra_codes, extra_kinds):  # noqa: ANN001, ANN202
+    """The words of quality.words in one pass over a text's code points: a Han or kana character alone, a run of
+    Thai in pieces of four, a run of word characters (letters, digits, _, combining marks), as that module's
+    regular expression finds them (left to right, the first alternative that matches). For each word: a 64-bit
+    hash of its code points (FNV-1a, murmur3's finaliser), its length, and whether it holds a letter."""
+    n = len(codes)
+    hashes = np.empty(n, np.uint64)
+    lengths = np.empty(n, np.int64)
+    letters = np.empty(n, np.bool_)
+    count, i = 0, 0
+    while i < n:
+        kind = _kind(codes[i], table, extra_codes, extra_kinds)
+        if kind & HAN_KANA:
+            j, step = i + 1, 1
+        elif kind & (THAI | WORD):
+            bit = THAI if kind & THAI else WORD
+            j = i + 1
+            while j < n and _kind(codes[j], table, extra_codes, extra_kinds) & bit:
+                j += 1
+            step = 4 if bit == THAI else j - i
+        else:
+            i += 1
+            continue
+        start = i
+        while start < j:
+            end = min(start + step, j)
+            h, letter = np.uint64(0xCBF29CE484222325), False
+            for m in range(start, end):
+                h = (h ^ np.uint64(codes[m])) * np.uint64(0x100000001B3)
+                letter = letter or (_kind(codes[m], table, extra_codes, extra_kinds) & LETTER) != 0
+            h ^= h >> np.uint64(33)
+            h *= np.uint64(0xFF51AFD7ED558CCD)
+            h ^= h >> np.uint64(33)
+            h *= np.uint64(0xC4CEB9FE1A85EC53)
+            h ^= h >> np.uint64(33)
+            hashes[count], lengths[count], letters[count] = h, end - start, letter
+            count += 1
+            start = end
+        i = j
+    return hashes[:count], lengths[:count], letters[:count]
+
+
+@numba.njit(cache=True)
+def ngram_chars(ids, lengths, top_last, dup_first, dup_last):  # noqa: ANN001, ANN202
+    """quality._ngram_shares's counts, in characters, for n from 2 to dup_last: top[n] (n <= top_last), those of
+    the most frequent word n-gram times its count (the first in the text of those equally frequent); dup[n]
+    (n >= dup_first), those of the words inside an n-gram that occurs more than once. n-grams as rolling 64-bit
+    hashes of the words' `ids`; only the windows whose (n-1)-gram repeats are looked at for n."""
+    words = len(ids)
+    top = np.zeros(dup_last + 1, np.int64)
+    dup = np.zeros(dup_last + 1, np.int64)
+    if words < 2:
+        return top, dup
+    ends = np.zeros(words + 1, np.int64)
+    ends[1:] = np.cumsum(lengths)
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    starts = np.arange(words - 1)
+    hashes = ids[:-1] * mix + ids[1:]
+    covered = np.zeros(words, np.bool_)
+    for n in range(2, dup_last + 1):
+        if n > 2:
+            keep = starts + n <= words
+            starts = starts[keep]
+            hashes = hashes[keep] * mix + ids[starts + n - 1]
+        if len(starts) < 2:
+            break
+        order = np.argsort(hashes, kind="mergesort")  # stable: equal hashes in the text's order
+        ordered = hashes[order]
+        repeated = np.zeros(len(starts), np.bool_)
+        found = False
+        best_run, first = 0, words
+        run_from = 0
+        for k in range(1, len(ordered) + 1):
+            if k < len(ordered) and ordered[k] == ordered[k - 1]:
+                repeated[order[k]] = repeated[order[k - 1]] = True
+                found = True
+                continue
+            run = k - run_from  # a run of equal hashes ends at k
+            if run > best_run or (run == best_run and starts[order[run_from]] < first):
+                best_run, first = run, starts[order[run_from]]
+            run_from = k
+        if not found:
+            break
+        if n <= top_last:
+            top[n] = (ends[first + n] - ends[first]) * best_run
+        if n >= dup_first:
+            covered[:] = False
+            for k in range(len(starts)):
+                if repeated[k]:
+                    covered[starts[k] : starts[k] + n] = True
+            total = 0
+            for w in range(words):
+                if covered[w]:
+                    total += lengths[w]
+            dup[n] = total
+        starts, hashes = starts[repeated], hashes[repeated]
+    return top, dup
+
+
+@numba.njit(cache=True)
+def count_in(ids, sorted_set):  # noqa: ANN001, ANN202
+    """How many of `ids` are in `sorted_set` (sorted)."""
+    found = 0
+    for x in ids:
+        k = np.searchsorted(sorted_set, x)
+        found += k < len(sorted_set) and sorted_set[k] == x
+    return found

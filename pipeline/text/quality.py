@@ -15,7 +15,6 @@ import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, fields
-from itertools import filterfalse
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +34,9 @@ def _marks() -> str:
     return "".join(found)
 
 
-_TOKEN = re.compile(rf"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|[\u0e00-\u0e7f]+|[\w{_marks()}]+")
-_THAI = re.compile(r"[\u0e00-\u0e7f]+")
+_HAN_KANA, _THAI_LETTER, _WORD_CHAR = r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]", r"[\u0e00-\u0e7f]", rf"[\w{_marks()}]"
+_TOKEN = re.compile(rf"{_HAN_KANA}|{_THAI_LETTER}+|{_WORD_CHAR}+")
+_THAI = re.compile(rf"{_THAI_LETTER}+")
 _BULLET = re.compile(r"^\s*([•●▪‣◦·*\-–—]|\d{1,2}[.)])\s")
 _ELLIPSIS = ("...", "…")
 _TERMINAL = (".", "!", "?", '"', "”", "’", "'", "。", "！", "？", "…", ")")
@@ -95,6 +95,38 @@ def words(text: str) -> list[str]:
     return found
 
 
+def _kind(ch: str) -> int:
+    """What a character is to words(), as compiled.quality_words reads it."""
+    from pipeline.text.compiled import HAN_KANA, LETTER, THAI, WORD
+
+    return ((WORD if re.fullmatch(_WORD_CHAR, ch) else 0) | (HAN_KANA if re.fullmatch(_HAN_KANA, ch) else 0)
+            | (THAI if re.fullmatch(_THAI_LETTER, ch) else 0) | (LETTER if ch.isalpha() else 0))  # fmt: skip
+
+
+@functools.cache
+def _kinds() -> np.ndarray:
+    """_kind of every code point of the BMP, its classes found as runs in a string of them all (20 ms once a
+    process; a character at a time took 330)."""
+    from pipeline.text.compiled import HAN_KANA, LETTER, THAI, WORD
+
+    bmp = "".join(map(chr, range(0x10000)))
+    table = np.fromiter(map(str.isalpha, bmp), bool, 0x10000).astype(np.uint8) * np.uint8(LETTER)
+    for pattern, bit in ((_WORD_CHAR, WORD), (_HAN_KANA, HAN_KANA), (_THAI_LETTER, THAI)):
+        for run in re.finditer(pattern + "+", bmp):
+            table[run.start() : run.end()] |= bit
+    return table
+
+
+def _words_compiled(lower: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The words() of a text, in one compiled pass: each one's hash, length and whether it holds a letter."""
+    from pipeline.text import compiled  # numba (0.3 s to import): only where signals are computed
+
+    codes = np.frombuffer(lower.encode("utf-32-le", "surrogatepass"), np.uint32)
+    extra = np.unique(codes[codes >= 0x10000]) if len(codes) and codes.max() >= 0x10000 else codes[:0]  # beyond the BMP (an emoji, a rare Han character): looked up here
+    kinds = np.fromiter((_kind(chr(c)) for c in extra.tolist()), np.uint8, len(extra))
+    return compiled.quality_words(codes, _kinds(), extra, kinds)
+
+
 def _share(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
 
@@ -109,57 +141,23 @@ def _duplicated_chars(items: list[str]) -> tuple[int, int]:
     return n, chars
 
 
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd multiplier: word n-grams as one 64-bit number each
 TOP_NGRAMS, DUP_NGRAMS = (2, 3, 4), (5, 6, 7, 8, 9, 10)  # Gopher's
 
 
-def _ngram_shares(tokens: list[str]) -> tuple[dict[int, float], dict[int, float]]:
-    """For each n of TOP_NGRAMS: the characters of the most frequent word n-gram, counted each time it occurs (the first in the
-    text of those equally frequent, as datatrove's Counter picks), and of the words that fall in an n-gram occurring
-    more than once (each word once) for each n of DUP_NGRAMS, both of all word characters. In numpy: words as their Python hashes, n-grams
-    as rolling 64-bit hashes (a Python Counter of tuples took 9 ms a bench document). An n-gram that occurs twice
-    has its (n-1)-gram prefix occur twice, so each n looks only at the windows whose (n-1)-gram repeats: most
-    prose leaves none by n = 5. Two distinct n-grams sharing a hash would count as one: one chance in about 2**64
-    a pair."""
-    top, dup = dict.fromkeys(TOP_NGRAMS, 0.0), dict.fromkeys(DUP_NGRAMS, 0.0)
-    if len(tokens) < 2:
-        return top, dup
-    ids = np.fromiter(map(hash, tokens), np.int64, len(tokens)).view(np.uint64)  # equal words, equal numbers
-    lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
+def _ngram_shares(ids: np.ndarray, lengths: np.ndarray) -> tuple[dict[int, float], dict[int, float]]:
+    """For each n of TOP_NGRAMS: the characters of the most frequent word n-gram, counted each time it occurs (the
+    first in the text of those equally frequent, as datatrove's Counter picks), and of the words that fall in an
+    n-gram occurring more than once (each word once) for each n of DUP_NGRAMS, both of all word characters; the
+    words by their hashes (`ids`) and lengths. Compiled (compiled.ngram_chars): n-grams as rolling 64-bit hashes (a
+    Python Counter of tuples took 9 ms a bench document, numpy's sorts and temporaries 0.35 ms). An n-gram that
+    occurs twice has its (n-1)-gram prefix occur twice, so each n looks only at the windows whose (n-1)-gram
+    repeats: most prose leaves none by n = 5. Two distinct n-grams sharing a hash would count as one: one chance in
+    about 2**64 a pair."""
+    from pipeline.text import compiled
+
     chars = int(lengths.sum())
-    ends = np.concatenate([[0], np.cumsum(lengths)])
-    starts = np.arange(len(tokens) - 1)  # the windows still in question
-    with np.errstate(over="ignore"):
-        hashes = ids[:-1] * _MIX + ids[1:]
-        for n in range(2, DUP_NGRAMS[-1] + 1):
-            if n > 2:
-                keep = starts + n <= len(tokens)
-                starts, hashes = starts[keep], hashes[keep] * _MIX + ids[starts[keep] + n - 1]
-            if len(starts) < 2:
-                break
-            order = np.argsort(hashes, kind="stable")
-            ordered = hashes[order]
-            same = ordered[1:] == ordered[:-1]
-            if not same.any():
-                break
-            repeated_sorted = np.zeros(len(ordered), bool)
-            repeated_sorted[1:] |= same
-            repeated_sorted[:-1] |= same
-            repeated = np.empty_like(repeated_sorted)
-            repeated[order] = repeated_sorted
-            if n in top:  # the most frequent n-gram: the longest run of equal hashes
-                edges = np.flatnonzero(np.concatenate([[True], ~same, [True]]))
-                runs = np.diff(edges)
-                first = int(starts[order[edges[:-1][runs == runs.max()]]].min())
-                top[n] = _share(int(ends[first + n] - ends[first]) * int(runs.max()), chars)
-            if n in dup:
-                at = starts[repeated]
-                cover = np.zeros(len(tokens) + 1, np.int64)
-                np.add.at(cover, at, 1)
-                np.add.at(cover, at + n, -1)
-                dup[n] = _share(int(lengths[np.cumsum(cover)[:-1] > 0].sum()), chars)
-            starts, hashes = starts[repeated], hashes[repeated]
-    return top, dup
+    top, dup = compiled.ngram_chars(ids, lengths, TOP_NGRAMS[-1], DUP_NGRAMS[0], DUP_NGRAMS[-1])
+    return {n: _share(int(top[n]), chars) for n in TOP_NGRAMS}, {n: _share(int(dup[n]), chars) for n in DUP_NGRAMS}
 
 
 STOP_WORDS_TOP = 100  # a language's most frequent words in wordfreq's lists: its stop words
@@ -185,29 +183,38 @@ def stop_words_of(language: str | None) -> frozenset[str] | None:
     return frozenset(found[0] for found in split if len(found) == 1 and not found[0].isdigit())  # (its lists hold "1", "2")
 
 
+@functools.cache
+def _stop_word_ids(language: str | None) -> np.ndarray | None:
+    """The hashes _words_compiled gives a language's stop words (each one word), sorted; None where it has no list."""
+    stops = stop_words_of(language)
+    return None if stops is None else np.sort(np.concatenate([_words_compiled(word)[0] for word in stops] or [np.zeros(0, np.uint64)]))
+
+
 def signals(text: str, language: str | None = None) -> Signals:
+    from pipeline.text import compiled
+
     lines = [line.strip() for line in text.split("\n") if line.strip()]
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
     lower = text.lower()
-    tokens = words(lower)  # lowered: case changes no word's length but a handful of letters (İ)
-    word_chars = sum(map(len, tokens))
+    ids, lengths, letters = _words_compiled(lower)  # lowered: case changes no word's length but a handful of letters (İ)
+    n_words = len(ids)
+    word_chars = int(lengths.sum())
     chars = len(text) or 1
     dup_lines, dup_line_chars = _duplicated_chars(lines)
     _, dup_par_chars = _duplicated_chars(paragraphs)
-    stops = stop_words_of(language)
-    top, dup = _ngram_shares(tokens)
-    # a word "holds a letter": most are letters only (str.isalpha, at C speed); only the rest are looked into
-    with_letter = len(tokens) - sum(not any(map(str.isalpha, t)) for t in filterfalse(str.isalpha, tokens))
+    stops = _stop_word_ids(language)
+    top, dup = _ngram_shares(ids, lengths)
+    with_letter = int(letters.sum())
     return Signals(
-        words=len(tokens),
+        words=n_words,
         lines=len(lines),
-        mean_word_length=round(word_chars / len(tokens), 3) if tokens else 0.0,
-        symbol_word_ratio=_share(text.count("#") + text.count("...") + text.count("…"), len(tokens)),
+        mean_word_length=round(word_chars / n_words, 3) if n_words else 0.0,
+        symbol_word_ratio=_share(text.count("#") + text.count("...") + text.count("…"), n_words),
         ellipsis_line_share=_share(sum(line.endswith(_ELLIPSIS) for line in lines), len(lines)),
         bullet_line_share=_share(sum(bool(_BULLET.match(line)) for line in lines), len(lines)),
-        alpha_word_share=_share(with_letter, len(tokens)),
-        stop_words=None if stops is None else (hits := sum(map(stops.__contains__, tokens))),
-        stop_word_share=None if stops is None else _share(hits, len(tokens)),
+        alpha_word_share=_share(with_letter, n_words),
+        stop_words=None if stops is None else (hits := int(compiled.count_in(ids, stops))),
+        stop_word_share=None if stops is None else _share(hits, n_words),
         dup_line_share=_share(dup_lines, len(lines)),
         dup_line_char_share=_share(dup_line_chars, chars),
         dup_paragraph_char_share=_share(dup_par_chars, chars),
@@ -219,7 +226,7 @@ def signals(text: str, language: str | None = None) -> Signals:
         curly_braces="{" in text or "}" in text,
         code_char_share=_share(sum(map(text.count, _CODE_CHARS)), chars),  # str.count: a C loop a character
         short_line_share=_share(sum(len(line) < SHORT_LINE for line in lines), len(lines)),
-        list_likeness=_share(len(lines), len(tokens)),
+        list_likeness=_share(len(lines), n_words),
     )
 
 
