@@ -450,16 +450,28 @@ def _pre_text(node: etree._Element) -> str:
 
 
 # libxml2 builds its tree at most this deep and drops the rest of the page; a page that reaches it is read again
-# into a tree built from the parser's events, as beautifulsoup built its own (slower, and never needed by a real page).
+# into a tree built from the parser's events, as beautifulsoup built its own (slower, and never needed by a real page),
+# with what stands deeper than that read as the text of its ancestor at that depth: a page nested a million deep
+# (hostile, or broken markup that never closes a tag) keeps all its text, and the tree and the time and memory of
+# the walks stay bounded (the walk keeps each element's ancestors: a million deep took more than 20 GB).
 _LIBXML2_DEPTH = 2048
 _DEEPEST = etree.XPath("/".join(["*"] * (_LIBXML2_DEPTH - 2)))  # an element as deep as libxml2 builds (0.1-0.2 ms)
 _XML_NAME = re.compile(r"[A-Za-z_][\w.-]*\Z")
 
 
 class _AnyDepth(etree.TreeBuilder):
+    depth = 0  # of the element being read; those deeper than _LIBXML2_DEPTH are not built, their text is kept
+
     def start(self, tag, attrib, nsmap=None):  # noqa: ANN001, ANN201
+        self.depth += 1
+        if self.depth > _LIBXML2_DEPTH:
+            return self.data("\n")  # where an element begins or ends, words do not run together
         # Names like "xmlns:fb" or "@click", which an lxml element cannot hold (none of them is read here).
         return super().start(tag, {k: v for k, v in attrib.items() if _XML_NAME.match(k)})
+
+    def end(self, tag):  # noqa: ANN001, ANN201
+        self.depth -= 1
+        return self.data("\n") if self.depth >= _LIBXML2_DEPTH else super().end(tag)
 
 
 def _parse(markup: str, any_depth: bool = False) -> etree._Element | None:
