@@ -217,15 +217,30 @@ def quality_rules_file() -> str | None:
     return os.environ.get("PIPELINE_QUALITY_RULES") or None
 
 
-def batches_per_run() -> int | None:
-    """PIPELINE_BATCHES_PER_RUN: empty (the default), a backfill of the ingest stages' batches is one run; a number
-    n, a run per n batches."""
-    value = os.environ.get("PIPELINE_BATCHES_PER_RUN", "").strip()
+def _number(name: str, what: str, unset: str) -> int | None:
+    """A PIPELINE_* setting that is a number of 1 or more, or None where it is unset (`unset` says what that means)."""
+    value = os.environ.get(name, "").strip()
     if not value:
         return None
     if not value.isdigit() or int(value) < 1:
-        raise SettingError(f"PIPELINE_BATCHES_PER_RUN is {value!r}: it takes a number of batches (1 or more), or nothing for one run")
+        raise SettingError(f"{name} is {value!r}: it takes a number of {what} (1 or more), or nothing for {unset}")
     return int(value)
+
+
+def batches_per_run() -> int | None:
+    """PIPELINE_BATCHES_PER_RUN: empty (the default), a backfill of the ingest stages' batches is one run; a number
+    n, a run per n batches."""
+    return _number("PIPELINE_BATCHES_PER_RUN", "batches", "one run")
+
+
+MAX_DOCUMENT_BYTES = 64 * 2**20
+
+
+def max_document_bytes() -> int:
+    """PIPELINE_MAX_DOCUMENT_BYTES: a raw file, an archive's record or a dump's line longer than this many bytes is
+    rejected, read no further (64 MiB by default): a file of several gigabytes or a compressed bomb never fills a
+    worker's memory."""
+    return _number("PIPELINE_MAX_DOCUMENT_BYTES", "bytes", f"{MAX_DOCUMENT_BYTES:,}") or MAX_DOCUMENT_BYTES
 
 
 def pii_masked() -> bool:

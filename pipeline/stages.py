@@ -37,13 +37,14 @@ import pyarrow.parquet as pq
 from pipeline import progress, storage
 from pipeline import text as tx
 from pipeline.corpus import (
-    CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages,
+    CORPUS, DOCUMENTS, MAX_DOCUMENT_BYTES, PIPELINE_VERSION, REJECTED, doc_id, wanted_languages,
 )  # fmt: skip
 from pipeline.memo import Memo
 from pipeline.text.chrome import label, repeatable
 from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_keys, paragraph_set, repeat_floor
 
 SHARD_DOCS = 256
+SHARD_BYTES = 128 * 2**20  # and a raw shard is written once it holds this many bytes: a worker's memory stays bounded
 # The raw files fall into BATCHES batches by a hash of their path (the ingest stages' Dagster partitions): a file
 # stays in its batch from run to run, and a batch's shards are named part-<batch>-<k>.arrow in every stage after.
 BATCHES = 8
@@ -750,32 +751,46 @@ def _not_regular(path: Path) -> str | None:
     return f"not a regular file: {_KINDS.get(stat.S_IFMT(mode), 'a special file')}"
 
 
-def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Folder, batch: str, k: int) -> Stats:
-    """Shard k of a batch of the raw table: a group of loose files, or the records of one archive or dump (shards k, k_0001,
-    ... of SHARD_DOCS rows each, written as they fill: a container is read a record at a time). A remote object
-    is fetched to a local file first, one at a time."""
-    rows, stats, written = [], Counter(), 0
+def _read_job(files: list[tuple[str, Path | storage.RemoteFile]], folder: Folder, batch: str, k: int, limit: int) -> Stats:
+    """Shard k of a batch of the raw table: a group of loose files, or the records of one archive or dump (shards k,
+    k_0001, ... of SHARD_DOCS rows or SHARD_BYTES each, written as they fill: a container is read a record at a
+    time). A remote object is fetched to a local file first, one at a time. A file or record longer than `limit`
+    bytes is rejected, unread (PIPELINE_MAX_DOCUMENT_BYTES): a worker holds at most a shard and one such."""
+    rows, stats, written, held = [], Counter(), 0, 0
+
+    def add(row: Row) -> None:
+        nonlocal rows, written, held
+        rows.append(row)
+        stats["in"] += 1
+        held += row["source_bytes"] if row["content"] is not None else 0
+        if len(rows) == SHARD_DOCS or held >= SHARD_BYTES:
+            _write(rows, shard_path(folder, batch, k, written))
+            rows, written, held = [], written + 1, 0
+
     for source_path, listed in files:
-        try:
-            with storage.local_copy(listed) as path:
-                if tx.containers.is_container(source_path) and not _not_regular(path):
-                    for row in _container_rows(source_path, path, stats):
-                        rows.append(row)
-                        if len(rows) == SHARD_DOCS:
-                            _write(rows, shard_path(folder, batch, k, written))
-                            rows, written = [], written + 1
-                    continue
-                rows.append(row := _file_row(source_path, path))
-        except storage.FetchError as e:  # the object could not be fetched: rejected, as an unreadable file
-            rows.append(row := _raw_row(source_path, None, f"unreadable object: {e}"[:300], source_bytes=listed.size))
+        if not tx.containers.is_container(source_path) and getattr(listed, "size", 0) > limit:  # not fetched
+            add(row := _raw_row(source_path, None, _larger(listed.size, limit), source_bytes=listed.size))
+        else:
+            try:
+                with storage.local_copy(listed) as path:
+                    if tx.containers.is_container(source_path) and not _not_regular(path):
+                        for row in _container_rows(source_path, path, stats, limit):
+                            add(row)
+                        continue
+                    add(row := _file_row(source_path, path, limit))
+            except storage.FetchError as e:  # the object could not be fetched: rejected, as an unreadable file
+                add(row := _raw_row(source_path, None, f"unreadable object: {e}"[:300], source_bytes=listed.size))
         if row["reject_stage"]:
             stats["rejected"] += 1
         else:
             stats["bytes"] += row["source_bytes"]
     if rows or not written:
         _write(rows, shard_path(folder, batch, k, written))
-    stats["in"] += written * SHARD_DOCS + len(rows)
     return stats
+
+
+def _larger(size: int, limit: int) -> str:
+    return f"file larger than {limit:,} bytes (PIPELINE_MAX_DOCUMENT_BYTES): {size:,} bytes, not read"
 
 
 def _raw_row(source_path: str, content: bytes | None, reason: str | None = None, **fields) -> Row:
@@ -791,24 +806,29 @@ def _raw_row(source_path: str, content: bytes | None, reason: str | None = None,
     return row
 
 
-def _file_row(source_path: str, path: Path) -> Row:
+def _file_row(source_path: str, path: Path, limit: int) -> Row:
     try:
         if source_path.endswith("/"):
             os.scandir(path).close()  # listed as a folder because it could not be read: it still cannot
         if special := _not_regular(path):
             return _raw_row(source_path, None, special)
-        return _raw_row(source_path, path.read_bytes())
+        with path.open("rb") as f:  # no more than the limit is read (a file may grow while it is read)
+            content = f.read(limit + 1)
+        if len(content) > limit:
+            size = max(path.stat().st_size, len(content))
+            return _raw_row(source_path, None, _larger(size, limit), source_bytes=size)
+        return _raw_row(source_path, content)
     except OSError as e:
         unreadable = "folder, its files are not read" if source_path.endswith("/") else "file"
         return _raw_row(source_path, None, f"unreadable {unreadable}: {e.strerror or e}",
                         source_bytes=path.stat().st_size if path.is_file() else 0)  # fmt: skip
 
 
-def _container_rows(source_path: str, path: Path, stats: Stats) -> Iterator[Row]:
+def _container_rows(source_path: str, path: Path, stats: Stats, limit: int) -> Iterator[Row]:
     """A row per record of an archive or dump that is a document or is rejected; the others only counted. A
     container with no document at all is a row of its own, rejected, so that it is accounted for."""
     rows = 0
-    for record in _records_or_failure(path):
+    for record in _records_or_failure(path, limit):
         if record.skipped:
             stats[f"archive records that are no documents: {record.skipped}"] += 1
             continue
@@ -829,19 +849,20 @@ def _container_rows(source_path: str, path: Path, stats: Stats) -> Iterator[Row]
         yield _raw_row(source_path, None, "no documents in the archive", source_bytes=path.stat().st_size)
 
 
-def _records_or_failure(path: Path) -> Iterator[tx.containers.Record]:
+def _records_or_failure(path: Path, limit: int) -> Iterator[tx.containers.Record]:
     """containers.records, and where it fails (a file that cannot be opened), a record rejected with the reason."""
     number = 0
     try:
-        for number, record in enumerate(tx.containers.records(path), 1):
+        for number, record in enumerate(tx.containers.records(path, limit), 1):
             yield record
     except Exception as e:  # one bad archive never stops the run
         yield tx.containers.Record(number + 1, reject=f"unreadable after record {number}: {type(e).__name__}: {e}"[:300])
 
 
-def read_raw(raw_dir: Path, target: Folder, batches: Collection[str] = BATCH_NAMES) -> Stats:
+def read_raw(raw_dir: Path, target: Folder, batches: Collection[str] = BATCH_NAMES, limit: int = MAX_DOCUMENT_BYTES) -> Stats:
     """One row per loose file of `read_raw_listing` in `batches`, with its bytes and their hash, and one per
-    record of each archive or dump (pipeline.text.containers), in the order of the paths within each batch."""
+    record of each archive or dump (pipeline.text.containers), in the order of the paths within each batch; a file
+    or record longer than `limit` bytes rejected, unread (PIPELINE_MAX_DOCUMENT_BYTES)."""
     listed: dict[str, list[tuple[str, Path]]] = {batch: [] for batch in batches}
     for name, path in read_raw_listing(raw_dir).items():
         listed.get(batch_of(name), []).append((name, path))
@@ -858,7 +879,7 @@ def read_raw(raw_dir: Path, target: Folder, batches: Collection[str] = BATCH_NAM
     for batch, group in groups:
         numbered.append((group, batch, seen[batch]))
         seen[batch] += 1
-    calls = lambda building: [(group, building, batch, k) for group, batch, k in numbered]  # noqa: E731
+    calls = lambda building: [(group, building, batch, k, limit) for group, batch, k in numbered]  # noqa: E731
     stats = _total(_rewrite(target, calls, _read_job, batches=batches, sizes=[len(group) for _, group in groups], unit="files"))
     stats["out"] = stats["in"] - stats["rejected"]
     return stats

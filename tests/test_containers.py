@@ -87,6 +87,48 @@ def test_dump_lines_that_are_not_documents_are_rejected_with_their_line(tmp_path
     assert got[0].url == "https://x.example/" and got[0].fetched_at.isoformat() == "2024-03-03T10:00:00+00:00"
 
 
+BOMB_SCRIPT = """
+import re, sys
+from pipeline.text.containers import records
+found = [(r.source_record, r.reject, len(r.content or b"")) for r in records(__import__("pathlib").Path(sys.argv[1]), limit=1_000_000)]
+print(int(re.search(r"VmHWM:\\s*(\\d+)", open("/proc/self/status").read())[1]) // 1024)  # (getrusage keeps the parent's across exec)
+print(found)
+"""
+
+
+def _read_bounded(path):
+    """The records of `path` (1,000,000 bytes at most a record), read in a process of its own: its peak memory in MB."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", BOMB_SCRIPT, str(path)], capture_output=True, text=True, timeout=300, check=True)
+    peak, found = done.stdout.split("\n", 1)
+    return int(peak), eval(found)  # noqa: S307 - our own script's repr of tuples
+
+
+def test_a_compressed_bomb_and_a_huge_record_are_rejected_in_bounded_memory(tmp_path):
+    """A few hundred kilobytes of gzip that expand to 512 MB in one line, and a WARC record of 3 MB, read with a limit
+    of 1,000,000 bytes (PIPELINE_MAX_DOCUMENT_BYTES): rejected with the reason, read no further than the limit, the
+    records around them kept."""
+    bomb = tmp_path / "dump.jsonl.gz"
+    with gzip.open(bomb, "wb", compresslevel=1) as f:
+        f.write(json.dumps({"id": "before", "text": ENGLISH}).encode() + b"\n" + b'{"id": "bomb", "text": "')
+        for _ in range(512):
+            f.write(b"a" * 2**20)
+        f.write(b'"}\n' + json.dumps({"id": "after", "text": FRENCH}).encode() + b"\n")
+    assert bomb.stat().st_size < 3 * 2**20
+    peak, found = _read_bounded(bomb)
+    too_long = "line 2 longer than 1,000,000 bytes (PIPELINE_MAX_DOCUMENT_BYTES): not read further"
+    assert found == [("before", None, len(ENGLISH)), ("2", too_long, 0), ("after", None, len(FRENCH.encode()))]
+    assert peak < 250  # the line alone is 512 MB
+
+    big = warc(tmp_path / "crawl.warc.gz", [("https://x.example/a", html(ENGLISH).encode(), "text/html", "200 OK"),
+                                            ("https://x.example/big", b"<p>" + b"b" * 3_000_000, "text/html", "200 OK"),
+                                            ("https://x.example/c", html(RIVERS).encode(), "text/html", "200 OK")])  # fmt: skip
+    peak, found = _read_bounded(big)
+    assert [reject for _, reject, _ in found[1:]] == [None, "record longer than 1,000,000 bytes (PIPELINE_MAX_DOCUMENT_BYTES): not read further", None]
+
+
 def test_a_folder_of_archives_dumps_and_loose_files_is_one_corpus(tmp_path):
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     (raw / "crawl").mkdir(parents=True)

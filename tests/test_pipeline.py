@@ -297,6 +297,22 @@ def small_raw(tmp_path):
     return raw
 
 
+def test_a_file_larger_than_the_document_limit_is_rejected_unread_and_a_bad_limit_stops_the_run(tmp_path, monkeypatch):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    with (raw / "huge.txt").open("wb") as f:  # 3 MB, sparse: never read
+        f.truncate(3_000_000)
+    monkeypatch.setenv("PIPELINE_MAX_DOCUMENT_BYTES", "1000000")
+    materialize(raw, curated)
+    rejected = pq.read_table(curated / "rejected").to_pylist()
+    assert [(r["source_path"], r["stage"], r["reason"], r["source_bytes"]) for r in rejected] == [
+        ("huge.txt", "raw", "file larger than 1,000,000 bytes (PIPELINE_MAX_DOCUMENT_BYTES): 3,000,000 bytes, not read", 3_000_000)
+    ]
+    assert len(pq.read_table(curated / "corpus")) == 2
+    monkeypatch.setenv("PIPELINE_MAX_DOCUMENT_BYTES", "64MB")
+    with pytest.raises(dg.Failure, match="PIPELINE_MAX_DOCUMENT_BYTES is '64MB': it takes a number of bytes"):
+        materialize(raw, curated)
+
+
 def test_two_runs_give_the_same_corpus(tmp_path):
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     first = materialize(raw, curated)

@@ -15,7 +15,7 @@ from pipeline.card import card, write_card
 from pipeline.publication import Version, files
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError,
-    batches_per_run, pii_masked, quality_enforced, quality_rules_file, shown_path,
+    batches_per_run, max_document_bytes, pii_masked, quality_enforced, quality_rules_file, shown_path,
 )  # fmt: skip
 from pipeline.text.quality import RULES_FILE, RulesError, load_rules
 from pipeline.defs.resources import CorpusPaths
@@ -115,11 +115,11 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
 @_stage("raw_documents", "Every non-hidden file under the raw folder, and every record of its archives and dumps (WARC, WET, JSONL, Parquet), with its bytes and SHA-256; a batch of the files by a hash of their path each partition.", None, "ingest", batched=True)
 def raw_documents(paths: CorpusPaths, batches: list[str]) -> dg.MaterializeResult:
     try:
-        raw, target = paths.raw, paths.stage("raw_documents")
-    except LocationError as e:  # before anything is written: the corpus published last stays as it was
+        raw, target, limit = paths.raw, paths.stage("raw_documents"), max_document_bytes()
+    except (LocationError, SettingError) as e:  # before anything is written: the corpus published last stays as it was
         raise dg.Failure(description=str(e), allow_retries=False) from None
     fetched = paths.fetch_memo()  # a new machine building a remote corpus starts from its last run's results
-    stats = stages.read_raw(raw, target, batches)
+    stats = stages.read_raw(raw, target, batches, limit)
     return _stage_result(paths, "raw_documents", stats, batches, **({"memo fetched from": paths.published} if fetched else {}))
 
 

@@ -43,15 +43,21 @@ def is_container(name: str) -> bool:
     return name.lower().endswith(WARC + JSONL + PARQUET)
 
 
-def records(path: Path) -> Iterator[Record]:
-    """The records of a container, in order. A container cut short ends with a record that says where."""
+def records(path: Path, limit: int = 64 * 2**20) -> Iterator[Record]:
+    """The records of a container, in order. A container cut short ends with a record that says where. A record
+    longer than `limit` bytes (a WARC record's body, a dump's line or text) is rejected, read no further than that:
+    a line of a gigabyte, or a few kilobytes of gzip that expand to many, never fill the memory."""
     name = path.name.lower()
     if name.endswith(PARQUET):
-        yield from _parquet(path)
+        yield from _parquet(path, limit)
     elif name.endswith(JSONL):
-        yield from _jsonl(path)
+        yield from _jsonl(path, limit)
     else:
-        yield from _warc(path)
+        yield from _warc(path, limit)
+
+
+def _too_long(what: str, limit: int) -> str:
+    return f"{what} longer than {limit:,} bytes (PIPELINE_MAX_DOCUMENT_BYTES): not read further"
 
 
 def _date(value: object) -> dt.datetime | None:
@@ -76,7 +82,7 @@ def _media_type(content_type: str | None) -> tuple[str, str | None]:
     return parts[0].lower(), charset or None
 
 
-def _warc(path: Path) -> Iterator[Record]:
+def _warc(path: Path, limit: int) -> Iterator[Record]:
     from warcio.archiveiterator import ArchiveIterator
 
     number = end = 0
@@ -85,7 +91,7 @@ def _warc(path: Path) -> Iterator[Record]:
             archive = ArchiveIterator(f, arc2warc=True)
             for rec in archive:
                 number += 1
-                found = _warc_record(rec, number)
+                found = _warc_record(rec, number, limit)
                 archive.read_to_end(rec)
                 end = archive.get_record_offset() + archive.get_record_length()
                 yield found
@@ -97,7 +103,7 @@ def _warc(path: Path) -> Iterator[Record]:
             yield Record(number + 1, reject=f"archive cut short after record {number}: the bytes after it are no whole record")
 
 
-def _warc_record(rec, number: int) -> Record:
+def _warc_record(rec, number: int, limit: int) -> Record:
     headers = rec.rec_headers
     found = Record(number, headers.get_header("WARC-Record-ID"), headers.get_header("WARC-Target-URI"),
                    _date(headers.get_header("WARC-Date")))  # fmt: skip
@@ -120,7 +126,10 @@ def _warc_record(rec, number: int) -> Record:
         found.reject = f"not text: {media}"
         return found
     stream = rec.content_stream() if rec.http_headers is not None else rec.raw_stream  # encodings undone
-    content = stream.read()
+    content = stream.read(limit + 1)  # (the rest, if any, is skipped by the archive's reader, unkept)
+    if len(content) > limit:
+        found.reject = _too_long("record", limit)
+        return found
     if getattr(rec.raw_stream, "limit", 0) > 0:  # fewer bytes than Content-Length promised
         found.reject = f"record cut short: {rec.raw_stream.limit} bytes of its block missing"
         return found
@@ -131,13 +140,18 @@ def _warc_record(rec, number: int) -> Record:
     return found
 
 
-def _jsonl(path: Path) -> Iterator[Record]:
+def _jsonl(path: Path, limit: int) -> Iterator[Record]:
     number = 0
     try:
         with _open_bytes(path) as f:
-            for number, line in enumerate(f, 1):
-                if line.strip():
-                    yield _json_record(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line, number)
+            while line := f.readline(limit + 2):  # a line of `limit` bytes, its line break (\r\n), or too long
+                number += 1
+                if len(line) > limit and len(line.rstrip(b"\r\n")) > limit:
+                    while line and not line.endswith(b"\n"):  # the rest of the line, read a piece at a time
+                        line = f.readline(2**20)
+                    yield Record(number, reject=_too_long(f"line {number}", limit))
+                elif line.strip():
+                    yield _json_record(line.removeprefix(b"\xef\xbb\xbf") if number == 1 else line, number, limit)
     except Exception as e:  # a compressed stream cut short (gzip, zlib, zstd errors): the lines before it stand
         yield Record(number + 1, reject=f"dump cut short after line {number}: {type(e).__name__}: {e}"[:300])
 
@@ -153,7 +167,7 @@ def _open_bytes(path: Path):
     return path.open("rb")
 
 
-def _json_record(line: bytes, number: int) -> Record:
+def _json_record(line: bytes, number: int, limit: int) -> Record:
     """A line of a dump, decoded on its own: a line that is not UTF-8 or not JSON costs that line only."""
     try:
         obj = json.loads(line.decode("utf-8"))
@@ -163,10 +177,10 @@ def _json_record(line: bytes, number: int) -> Record:
         return Record(number, reject=f"line {number} is not JSON: {e}"[:200])
     if not isinstance(obj, dict):
         return Record(number, reject=f"line {number} is not a JSON object")
-    return _fields(obj, number)
+    return _fields(obj, number, limit)
 
 
-def _fields(obj: dict, number: int) -> Record:
+def _fields(obj: dict, number: int, limit: int) -> Record:
     """A record of a dump's fields: `text`; `id`, `url`, `created` or `date` where present."""
     found = Record(number, None if obj.get("id") is None else str(obj["id"]), _str(obj.get("url")),
                    _date(obj.get("created") if obj.get("created") is not None else obj.get("date")))  # fmt: skip
@@ -175,8 +189,10 @@ def _fields(obj: dict, number: int) -> Record:
         found.reject = "no text field" if text is None else f"text field is {type(text).__name__}, not a string"
     elif not text.strip():
         found.reject = "empty text"
+    elif len(content := text.encode("utf-8", "surrogatepass")) > limit:
+        found.reject = _too_long("text", limit)
     else:
-        found.content = text.encode("utf-8", "surrogatepass")
+        found.content = content
     return found
 
 
@@ -184,7 +200,7 @@ def _str(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _parquet(path: Path) -> Iterator[Record]:
+def _parquet(path: Path, limit: int) -> Iterator[Record]:
     import pyarrow.parquet as pq
 
     number = 0
@@ -198,6 +214,6 @@ def _parquet(path: Path) -> Iterator[Record]:
         for batch in dump.iter_batches(batch_size=1024, columns=columns):
             for obj in batch.to_pylist():
                 number += 1
-                yield _fields(obj, number)
+                yield _fields(obj, number, limit)
     except Exception as e:  # a shard cut short or not Parquet at all
         yield Record(number + 1, reject=f"Parquet file unreadable after row {number}: {type(e).__name__}: {e}"[:300])
