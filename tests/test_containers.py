@@ -107,7 +107,7 @@ def _read_bounded(path):
 
 
 def test_a_compressed_bomb_and_a_huge_record_are_rejected_in_bounded_memory(tmp_path):
-    """A few hundred kilobytes of gzip that expand to 512 MB in one line, and a WARC record of 3 MB, read with a limit
+    """2.3 MB of gzip that expand to 512 MB in one line, and a WARC record of 3 MB, read with a limit
     of 1,000,000 bytes (PIPELINE_MAX_DOCUMENT_BYTES): rejected with the reason, read no further than the limit, the
     records around them kept."""
     bomb = tmp_path / "dump.jsonl.gz"
