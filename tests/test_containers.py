@@ -6,6 +6,7 @@ import gzip
 import io
 import json
 import pathlib
+import re
 
 import dagster as dg
 import pyarrow as pa
@@ -127,6 +128,24 @@ def test_a_compressed_bomb_and_a_huge_record_are_rejected_in_bounded_memory(tmp_
                                             ("https://x.example/c", html(RIVERS).encode(), "text/html", "200 OK")])  # fmt: skip
     peak, found = _read_bounded(big)
     assert [reject for _, reject, _ in found[1:]] == [None, "record longer than 1,000,000 bytes (PIPELINE_MAX_DOCUMENT_BYTES): not read further", None]
+
+
+def test_a_record_whose_content_length_lies_is_rejected_and_the_next_one_is_read(tmp_path):
+    """Content-Length 10 bytes short of the block, or 50 bytes past it (into the next record's header), in a plain
+    WARC and in one gzip member a record: the liar rejected, the records after it read."""
+    pages = [(f"https://x.example/{k}", html(text).encode(), "text/html", "200 OK") for k, text in enumerate((ENGLISH, RIVERS, BREAD))]
+    data = warc(tmp_path / "crawl.warc", pages, gzipped=False).read_bytes()
+    at = data.index(b"Content-Length: ", data.index(b"https://x.example/1")) + len(b"Content-Length: ")
+    length = int(data[at : data.index(b"\r\n", at)])
+    for lie in (-10, 50):
+        lied = data[:at] + str(length + lie).encode() + data[data.index(b"\r\n", at) :]
+        records_of = [m.start() for m in re.finditer(rb"WARC/1\.[01]\r\n", lied)]
+        members = b"".join(gzip.compress(lied[a:b]) for a, b in zip(records_of, records_of[1:] + [len(lied)]))
+        for name, content in (("lied.warc", lied), ("lied.warc.gz", members)):
+            (tmp_path / name).write_bytes(content)
+            found = [(r.url, r.reject) for r in records(tmp_path / name) if not r.skipped]
+            assert [url for url, _ in found] == ["https://x.example/0", "https://x.example/1", "https://x.example/2"], (name, lie)
+            assert found[0][1] is None and found[1][1] is not None and found[2][1] is None, (name, lie, found)
 
 
 def test_a_folder_of_archives_dumps_and_loose_files_is_one_corpus(tmp_path):

@@ -82,25 +82,64 @@ def _media_type(content_type: str | None) -> tuple[str, str | None]:
     return parts[0].lower(), charset or None
 
 
+_LIED = "its Content-Length does not match its block (the archive's next record does not start where it ends)"
+
+
 def _warc(path: Path, limit: int) -> Iterator[Record]:
+    """The records of a WARC or ARC file. A record whose Content-Length lies is rejected (its body is cut short, or
+    runs into the next record), and reading goes on from the next record's start: found by warcio where the length
+    fell short, looked for (a line "WARC/1.", or a gzip member) where it ran over."""
     from warcio.archiveiterator import ArchiveIterator
 
-    number = end = 0
+    class Quiet(ArchiveIterator):
+        INC_RECORD = ""  # warcio's warning of a record not followed by its blank lines: counted in err_count, not printed
+
+    number = end = began = 0  # records read; where the last one ends, and where it began
+    pending: Record | None = None  # the record read last: told only once the next one shows where it ended
     with path.open("rb") as f:
-        try:
-            archive = ArchiveIterator(f, arc2warc=True)
-            for rec in archive:
-                number += 1
-                found = _warc_record(rec, number, limit)
-                archive.read_to_end(rec)
-                end = archive.get_record_offset() + archive.get_record_length()
-                yield found
-        except Exception as e:  # a record warcio cannot parse: the records before it stand
-            yield Record(number + 1, reject=f"archive cut short after record {number}: {type(e).__name__}: {e}"[:300])
-            return
+        while True:
+            try:
+                archive = Quiet(f, arc2warc=True)
+                for rec in archive:
+                    number += 1
+                    if pending is not None:
+                        if archive.err_count:
+                            pending.reject = pending.reject or _LIED
+                        yield pending
+                    archive.err_count = 0
+                    pending = _warc_record(rec, number, limit)
+                    archive.read_to_end(rec)
+                    began = archive.get_record_offset()
+                    end = began + archive.get_record_length()
+                break
+            except Exception as e:  # a record warcio cannot parse: the one before ran into it, or the file is cut
+                start = _next_record(f, began, path.name.lower().endswith(".gz")) if pending is not None else None
+                if pending is not None:
+                    pending.reject = pending.reject or _LIED
+                    yield pending
+                    pending = None
+                if start is None:  # no record starts after the last one read: the file ends here
+                    yield Record(number + 1, reject=f"archive cut short after record {number}: {type(e).__name__}: {e}"[:300])
+                    return
+                f.seek(start)
+        if pending is not None:
+            yield pending
         f.seek(end)
         if f.read(4096).strip():  # a gzip member cut short yields no record and no error: bytes left say so
             yield Record(number + 1, reject=f"archive cut short after record {number}: the bytes after it are no whole record")
+
+
+def _next_record(f, after: int, gzipped: bool) -> int | None:  # noqa: ANN001
+    """Where the next record starts after byte `after` (the start of a gzip member, or a line "WARC/1."), read a
+    megabyte at a time; None where none does."""
+    mark = b"\x1f\x8b\x08" if gzipped else b"\nWARC/1."
+    f.seek(after + 1)
+    at, tail = after + 1, b""
+    while block := f.read(2**20):
+        if (found := (tail + block).find(mark)) != -1:
+            return at - len(tail) + found + (0 if gzipped else 1)
+        at, tail = at + len(block), block[-len(mark) :]
+    return None
 
 
 def _warc_record(rec, number: int, limit: int) -> Record:
