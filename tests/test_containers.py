@@ -189,6 +189,28 @@ def test_a_folder_of_archives_dumps_and_loose_files_is_one_corpus(tmp_path):
     assert stats["archive records that are no documents: warcinfo"] == 2
 
 
+def test_names_from_the_input_never_become_paths(tmp_path):
+    """A WARC-Target-URI or a dump's id and url with "../", a NUL, or 10,000 characters: kept as data, published
+    with their documents, and nothing is written outside the curated folder (issue 41, item 5)."""
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    raw.mkdir()
+    hostile = ["http://x.example/../../../../escaped.txt", "http://x.example/a\x00b/../../c", "http://x.example/" + "y" * 10_000]
+    texts = [ENGLISH, RIVERS, BREAD]
+    warc(raw / "crawl.warc.gz", [(url, html(text).encode(), "text/html", "200 OK") for url, text in zip(hostile, texts)])
+    with (raw / "dump.jsonl").open("w", encoding="utf-8") as f:
+        for name, text in zip(hostile, (GARDENS, FRENCH, JAPANESE)):
+            f.write(json.dumps({"id": name, "url": name, "text": text}) + "\n")
+    before = {p for p in tmp_path.parent.rglob("*")}
+    with dg.instance_for_test() as instance:
+        assert dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance).success
+    made = {p for p in tmp_path.parent.rglob("*")} - before
+    outside = sorted(str(p) for p in made if p != curated and curated not in p.parents)
+    assert made and not outside, outside[:5]
+    corpus = pq.read_table(curated / "corpus").to_pylist()
+    assert sorted((r["source_path"], r["url"]) for r in corpus) == sorted([("crawl.warc.gz", url) for url in hostile] + [("dump.jsonl", url) for url in hostile])
+    assert {r["source_record"] for r in corpus if r["source_path"] == "dump.jsonl"} == set(hostile)
+
+
 def test_an_unchanged_archive_is_not_cleaned_again(tmp_path):
     raw, curated = tmp_path / "raw", tmp_path / "curated"
     raw.mkdir()
