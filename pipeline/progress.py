@@ -35,6 +35,12 @@ def advance(done: int, total: int, unit: str = "shards") -> None:
         print(f"{label:16} {done}/{total} {unit}", flush=True)
 
 
+def say(line: str) -> None:
+    """A line of its own, between a stage's progress lines (a run waiting for another)."""
+    if _mode():
+        print(("\n" if _mode() == "bar" else "") + line, flush=True)
+
+
 def end(summary: str) -> None:
     """The stage's last line: what it did, and how long it took."""
     if not _mode() or not _stage["label"]:

@@ -236,6 +236,47 @@ def test_make_run_command_honours_the_folder_variables(tmp_path):
     assert pq.read_table(tmp_path / "out" / "rejected").num_rows == 1
 
 
+def test_two_runs_at_once_take_turns_and_publish_one_whole_corpus(tmp_path):
+    """`make run`'s command twice at once on one curated folder (the schedule and a person), as real processes: a
+    run waits while another holds the folder, saying for which run; both succeed; the corpus is whole, one of the
+    two (the same content as a lone run's), its links and manifest agree, and two versions are kept."""
+    import subprocess
+    import sys
+
+    from pipeline import runlock
+
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    env = {**os.environ, "PIPELINE_RAW_DIR": str(raw), "PIPELINE_CURATED_DIR": str(curated), "PIPELINE_PROGRESS": "lines"}
+    cli = [sys.executable, "-m", "dagster", *MATERIALIZE_ALL]
+    homes = [tmp_path / f"home{k}" for k in range(3)]
+    for home in homes:
+        home.mkdir()
+
+    def start(home):
+        return subprocess.Popen(cli, cwd=Path(__file__).resolve().parents[1], env={**env, "DAGSTER_HOME": str(home)},
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+
+    with runlock.held(curated / ".work", "run held-by-the-test", lambda holder: None):  # another run's step, holding it
+        held = start(homes[0])
+        try:
+            held.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+        assert held.returncode is None  # still waiting
+    out, _ = held.communicate(timeout=300)
+    assert held.returncode == 0, out[-2000:]
+    assert "raw_documents: waiting for run held-by-the-test" in out
+    lone = current(curated)["corpus"]["content_hash"]
+
+    runs = [start(home) for home in homes[1:]]
+    outs = [run.communicate(timeout=300)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], [o[-2000:] for o in outs]
+    manifest, corpus, _ = published(curated)
+    assert manifest["corpus"]["content_hash"] == lone and len(corpus) == 2
+    assert (curated / "corpus").resolve().parent.name == manifest["version"]
+    assert len(list((curated / "versions").iterdir())) == 2
+
+
 @pytest.mark.parametrize("location, error", [
     ("ftp://host/raw", "the raw folder (PIPELINE_RAW_DIR) is ftp://host/raw: Unrecognized filesystem type in URI"),
     ("{tmp}/raw-mistyped", "the raw folder (PIPELINE_RAW_DIR) {tmp}/raw-mistyped does not exist"),

@@ -1,6 +1,7 @@
 """The asset graph: one asset per stage, each a thin call into pipeline.stages, reporting what it did."""
 
 import collections
+import contextlib
 import warnings
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
-from pipeline import progress, stages, storage
+from pipeline import progress, runlock, stages, storage
 from pipeline.card import card, write_card
 from pipeline.publication import Version, files
 from pipeline.corpus import (
@@ -85,6 +86,22 @@ EVERY_BATCH = {"dagster/asset_partition_range_start": stages.BATCH_NAMES[0], "da
 MATERIALIZE_ALL = ["asset", "materialize", "-m", "pipeline.definitions", "--select", "*", "--partition-range", f"{stages.BATCH_NAMES[0]}...{stages.BATCH_NAMES[-1]}"]
 
 
+def _one_run(context: dg.AssetExecutionContext, paths: CorpusPaths, step: str) -> contextlib.AbstractContextManager:
+    """The curated folder's lock for this step (pipeline.runlock): a second run waits, saying for which. Where the
+    raw or curated location cannot be used, none: the step itself fails, saying why, before anything is written."""
+    try:
+        work = paths.raw and paths.work  # (both checked: each raises LocationError where it cannot be used)
+    except LocationError:
+        return contextlib.nullcontext()
+
+    def waiting(holder: str) -> None:
+        message = f"{step}: waiting for {holder} on {shown_path(paths.curated)}"
+        context.log.info(message)
+        progress.say(message)
+
+    return runlock.held(work, f"run {context.run.run_id}, step {step}", waiting)
+
+
 def _stage(name: str, description: str, upstream: str | None, group: str = "clean", batched: bool = False):
     """Declare a stage asset; all stages share owners, kinds and the column schema of the document table, and
     say on the terminal where they are (pipeline.progress). A `batched` one is partitioned by BATCHES and is
@@ -104,8 +121,9 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
 
     def decorate(fn):
         def stage(context: dg.AssetExecutionContext, paths: CorpusPaths) -> dg.MaterializeResult:
-            progress.begin(name)
-            return fn(paths, context.partition_keys) if batched else fn(paths)
+            with _one_run(context, paths, name):
+                progress.begin(name)
+                return fn(paths, context.partition_keys) if batched else fn(paths)
 
         return declare(stage)
 
@@ -281,7 +299,12 @@ def _files_table(listed: list[dict]) -> dg.MetadataValue:
 )
 def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
     """Write both tables into a new version (pipeline.publication) a shard at a time, check them, then make the
-    version current: a reader of curated/ sees the previous version or the new one."""
+    version current: a reader of curated/ sees the previous version or the new one; never two runs at once."""
+    with _one_run(context, paths, "publish_corpus"):
+        yield from _publish(context, paths)
+
+
+def _publish(context: dg.AssetExecutionContext, paths: CorpusPaths):
     progress.begin("publish")
     version = Version(paths.curated, context.run.run_id)
     languages, reasons, characters, sample, tally = collections.Counter(), collections.Counter(), 0, [], stages.Tally()
