@@ -62,7 +62,6 @@ class Memo:
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=120)
-        db.execute("PRAGMA journal_mode=WAL")  # readers go on while it is written
         db.execute("PRAGMA synchronous=NORMAL")  # a cache: a crash may lose the last results, never corrupt it
         return db
 
@@ -72,6 +71,9 @@ class Memo:
         writing them), to a table of this layout (one of an older layout is dropped: a cache)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         db = self._connect()
+        # Readers go on while it is written. The file keeps the mode: set here only, as a worker that set it on
+        # connecting, while this process wrote, failed at once with "database is locked" (no busy wait for it).
+        db.execute("PRAGMA journal_mode=WAL")
         if db.execute("PRAGMA user_version").fetchone()[0] != _LAYOUT:
             db.execute("DROP TABLE IF EXISTS results")
             db.execute("CREATE TABLE results (key TEXT PRIMARY KEY, stage TEXT, value BLOB)")
