@@ -349,7 +349,11 @@ def _rewrite(
     building = target.with_name(f".{target.name}.building" + "".join(f"-{b}" for b in sorted(batches or ())))
     shutil.rmtree(building, ignore_errors=True)
     building.mkdir(parents=True)
-    results = _map(job, calls(building), each, **progress_in)
+    try:
+        results = _map(job, calls(building), each, **progress_in)
+    except BaseException:  # what it wrote goes: a disk that filled up is left as the run found it
+        shutil.rmtree(building, ignore_errors=True)
+        raise
     if in_place or batches is not None:
         target.mkdir(parents=True, exist_ok=True)
         if batches is not None:

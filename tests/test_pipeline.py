@@ -277,6 +277,40 @@ def test_two_runs_at_once_take_turns_and_publish_one_whole_corpus(tmp_path):
     assert len(list((curated / "versions").iterdir())) == 2
 
 
+def test_a_disk_that_fills_up_fails_the_run_clearly_and_keeps_the_corpus_and_the_memo(tmp_path):
+    """The curated folder on a real 12 MB tmpfs: a run whose tables do not fit fails naming the folder, the space
+    free and about the space it needs; what the failing stage wrote is removed; the corpus published before stays
+    whole; the next run (the big files gone) reads the memo and publishes the same corpus again."""
+    import subprocess
+
+    small = tmp_path / "small"
+    small.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=12m", "tmpfs", str(small)], capture_output=True).returncode:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    try:
+        raw, curated = small_raw(tmp_path), small / "curated"
+        materialize(raw, curated)
+        before = published(curated)
+        essay = (raw / "forum-essay-no-moat.txt").read_text()
+        for k in range(600):  # 8 MB of distinct texts
+            (raw / f"big-{k}.txt").write_text(f"[{k}] " + essay.replace("\n", f" {k}\n") * 3)
+        with dg.instance_for_test() as instance:
+            result = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
+        assert not result.success
+        message = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+        assert f"no space left on the device of {curated / '.work'}: " in message and "bytes free" in message
+        assert re.search(r"writes a table about as large as the one it reads \([\d,]+ bytes\)", message)
+        assert published(curated) == before
+        assert not list((curated / ".work").glob(".*.building*"))  # the failing stage's partial table is gone
+        for path in raw.glob("big-*.txt"):
+            path.unlink()
+        again = materialize(raw, curated).asset_materializations_for_node("mojibake_fixed")[0].metadata
+        assert again["changes"].data["reused from an earlier run"] == 2
+        assert published(curated)[0]["corpus"]["content_hash"] == before[0]["corpus"]["content_hash"]
+    finally:
+        subprocess.run(["umount", "-l", str(small)], check=False)
+
+
 @pytest.mark.parametrize("location, error", [
     ("ftp://host/raw", "the raw folder (PIPELINE_RAW_DIR) is ftp://host/raw: Unrecognized filesystem type in URI"),
     ("{tmp}/raw-mistyped", "the raw folder (PIPELINE_RAW_DIR) {tmp}/raw-mistyped does not exist"),

@@ -2,6 +2,10 @@
 
 import collections
 import contextlib
+import errno
+import os
+import shutil
+import sqlite3
 import warnings
 from pathlib import Path
 
@@ -102,6 +106,24 @@ def _one_run(context: dg.AssetExecutionContext, paths: CorpusPaths, step: str) -
     return runlock.held(work, f"run {context.run.run_id}, step {step}", waiting)
 
 
+def _disk_full(error: Exception) -> bool:
+    """A write that found no space: an OSError ENOSPC (pyarrow's too), or SQLite's "database or disk is full"."""
+    return getattr(error, "errno", None) == errno.ENOSPC or "disk is full" in str(error)
+
+
+def _no_space(paths: CorpusPaths, step: str, upstream: str | None) -> str:
+    """What a step that filled the disk says: the folder, the space free there (what it wrote is gone again), and
+    about what it needs: a table as large as the one it reads (the raw files, for the first)."""
+    if upstream:
+        need = sum(os.path.getsize(p) for p in stages.shards(paths.stage(upstream)) if isinstance(p, Path))
+    else:
+        need = sum(p.stat().st_size for p in stages.read_raw_listing(paths.raw).values() if isinstance(p, Path) and p.is_file())
+    free = shutil.disk_usage(paths.work).free
+    return (f"{step}: no space left on the device of {shown_path(paths.work)}: {free:,} bytes free, and the stage writes a "
+            f"table about as large as the one it reads ({need:,} bytes). What it wrote is removed; the corpus published "
+            "last and the memo stay as they were.")  # fmt: skip
+
+
 def _stage(name: str, description: str, upstream: str | None, group: str = "clean", batched: bool = False):
     """Declare a stage asset; all stages share owners, kinds and the column schema of the document table, and
     say on the terminal where they are (pipeline.progress). A `batched` one is partitioned by BATCHES and is
@@ -123,7 +145,12 @@ def _stage(name: str, description: str, upstream: str | None, group: str = "clea
         def stage(context: dg.AssetExecutionContext, paths: CorpusPaths) -> dg.MaterializeResult:
             with _one_run(context, paths, name):
                 progress.begin(name)
-                return fn(paths, context.partition_keys) if batched else fn(paths)
+                try:
+                    return fn(paths, context.partition_keys) if batched else fn(paths)
+                except (OSError, sqlite3.OperationalError) as e:
+                    if not _disk_full(e):
+                        raise
+                    raise dg.Failure(description=_no_space(paths, name, upstream), allow_retries=False) from None
 
         return declare(stage)
 
