@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from pipeline.text.containers import MAX_DOCUMENT_BYTES
 from pipeline.text.quality import Signals
 
 # Arrow's default allocator (mimalloc) keeps what a long run frees: writing 100,000 documents a shard at a time
@@ -231,9 +232,6 @@ def batches_per_run() -> int | None:
     """PIPELINE_BATCHES_PER_RUN: empty (the default), a backfill of the ingest stages' batches is one run; a number
     n, a run per n batches."""
     return _number("PIPELINE_BATCHES_PER_RUN", "batches", "one run")
-
-
-MAX_DOCUMENT_BYTES = 64 * 2**20
 
 
 def max_document_bytes() -> int:

@@ -435,9 +435,7 @@ def _strong(line: str) -> bool:
         (_short(line) and _handle(line))
         or _menu(line)
         or (words <= 10 and _footer(line))
-        or (words <= 6 and _ACTION_START.match(line) and not _said(line) and not _PERSONAL.search(line))
-        or (words <= 3 and _UNDO.match(line) and not _PERSONAL.search(line))
-        or (words <= 6 and _ACTS_ON_THIS.search(line) and not _PERSONAL.search(line))
+        or (words <= 6 and _button(line, words))
         or (words <= 6 and _DIGIT.search(line) and _SELECTED.search(line))
         or (words <= 4 and _COUNT.match(line))
         or _PAGING.search(line)
@@ -454,6 +452,13 @@ def _strong(line: str) -> bool:
         or (words <= 14 and _caption_title(line))
         or (words <= 8 and _RECOMMENDS.match(line))
     )
+
+
+def _button(line: str, words: int) -> bool:
+    """A control of at most six words: it starts with an interface verb (not a short sentence), undoes in three
+    words or fewer, or acts on "this message"; never with a person's words in it."""
+    control = (_ACTION_START.match(line) and not _said(line)) or (words <= 3 and _UNDO.match(line)) or _ACTS_ON_THIS.search(line)
+    return bool(control) and not _PERSONAL.search(line)
 
 
 _NAME = re.compile(r"[@\w.-]{2,30}")

@@ -216,6 +216,16 @@ def pair_found(codes, lead, cont):  # noqa: ANN001, ANN202
 
 
 @numba.njit(cache=True)
+def _finished(h):  # noqa: ANN001, ANN202
+    """murmur3's 64-bit finaliser of an FNV-1a hash: every bit depends on every byte."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+@numba.njit(cache=True)
 def line_hashes(data, lines):  # noqa: ANN001, ANN202
     """A 64-bit hash of each of the `lines` lines of UTF-8 `data`, each ended by a line break: FNV-1a over its
     bytes, mixed by murmur3's 64-bit finaliser (so that every bit depends on every byte)."""
@@ -223,12 +233,7 @@ def line_hashes(data, lines):  # noqa: ANN001, ANN202
     h, line = np.uint64(0xCBF29CE484222325), 0
     for byte in data:
         if byte == 0x0A:
-            h ^= h >> np.uint64(33)
-            h *= np.uint64(0xFF51AFD7ED558CCD)
-            h ^= h >> np.uint64(33)
-            h *= np.uint64(0xC4CEB9FE1A85EC53)
-            h ^= h >> np.uint64(33)
-            hashes[line] = h
+            hashes[line] = _finished(h)
             h, line = np.uint64(0xCBF29CE484222325), line + 1
         else:
             h = (h ^ np.uint64(byte)) * np.uint64(0x100000001B3)
@@ -252,7 +257,7 @@ def quality_words(codes, table, extra_codes, extra_kinds):  # noqa: ANN001, ANN2
     """The words of quality.words in one pass over a text's code points: a Han or kana character alone, a run of
     Thai in pieces of four, a run of word characters (letters, digits, _, combining marks), as that module's
     regular expression finds them (left to right, the first alternative that matches). For each word: a 64-bit
-    hash of its code points (FNV-1a, murmur3's finaliser), its length, and whether it holds a letter."""
+    hash of its code points (FNV-1a, _finished), its length, and whether it holds a letter."""
     n = len(codes)
     hashes = np.empty(n, np.uint64)
     lengths = np.empty(n, np.int64)
@@ -278,12 +283,7 @@ def quality_words(codes, table, extra_codes, extra_kinds):  # noqa: ANN001, ANN2
             for m in range(start, end):
                 h = (h ^ np.uint64(codes[m])) * np.uint64(0x100000001B3)
                 letter = letter or (_kind(codes[m], table, extra_codes, extra_kinds) & LETTER) != 0
-            h ^= h >> np.uint64(33)
-            h *= np.uint64(0xFF51AFD7ED558CCD)
-            h ^= h >> np.uint64(33)
-            h *= np.uint64(0xC4CEB9FE1A85EC53)
-            h ^= h >> np.uint64(33)
-            hashes[count], lengths[count], letters[count] = h, end - start, letter
+            hashes[count], lengths[count], letters[count] = _finished(h), end - start, letter
             count += 1
             start = end
         i = j

@@ -43,7 +43,10 @@ def is_container(name: str) -> bool:
     return name.lower().endswith(WARC + JSONL + PARQUET)
 
 
-def records(path: Path, limit: int = 64 * 2**20) -> Iterator[Record]:
+MAX_DOCUMENT_BYTES = 64 * 2**20  # a record longer than this is rejected by default (PIPELINE_MAX_DOCUMENT_BYTES)
+
+
+def records(path: Path, limit: int = MAX_DOCUMENT_BYTES) -> Iterator[Record]:
     """The records of a container, in order. A container cut short ends with a record that says where. A record
     longer than `limit` bytes (a WARC record's body, a dump's line or text) is rejected, read no further than that:
     a line of a gigabyte, or a few kilobytes of gzip that expand to many, never fill the memory."""
