@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # Materialize every asset (and its checks) from the raw folder into the curated folder, without the UI, in one run:
-# the ingest stages for every batch of raw files (00...07, pipeline/stages.py BATCH_NAMES), then the rest. A line per
+# the ingest stages for every batch of raw files (00...07, pipeline/tables.py BATCH_NAMES), then the rest. A line per
 # stage (a bar on a terminal), then what was published. Dagster's event stream goes to its run storage (the UI) and
 # .dagster/last-run.log; `make run VERBOSE=1` shows it here. One run whatever PIPELINE_BATCHES_PER_RUN says (that is
 # for backfills the daemon launches).

@@ -197,7 +197,7 @@ def run_datatrove(work: pathlib.Path) -> dict[str, float]:
     columns, its IpcReader turns every column of every row into Python."""
     import pyarrow.parquet as pq
 
-    from pipeline.stages import read_shard, shards
+    from pipeline.tables import read_shard, shards
 
     tables = work.parent / "datatrove-input"
     shutil.rmtree(tables, ignore_errors=True)

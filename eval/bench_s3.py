@@ -4,7 +4,7 @@ with `s3://` the stage tables, the memo's snapshot and the published version go 
 local in both. Each run as eval/bench_pipeline.py runs the pipeline (through Dagster, an empty curated location);
 then each again on the same store and working folder, where every document is in the memo: with the local pool,
 which reads the memo's SQLite file itself, and with a Ray cluster of 2 workers, whose tasks read it through the
-actor on the run's node (pipeline.stages.MemoServer). Figures to stdout and eval/results/s3_speed.json."""
+actor on the run's node (pipeline.executors.MemoServer). Figures to stdout and eval/results/s3_speed.json."""
 
 from __future__ import annotations
 

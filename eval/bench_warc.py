@@ -3,7 +3,7 @@ same file. Run: `make bench` (after eval.bench_pipeline, whose 100,000-document 
 
 The WARC is the bench corpus's 100,000 pages, each a `response` record with HTTP headers (text/html or text/plain),
 written once to .bench/warc/, uncompressed and with each record gzipped (as crawlers write them). Timed: warcio and FastWARC iterating every record and reading its body
-(the least any reader does), and `pipeline.stages.read_raw` turning the archive into the raw stage's shards
+(the least any reader does), and `pipeline.intake.read_raw` turning the archive into the raw stage's shards
 (records parsed, HTTP bodies hashed, shards written), with the peak resident memory of this process. Each is the best
 of two passes; the file is read once before, so all three start from the page cache. Figures: stdout and
 eval/results/warc_speed.json.
@@ -73,7 +73,7 @@ def fastwarc_read(path: pathlib.Path) -> int:
 
 
 def ours(path: pathlib.Path) -> int:
-    from pipeline import stages
+    from pipeline import intake
 
     folder = ROOT / "warc" / f"raw-{path.name}"  # the archive alone
     folder.mkdir(exist_ok=True)
@@ -82,7 +82,7 @@ def ours(path: pathlib.Path) -> int:
         link.symlink_to(path)
     target = ROOT / "warc" / "raw_documents"
     shutil.rmtree(target, ignore_errors=True)
-    stats = stages.read_raw(folder, target)
+    stats = intake.read_raw(folder, target)
     shutil.rmtree(target, ignore_errors=True)
     return stats["in"]
 

@@ -23,11 +23,15 @@ STAGE_CODE = {
     "language": ["language.py", "compiled.py"],
     "quality": ["quality.py", "pii.py", "compiled.py", "data/stop_words.json"],  # not quality_rules.toml: a threshold changed re-decides, no signal is computed again
 }
+# and for every stage, the row functions and _apply (pipeline/stages.py) and how a shard's rows are read (tables.py)
+_ENGINE = ("stages.py", "tables.py")
 
 
 @functools.cache
 def code_version(stage: str) -> str:
-    digest = hashlib.sha256((Path(__file__).parent / "stages.py").read_bytes())
+    digest = hashlib.sha256()
+    for name in _ENGINE:
+        digest.update((Path(__file__).parent / name).read_bytes())
     for name in STAGE_CODE[stage]:
         digest.update((_TEXT / name).read_bytes())
     return digest.hexdigest()[:16]

@@ -7,7 +7,7 @@ location, the stage tables are objects under its hidden prefix .work/ (an Object
 cluster share nothing else), while the memo and the version being published are built in a local folder
 (PIPELINE_WORK_DIR); the published tables, then the memo, are uploaded once the corpus has passed its checks. An
 object store has no rename, but an upload is atomic: a stage's list of shards, and the manifest of the published
-version, each written last, switch readers to the new ones (pipeline.stages, pipeline.publication).
+version, each written last, switch readers to the new ones (pipeline.rewrite, pipeline.publication).
 """
 
 from __future__ import annotations

@@ -101,16 +101,16 @@ def test_shares_by_paragraph_in_a_mixed_document():
 
 
 def test_unwanted_languages_are_rejected_with_the_reason_language(monkeypatch, tmp_path):
-    from pipeline import stages
+    from pipeline import stages, tables
 
     monkeypatch.setenv("PIPELINE_LANGUAGES", "de")
     rows = [{"doc_id": "1", "source_path": "a.txt", "source_sha256": "", "source_bytes": 1,
              "text": "This paragraph is written in English and says something about it.",
              "chrome_removed": [], "reject_stage": None}]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, stages.shard_path(tmp_path / "in", "00", 0))
+    tables._write(rows, tables.shard_path(tmp_path / "in", "00", 0))
     stats = stages.tag_language(tmp_path / "in", tmp_path / "out")
-    row = stages.read_shard(stages.shard_path(tmp_path / "out", "00", 0)).to_pylist()[0]
+    row = tables.read_shard(tables.shard_path(tmp_path / "out", "00", 0)).to_pylist()[0]
     assert row["reject_stage"] == "language" and row["reject_reason"].startswith("language: en")
     assert stats["rejected"] == 1
 

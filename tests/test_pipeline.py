@@ -21,7 +21,7 @@ import pipeline.definitions
 from pipeline.corpus import DOCUMENTS, SettingError, batches_per_run
 from pipeline.defs import assets, checks
 from pipeline.defs.assets import EVERY_BATCH, MATERIALIZE_ALL
-from pipeline import stages
+from pipeline import across_documents, publication, rewrite, tables
 from pipeline.defs.resources import default_resources, resources_for
 from pipeline.publication import current, files
 from pipeline.text.quality import RULES_FILE
@@ -434,7 +434,7 @@ def test_the_sensor_and_the_schedule_run_every_batch_then_the_rest(tmp_path):
     for k, request in enumerate(requests):
         with dg.instance_for_test() as instance:
             result = job.execute_in_process(instance=instance, tags=request.tags, resources=resources_for(raw, tmp_path / f"curated-{k}"))
-            status = instance.get_status_by_partition(dg.AssetKey("raw_documents"), list(stages.BATCH_NAMES), assets.BATCHES)
+            status = instance.get_status_by_partition(dg.AssetKey("raw_documents"), list(tables.BATCH_NAMES), assets.BATCHES)
         assert result.success and set(status.values()) == {dg.AssetPartitionStatus.MATERIALIZED}
         assert result.asset_materializations_for_node("publish_corpus")  # and the steps across batches after them
 
@@ -444,12 +444,12 @@ def test_a_batch_reruns_alone_and_the_rest_reads_every_batch(tmp_path):
     raw.mkdir()
     copy_seeds(raw)
     materialize(raw, curated)
-    before = {part.name: part.read_bytes() for part in stages.shards(curated / ".work" / "raw_documents")}
+    before = {part.name: part.read_bytes() for part in tables.shards(curated / ".work" / "raw_documents")}
     (raw / "new.txt").write_text("A new page a person wrote, long enough to be a document of the corpus on its own.")
-    batch = stages.batch_of("new.txt")
+    batch = tables.batch_of("new.txt")
     with dg.instance_for_test() as instance:
         result = dg.materialize(ALL, partition_key=batch, resources=resources_for(raw, curated), instance=instance)
-    after = {part.name: part.read_bytes() for part in stages.shards(curated / ".work" / "raw_documents")}
+    after = {part.name: part.read_bytes() for part in tables.shards(curated / ".work" / "raw_documents")}
     assert {name: data for name, data in after.items() if not name.startswith(f"part-{batch}-")} == \
            {name: data for name, data in before.items() if not name.startswith(f"part-{batch}-")}  # the others untouched
     event = result.asset_materializations_for_node("raw_documents")
@@ -467,20 +467,20 @@ def test_runs_of_different_batches_at_once_each_replace_only_their_own_shards(tm
     both_writing = threading.Barrier(2, timeout=30)
 
     def shard(path, k):
-        stages._write(pa.Table.from_pylist([], schema=DOCUMENTS), path)
+        tables._write(pa.Table.from_pylist([], schema=DOCUMENTS), path)
         return k
 
     def run(batch, k):
         def write(path, k):
             both_writing.wait()
             return shard(path, k)
-        return stages._rewrite(target, lambda building: [(stages.shard_path(building, batch, 0), k)], write, batches=[batch])
+        return rewrite._rewrite(target, lambda building: [(tables.shard_path(building, batch, 0), k)], write, batches=[batch])
 
-    stages._rewrite(target, lambda building: [(stages.shard_path(building, b, 0), 0) for b in ("00", "01", "02")], shard, batches=stages.BATCH_NAMES)
+    rewrite._rewrite(target, lambda building: [(tables.shard_path(building, b, 0), 0) for b in ("00", "01", "02")], shard, batches=tables.BATCH_NAMES)
     before = (target / "part-02-00000.arrow").stat().st_mtime_ns
     with concurrent.futures.ThreadPoolExecutor(2) as threads:
         assert [f.result() for f in [threads.submit(run, "00", 1), threads.submit(run, "01", 2)]] == [[1], [2]]
-    assert sorted(part.name for part in stages.shards(target)) == ["part-00-00000.arrow", "part-01-00000.arrow", "part-02-00000.arrow"]
+    assert sorted(part.name for part in tables.shards(target)) == ["part-00-00000.arrow", "part-01-00000.arrow", "part-02-00000.arrow"]
     assert (target / "part-02-00000.arrow").stat().st_mtime_ns == before
     assert not list(tmp_path.glob(".decoded.building*"))
 
@@ -597,13 +597,13 @@ def test_a_corpus_unfit_to_publish_is_not_written(tmp_path, monkeypatch):
     raw, curated = small_raw(tmp_path), tmp_path / "curated"
     materialize(raw, curated)
     before = published(curated)
-    split = stages.split_published
+    split = publication.split_published
 
     def lose_a_file(table, run_id):  # a bug that drops a document on the way: a raw file no table accounts for
         corpus, rejected = split(table, run_id)
         return corpus.slice(1), rejected
 
-    monkeypatch.setattr(stages, "split_published", lose_a_file)
+    monkeypatch.setattr(publication, "split_published", lose_a_file)
     with dg.instance_for_test() as instance:
         result = dg.materialize(ALL, tags=EVERY_BATCH, resources=resources_for(raw, curated), instance=instance, raise_on_error=False)
     assert not result.success
@@ -617,11 +617,11 @@ def _rows(curated, name):
 
 def test_the_result_does_not_depend_on_how_the_work_is_split(run, tmp_path, monkeypatch):
     """Shards of two documents over two worker processes give the corpus one shard in one process gave."""
-    monkeypatch.setattr(stages, "SHARD_DOCS", 2)
+    monkeypatch.setattr(tables, "SHARD_DOCS", 2)
     monkeypatch.setenv("PIPELINE_WORKERS", "2")
     split = tmp_path / "split"
     materialize(run["raw"], split)
-    assert len(stages.shards(split / ".work" / "deduplicated")) > 2
+    assert len(tables.shards(split / ".work" / "deduplicated")) > 2
     for name in ("corpus", "rejected"):
         assert _rows(split, name) == _rows(run["curated"], name)
 
@@ -632,9 +632,9 @@ def test_lines_removed_across_documents_leave_no_run_of_blank_lines(tmp_path):
     rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": str(k), "source_path": f"{k}.txt", "source_sha256": "", "source_bytes": 0,
              "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, stages.shard_path(tmp_path / "in", "00", 0))
-    stages.strip_chrome(tmp_path / "in", tmp_path / "out")  # the line stands in every document: the site's own
-    out = stages.read_shard(stages.shard_path(tmp_path / "out", "00", 0)).to_pylist()
+    tables._write(rows, tables.shard_path(tmp_path / "in", "00", 0))
+    across_documents.strip_chrome(tmp_path / "in", tmp_path / "out")  # the line stands in every document: the site's own
+    out = tables.read_shard(tables.shard_path(tmp_path / "out", "00", 0)).to_pylist()
     assert [row["text"] for row in out] == [f"{prose}, {k}.\n\n{prose}, again {k}." for k in range(3)]
     assert [row["chrome_removed"] for row in out] == [["Filed under gardening"]] * 3
 
@@ -649,8 +649,8 @@ def test_a_document_that_loses_boilerplate_is_compared_as_it_is_left(tmp_path):
     rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": str(k), "source_path": f"{k}.txt", "source_sha256": "", "source_bytes": 0,
              "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, stages.shard_path(tmp_path / "in", "00", 0))
-    stats, duplicates, paths = stages.deduplicate(tmp_path / "in", tmp_path / "out")
+    tables._write(rows, tables.shard_path(tmp_path / "in", "00", 0))
+    stats, duplicates, paths = across_documents.deduplicate(tmp_path / "in", tmp_path / "out")
     assert stats["boilerplate paragraphs removed"] == 7
     assert [(paths[d.index], paths[d.kept], d.kind) for d in duplicates] == [("1.txt", "0.txt", "exact")]
 
@@ -659,7 +659,7 @@ def _stage_table(tmp_path, texts):
     rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"id{k}", "source_path": f"{k}.txt", "source_sha256": "",
              "source_bytes": 0, "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
-    stages._write(rows, stages.shard_path(tmp_path / "in", "00", 0))
+    tables._write(rows, tables.shard_path(tmp_path / "in", "00", 0))
     return tmp_path / "in"
 
 
@@ -690,8 +690,8 @@ def test_a_document_left_with_nothing_but_boilerplate_is_rejected_not_published_
 def test_a_document_left_with_nothing_by_lines_repeated_across_documents_is_rejected(tmp_path):
     prose = "A line of prose a person wrote about the garden, the weather and what the neighbours grew this year"
     source = _stage_table(tmp_path, [*(f"{prose}, {k}.\nThe gardening club\n{prose}, again." for k in range(3)), "The gardening club"])
-    stats = stages.strip_chrome(source, tmp_path / "out")
-    out = stages.read_shard(stages.shard_path(tmp_path / "out", "00", 0)).to_pylist()
+    stats = across_documents.strip_chrome(source, tmp_path / "out")
+    out = tables.read_shard(tables.shard_path(tmp_path / "out", "00", 0)).to_pylist()
     assert [row["reject_stage"] for row in out] == [None, None, None, "chrome"]
     assert out[3]["reject_reason"].startswith("chrome: nothing left")
     assert (stats["out"], stats["rejected"]) == (3, 1)
@@ -705,9 +705,9 @@ def test_boilerplate_counts_copies_of_one_document_once(tmp_path):
     other = f"A different post by another person, who quoted the same memo and argued the opposite.\n{quote}"
     fillers = [f"Unrelated post number {k} about gardening, {k * 7} rows of leeks and a shed roof." for k in range(20)]
     source = _stage_table(tmp_path, [copied, *[copied] * 4, other, *fillers])
-    stats, duplicates, paths = stages.deduplicate(source, tmp_path / "out")
+    stats, duplicates, paths = across_documents.deduplicate(source, tmp_path / "out")
     assert "boilerplate paragraphs removed" not in stats
-    out = stages.read_shard(stages.shard_path(tmp_path / "out", "00", 0)).to_pylist()
+    out = tables.read_shard(tables.shard_path(tmp_path / "out", "00", 0)).to_pylist()
     assert quote in out[5]["text"] and quote in out[0]["text"]
     assert sorted(paths[d.index] for d in duplicates) == ["1.txt", "2.txt", "3.txt", "4.txt"]
 

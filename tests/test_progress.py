@@ -1,11 +1,11 @@
 """What `make run` prints of a stage: a bar on a terminal, a line a tenth in CI, nothing in tests and UI runs."""
 
-from pipeline import progress, stages
+from pipeline import executors, progress, stages, tables
 
 
 def _stage(shards: int) -> None:
     progress.begin("decoded")
-    stages._map(abs, [(-k,) for k in range(shards)])  # each call through, as a stage's shards go
+    executors._map(abs, [(-k,) for k in range(shards)])  # each call through, as a stage's shards go
     progress.end("   9 documents in, 9 out, 0 rejected")
 
 
@@ -49,7 +49,7 @@ def test_a_stage_tells_its_documents_done_of_all(tmp_path, monkeypatch, capsys):
     for k, n in enumerate((60, 50)):  # two shards, of 60 and 50 documents
         rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"{k}-{j}", "source_path": f"{k}-{j}.txt", "source_sha256": "",
                  "source_bytes": 0, "text": "A sentence somebody wrote."} for j in range(n)]  # fmt: skip
-        stages._write(rows, stages.shard_path(source, "00", k))
+        tables._write(rows, tables.shard_path(source, "00", k))
     progress.begin("mojibake_fixed")
     stages.fix_mojibake(source, tmp_path / "out")
     assert capsys.readouterr().out.splitlines() == ["mojibake_fixed   60/110 documents", "mojibake_fixed   110/110 documents"]

@@ -20,7 +20,7 @@ import yaml
 
 from pipeline.corpus import LocationError
 from pipeline.defs.assets import MATERIALIZE_ALL
-from pipeline import stages, storage
+from pipeline import storage, tables
 from pipeline.defs.resources import CorpusPaths, resources_for
 
 from .conftest import RAW, ROOT, copy_seeds
@@ -136,7 +136,7 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
         before = _shard_list(store, "raw_documents")
         with store.open_output_stream("crawl/raw/new.txt") as new:
             new.write(b"A new page a person wrote, long enough to be a document of the corpus on its own.")
-        batch = stages.batch_of("new.txt")
+        batch = tables.batch_of("new.txt")
         with store.open_output_stream("corpora/curated/.work/mojibake_fixed/shards.json") as old:
             old.write(b"{}")  # a whole list of an ingest stage, as the code before lists a batch wrote: it goes
         monkeypatch.setenv("PIPELINE_WORK_DIR", str(tmp_path / "elsewhere"))
@@ -236,7 +236,7 @@ def test_a_backfill_is_a_run_per_batches_runs_at_once_then_one_of_the_rest(raw, 
         daemon = [BIN / "dagster-daemon", "run", "-m", "pipeline.definitions"]
         with (server(webserver, lambda: answers(f"http://127.0.0.1:{port}/server_info"), home / "webserver.log", cwd=home, env=env),
               server(daemon, lambda: True, home / "daemon.log", cwd=home, env=env)):  # fmt: skip
-            launched = graphql(port, BACKFILL, {"batches": list(stages.BATCH_NAMES), "assets": [{"path": [name]} for name in STAGES + TABLES]})
+            launched = graphql(port, BACKFILL, {"batches": list(tables.BATCH_NAMES), "assets": [{"path": [name]} for name in STAGES + TABLES]})
             backfill = launched["data"]["launchPartitionBackfill"]
             assert backfill["__typename"] == "LaunchBackfillSuccess", backfill
             with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -252,9 +252,9 @@ def test_a_backfill_is_a_run_per_batches_runs_at_once_then_one_of_the_rest(raw, 
         ran = {record.dagster_run.tags.get("dagster/asset_partition_range_start"): record for record in records}
         metadata = lambda key, run: next(e.asset_materialization.metadata for e in instance.get_records_for_run(run, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION).records  # noqa: E731
                                          if e.asset_materialization.asset_key == dg.AssetKey(key))  # fmt: skip
-        batch_runs = [ran[first] for first in stages.BATCH_NAMES[::2]]
-        assert sorted(ran, key=str) == [*stages.BATCH_NAMES[::2], None]  # a run per two batches, one of the rest
-        assert [r.dagster_run.tags["dagster/asset_partition_range_end"] for r in batch_runs] == list(stages.BATCH_NAMES[1::2])
+        batch_runs = [ran[first] for first in tables.BATCH_NAMES[::2]]
+        assert sorted(ran, key=str) == [*tables.BATCH_NAMES[::2], None]  # a run per two batches, one of the rest
+        assert [r.dagster_run.tags["dagster/asset_partition_range_end"] for r in batch_runs] == list(tables.BATCH_NAMES[1::2])
         assert any(a.start_time < b.end_time and b.start_time < a.end_time for a in batch_runs for b in batch_runs if a is not b)
         assert max(r.end_time for r in batch_runs) <= ran[None].start_time
         fixed = [metadata("mojibake_fixed", r.dagster_run.run_id)["documents out"].value for r in batch_runs]
@@ -298,7 +298,7 @@ def _scheme(store: pafs.FileSystem) -> str:
 
 def _shard_lists(store: pafs.FileSystem, stage: str) -> dict[str, dict[str, str]]:
     """A stage's lists of shards on the store, by URI: its one list, or an ingest stage's list of each batch."""
-    names = [f"shards-{batch}.json" for batch in stages.BATCH_NAMES] if stage in INGEST else ["shards.json"]
+    names = [f"shards-{batch}.json" for batch in tables.BATCH_NAMES] if stage in INGEST else ["shards.json"]
     lists = {}
     for name in names:
         with store.open_input_stream(f"corpora/curated/.work/{stage}/{name}") as f:

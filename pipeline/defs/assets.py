@@ -1,4 +1,5 @@
-"""The asset graph: one asset per stage, each a thin call into pipeline.stages, reporting what it did."""
+"""The asset graph: one asset per stage, each a thin call into pipeline.intake, .stages or .across_documents,
+reporting what it did."""
 
 import collections
 import contextlib
@@ -15,9 +16,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyarrow.compute as pc
 
-from pipeline import progress, runlock, stages, storage
+from pipeline import across_documents, executors, intake, progress, runlock, stages, storage, tables
 from pipeline.card import card, write_card
-from pipeline.publication import Version, files
+from pipeline.publication import Tally, Version, files, published_parts
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError,
     batches_per_run, max_document_bytes, pii_masked, quality_enforced, quality_rules_file, shown_path,
@@ -38,8 +39,8 @@ def table_schema(schema: pa.Schema) -> dg.TableSchema:
 
 def _preview(folder, batches=None) -> dg.MetadataValue:
     parts = []
-    for part in stages.shards(folder, batches):
-        table = stages.read_shard(part, ["source_path", "text", "reject_stage"])
+    for part in tables.shards(folder, batches):
+        table = tables.read_shard(part, ["source_path", "text", "reject_stage"])
         for row in table.filter(pc.is_null(table["reject_stage"])).slice(0, PREVIEW_DOCS - len(parts)).to_pylist():
             text = (row["text"] or "")[:PREVIEW_CHARS].replace("```", "\'\'\'")
             parts.append(f"**{row['source_path']}**\n```\n{text}\n```")
@@ -50,7 +51,7 @@ def _preview(folder, batches=None) -> dg.MetadataValue:
 
 def _batches_table(folder, batches) -> dg.MetadataValue:
     rows = ["| batch | documents | rejected so far |", "|---|---|---|"]
-    rows += [f"| {batch} | {n} | {r} |" for batch, (n, r) in stages.batch_counts(folder, batches).items()]
+    rows += [f"| {batch} | {n} | {r} |" for batch, (n, r) in tables.batch_counts(folder, batches).items()]
     return dg.MetadataValue.md("\n".join(rows))
 
 
@@ -69,25 +70,25 @@ def _stage_result(paths: CorpusPaths, name: str, stats: collections.Counter, bat
             "changes": dg.MetadataValue.json(changes),
             "preview": _preview(folder, batches),
             **({"batches": _batches_table(folder, batches)} if batches else {}),
-            "shards": len(stages.shards(folder, batches)),
-            "ran on": stages.ran_on(),
+            "shards": len(tables.shards(folder, batches)),
+            "ran on": executors.ran_on(),
             "path": dg.MetadataValue.path(str(folder)),
             **more,
         },
     )
 
 
-# The ingest stages are partitioned: a batch of the raw files each (pipeline.stages.batch_of). By default every
+# The ingest stages are partitioned: a batch of the raw files each (pipeline.tables.batch_of). By default every
 # asset runs a range of batches in one run (a single-run backfill policy), so `make run` is one run: the ingest
 # stages for every batch, then the rest, which always reads every batch. With PIPELINE_BATCHES_PER_RUN=n a backfill
 # launched from the UI is a run per n batches (each with its own metadata and its own failure, spread by the run
 # launcher), then one run of the rest once every batch is done; runs of different batches may run at once.
-BATCHES = dg.StaticPartitionsDefinition(list(stages.BATCH_NAMES))
+BATCHES = dg.StaticPartitionsDefinition(list(tables.BATCH_NAMES))
 warnings.filterwarnings("ignore", "Parameter `backfill_policy`", dg.BetaWarning)  # beta in Dagster 1.13, and what we need
 BATCH_POLICY = dg.BackfillPolicy.multi_run(n) if (n := batches_per_run()) else dg.BackfillPolicy.single_run()
-EVERY_BATCH = {"dagster/asset_partition_range_start": stages.BATCH_NAMES[0], "dagster/asset_partition_range_end": stages.BATCH_NAMES[-1]}
+EVERY_BATCH = {"dagster/asset_partition_range_start": tables.BATCH_NAMES[0], "dagster/asset_partition_range_end": tables.BATCH_NAMES[-1]}
 # `make run`'s command (the Makefile spells it out; a test keeps the two alike)
-MATERIALIZE_ALL = ["asset", "materialize", "-m", "pipeline.definitions", "--select", "*", "--partition-range", f"{stages.BATCH_NAMES[0]}...{stages.BATCH_NAMES[-1]}"]
+MATERIALIZE_ALL = ["asset", "materialize", "-m", "pipeline.definitions", "--select", "*", "--partition-range", f"{tables.BATCH_NAMES[0]}...{tables.BATCH_NAMES[-1]}"]
 
 
 def _one_run(context: dg.AssetExecutionContext, paths: CorpusPaths, step: str) -> contextlib.AbstractContextManager:
@@ -115,9 +116,9 @@ def _no_space(paths: CorpusPaths, step: str, upstream: str | None) -> str:
     """What a step that filled the disk says: the folder, the space free there (what it wrote is gone again), and
     about what it needs: a table as large as the one it reads (the raw files, for the first)."""
     if upstream:
-        need = sum(os.path.getsize(p) for p in stages.shards(paths.stage(upstream)) if isinstance(p, Path))
+        need = sum(os.path.getsize(p) for p in tables.shards(paths.stage(upstream)) if isinstance(p, Path))
     else:
-        need = sum(p.stat().st_size for p in stages.read_raw_listing(paths.raw).values() if isinstance(p, Path) and p.is_file())
+        need = sum(p.stat().st_size for p in intake.read_raw_listing(paths.raw).values() if isinstance(p, Path) and p.is_file())
     free = shutil.disk_usage(paths.work).free
     return (f"{step}: no space left on the device of {shown_path(paths.work)}: {free:,} bytes free, and the stage writes a "
             f"table about as large as the one it reads ({need:,} bytes). What it wrote is removed; the corpus published "
@@ -164,7 +165,7 @@ def raw_documents(paths: CorpusPaths, batches: list[str]) -> dg.MaterializeResul
     except (LocationError, SettingError) as e:  # before anything is written: the corpus published last stays as it was
         raise dg.Failure(description=str(e), allow_retries=False) from None
     fetched = paths.fetch_memo()  # a new machine building a remote corpus starts from its last run's results
-    stats = stages.read_raw(raw, target, batches, limit)
+    stats = intake.read_raw(raw, target, batches, limit)
     return _stage_result(paths, "raw_documents", stats, batches, **({"memo fetched from": paths.published} if fetched else {}))
 
 
@@ -185,10 +186,10 @@ def chrome_stripped(paths: CorpusPaths) -> dg.MaterializeResult:
         rules = load_rules(quality_rules_file())
     except RulesError as e:
         raise dg.Failure(description=str(e), allow_retries=False) from None
-    stats = stages.strip_chrome(paths.stage("mojibake_fixed"), paths.stage("chrome_stripped"), paths.memo, rules)
+    stats = across_documents.strip_chrome(paths.stage("mojibake_fixed"), paths.stage("chrome_stripped"), paths.memo, rules)
     removed: collections.Counter = collections.Counter()
-    for part in stages.shards(paths.stage("chrome_stripped")):
-        lines = stages.read_shard(part, ["chrome_removed"])["chrome_removed"]
+    for part in tables.shards(paths.stage("chrome_stripped")):
+        lines = tables.read_shard(part, ["chrome_removed"])["chrome_removed"]
         removed.update(pc.list_flatten(lines).to_pylist())
     sample = "\n".join(f"- `{line[:80]}` × {n}" for line, n in removed.most_common(20))
     return _stage_result(paths, "chrome_stripped", stats, **{"removed lines (most frequent)": dg.MetadataValue.md(sample or "_none_")})
@@ -204,7 +205,7 @@ CLUSTERS_SHOWN = 50
 
 @_stage("deduplicated", "Repeated paragraphs and boilerplate removed; exact and near copies (MinHash LSH) rejected with duplicate_of.", "language_tagged")
 def deduplicated(paths: CorpusPaths) -> dg.MaterializeResult:
-    stats, duplicates, source_paths = stages.deduplicate(paths.stage("language_tagged"), paths.stage("deduplicated"))
+    stats, duplicates, source_paths = across_documents.deduplicate(paths.stage("language_tagged"), paths.stage("deduplicated"))
     clusters = collections.defaultdict(list)
     for dup in duplicates:
         how = "exact copy" if dup.kind == "exact" else f"near copy, Jaccard {dup.similarity:.2f}"
@@ -223,8 +224,8 @@ HISTOGRAM_BINS = 12
 def _named_at_chrome(folder) -> collections.Counter:
     """How many pages of nothing but chrome each quality rule named at the chrome stage (stages._name_all_chrome)."""
     named: collections.Counter = collections.Counter()
-    for part in stages.shards(folder):
-        table = stages.read_shard(part, ["reject_stage", "reject_reason"])
+    for part in tables.shards(folder):
+        table = tables.read_shard(part, ["reject_stage", "reject_reason"])
         for stage, reason in zip(table["reject_stage"].to_pylist(), table["reject_reason"].to_pylist()):
             if stage == "chrome" and reason.startswith("quality:"):
                 named[reason.split()[0].removeprefix("quality:")] += 1
@@ -334,9 +335,9 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
 def _publish(context: dg.AssetExecutionContext, paths: CorpusPaths):
     progress.begin("publish")
     version = Version(paths.curated, context.run.run_id)
-    languages, reasons, characters, sample, tally = collections.Counter(), collections.Counter(), 0, [], stages.Tally()
+    languages, reasons, characters, sample, tally = collections.Counter(), collections.Counter(), 0, [], Tally()
     try:
-        for corpus, rejected in stages.published_parts(paths.stage("quality"), context.run.run_id):
+        for corpus, rejected in published_parts(paths.stage("quality"), context.run.run_id):
             version.corpus.write(corpus)
             version.rejected.write(rejected)
             tally.corpus(corpus)
@@ -346,7 +347,7 @@ def _publish(context: dg.AssetExecutionContext, paths: CorpusPaths):
             characters += int(pc.sum(corpus["n_chars"]).as_py() or 0)
             sample += corpus.select(["source_path", "source_record", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
         manifest = version.close()
-        raw_files = stages.read_raw_listing(paths.raw)
+        raw_files = intake.read_raw_listing(paths.raw)
         found = tally.problems(set(raw_files))
         if found := {name: items for name, items in found.items() if items}:  # readers keep the previous corpus
             raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})

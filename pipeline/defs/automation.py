@@ -10,7 +10,7 @@ import dagster as dg
 from pipeline.corpus import LocationError
 from pipeline.defs.assets import EVERY_BATCH
 from pipeline.defs.resources import CorpusPaths
-from pipeline.stages import read_raw_listing
+from pipeline.intake import read_raw_listing
 from pipeline.storage import RemoteFile
 
 # Every run of this job rewrites curated/, the ingest stages for every batch (EVERY_BATCH); dagster.yaml's run

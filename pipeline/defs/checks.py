@@ -7,8 +7,8 @@ import dagster as dg
 
 from pipeline import progress
 from pipeline.defs.resources import CorpusPaths
-from pipeline.publication import current, files
-from pipeline.stages import mojibake_left, problems, read_raw_listing
+from pipeline.intake import read_raw_listing
+from pipeline.publication import current, files, mojibake_left, problems
 
 _SPECS = [
     dg.AssetCheckSpec("doc_id_unique", asset="corpus", blocking=True, description="No doc_id appears twice."),
@@ -23,7 +23,7 @@ _SPECS = [
 
 @dg.multi_asset_check(specs=_SPECS)
 def corpus_checks(paths: CorpusPaths):
-    """The same tests the publishing step makes before it writes (stages.problems), made again on what a
+    """The same tests the publishing step makes before it writes (publication.problems), made again on what a
     consumer reads; and a warning for mojibake left."""
     progress.begin("checks")
     manifest = current(paths.curated)  # the version a reader reads

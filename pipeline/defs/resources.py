@@ -24,7 +24,7 @@ class CorpusPaths(dg.ConfigurableResource):
 
     @property
     def raw(self) -> Path | str:
-        """The raw folder, or the URI of a remote one (pipeline.stages reads both)."""
+        """The raw folder, or the URI of a remote one (pipeline.intake reads both)."""
         what = "the raw folder (PIPELINE_RAW_DIR)"
         if not storage.is_remote(self.raw_dir):
             return readable_folder(self.raw_dir, what)
@@ -89,7 +89,7 @@ class CorpusPaths(dg.ConfigurableResource):
         return uri
 
     def stage(self, name: str) -> Path | storage.ObjectPath:
-        """The folder of a stage's document table: Arrow shards (pipeline.stages). Of a remote curated location, a
+        """The folder of a stage's document table: Arrow shards (pipeline.tables). Of a remote curated location, a
         prefix under its .work/: the nodes of a Ray cluster share no folder."""
         if self.published:
             return storage.ObjectPath(storage.join(_usable(self.published), ".work", name))

@@ -1,0 +1,213 @@
+"""The chrome and dedup stages as the assets call them (strip_chrome, deduplicate): their pass over each document
+(pipeline.stages), then their steps across documents: short lines many documents share (a site's own chrome),
+boilerplate paragraphs, exact and near copies. These count keys and fingerprints, never texts, then rewrite the
+shards; they run on every document every run (no memo), so an incremental run gives what a full rebuild would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from pipeline import tables
+from pipeline import text as tx
+from pipeline.executors import _map
+from pipeline.rewrite import _rewrite
+from pipeline.stages import _fingerprints, _reindex, _run
+from pipeline.tables import Folder, Stats, _rows, _with_rows, _write, read_shard, shards
+from pipeline.text.chrome import label
+from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_keys, repeat_floor
+
+
+def _removals(source: Folder, keys: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray, *args) -> Callable[[Folder], list[tuple]]:
+    """Calls for _remove_job on every shard of `source`, each with the rows of the documents that hold one of the
+    `wanted` keys (from the shard's _keys): the others need not be read."""
+    holding = [np.unique(rows[np.isin(found, wanted)]).tolist() for found, rows in keys]
+    return lambda building: [(part, building / part.name, wanted, *args, which) for part, which in zip(shards(source), holding)]
+
+
+def _repeated(
+    keys_by_shard: list[tuple[np.ndarray, np.ndarray]], documents: int, min_docs: int, min_share: float,
+    groups: list[np.ndarray] | None = None,
+) -> np.ndarray:
+    """The keys that stand in at least repeat_floor documents, of the shards' _keys (each holds a document's key
+    once). With `groups` (for each shard, the group of each row: its copies share one), a key counts once a group,
+    and `documents` are the groups: a paragraph of one document and four copies of another stands in two."""
+    if not keys_by_shard:
+        return np.array([], dtype=np.int64)
+    keys = np.concatenate([found for found, _ in keys_by_shard])
+    if groups is not None:
+        group = np.concatenate([rows_group[rows] for (_, rows), rows_group in zip(keys_by_shard, groups)])
+        order = np.lexsort((group, keys))
+        keys, group = keys[order], group[order]
+        first = np.ones(len(keys), bool)
+        first[1:] = (keys[1:] != keys[:-1]) | (group[1:] != group[:-1])
+        keys = keys[first]
+    found, counts = np.unique(keys, return_counts=True)
+    return found[counts >= repeat_floor(documents, min_docs, min_share)]
+
+
+def _remove_job(
+    source: Folder, target: Folder, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int]
+) -> tuple[int, list, list[int]]:
+    """Take every line whose key is in `repeated` out of each document of rows `which` (those holding one), into
+    its `column`; with `fingerprint`, hand back the _fingerprints of the documents that changed. A document left
+    with nothing is rejected instead (and keeps its text): its rows are handed back too."""
+    if not which:
+        return 0, [], []
+    table, fields = read_shard(source), ("text", column, "paragraph_languages", "reject_stage", "reject_reason")
+    rows = _rows(table, fields)
+    read = {field: [row[field] for row in rows] for field in fields}
+    wanted, gone, changed, emptied = set(repeated.tolist()), 0, [], []
+    lengths = keyed_lengths(wanted)
+    for k in which:
+        row = rows[k]
+        lines = row["text"].split("\n")
+        stripped = [line.strip() for line in lines]
+        asked = [m for m, s in enumerate(stripped) if s and key_length(s) in lengths]  # only these can be wanted
+        found = {m for m, key in zip(asked, line_keys([stripped[m] for m in asked]).tolist()) if key in wanted}
+        drop = [m in found for m in range(len(lines))]
+        if not any(drop):
+            continue
+        text = collapse_blank_lines("\n".join(line for line, d in zip(lines, drop) if not d))
+        removed = [line.strip() if column == "chrome_removed" else line for line, d in zip(lines, drop) if d]
+        if all(map(label, left := text.split("\n"))):  # nothing left, or only a heading that stood above it
+            row.update(reject_stage=_REMOVAL_STAGE[column], reject_reason=_nothing_left(column, len(removed), left))
+            emptied.append(k)
+            continue
+        if column == "paragraphs_removed":  # the paragraphs' languages follow their lines
+            row["paragraph_languages"] = _reindex(row["text"], text, row["paragraph_languages"] or [])
+        row.update({"text": text, column: [*(row[column] or []), *removed]})
+        gone += len(removed)
+        changed.append(k)
+    if changed or emptied:
+        _write(_with_rows(table, rows, fields, read), target)
+    return gone, _fingerprints(rows, changed) if fingerprint else [], emptied
+
+
+_REMOVAL_STAGE = {"chrome_removed": "chrome", "paragraphs_removed": "dedup"}
+
+
+def _nothing_left(column: str, removed: int, left: list[str]) -> str:
+    """Why a document the step across documents emptied is rejected: what it removed, and the labels it left."""
+    labels = [line.strip() for line in left if line.strip()]
+    but = f", only {_counted(len(labels), 'short line')} ({' / '.join(labels)[:60]})" if labels else ""
+    if column == "chrome_removed":
+        return f"chrome: nothing left once {_counted(removed, 'line')} many documents share are removed{but}"
+    return f"boilerplate: nothing left once {_counted(removed, 'paragraph')} many documents share are removed{but}"
+
+
+def _counted(n: int, thing: str) -> str:
+    return f"{n} {thing}{'s' * (n != 1)}"
+
+
+def strip_chrome(source: Folder, target: Folder, memo: Path | None = None, rules: tuple = ()) -> Stats:
+    """The chrome stage; `rules`, the quality rules that name a document found to be nothing but chrome."""
+    stats, keys = _run("chrome", source, target, memo, decide=(rules,))
+    # Second look, across the corpus: short lines that stand in many documents are the sites' own.
+    repeated = _repeated(keys, stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
+    if len(repeated):
+        calls = _removals(target, keys, repeated, "chrome_removed", False)
+        results = _rewrite(target, calls, _remove_job, in_place=True)
+        gone, emptied = sum(n for n, _, _ in results), sum(len(e) for _, _, e in results)
+        stats["chrome lines removed"] += gone
+        stats["lines repeated across documents"] += gone
+        _count_emptied(stats, emptied, "documents left empty by lines repeated across documents")
+    return stats
+
+
+def _count_emptied(stats: Stats, emptied: int, name: str) -> None:
+    if emptied:
+        stats[name] += emptied
+        stats["rejected"] += emptied
+        stats["out"] -= emptied
+
+
+# A paragraph in at least this many documents, and this share of them, is boilerplate (a site's disclaimer,
+# a signature) and leaves every document; fewer, and it may be a quotation several people chose. Copies of one
+# document count once.
+BOILERPLATE_MIN_DOCS = 5
+BOILERPLATE_MIN_SHARE = 0.005
+
+
+class _Copies:
+    """The live documents of a deduplicated table (their fingerprints, by shard and row) and which are copies of
+    which (tx.dedup.match_duplicates, the shingles of candidates read from the shards, a worker job per shard)."""
+
+    def __init__(self, folder: Folder, by_shard: list[dict[int, tuple]]):
+        documents = [(s, k, *document) for s, prints in enumerate(by_shard) for k, document in sorted(prints.items())]
+        self.where = [(s, k) for s, k, _, _, _ in documents]  # (shard, row) of each document
+        self.paths = [path for _, _, path, _, _ in documents]
+        self.ids = [doc_id for _, _, _, doc_id, _ in documents]
+        self.parts = shards(folder)
+        prints: list[Fingerprint] = [fp for _, _, _, _, fp in documents]
+        self.duplicates = tx.dedup.match_duplicates(prints, self.paths, self._shingles)
+
+    def _shingles(self, indices: list[int]) -> dict[int, np.ndarray]:
+        by_shard: dict[int, list[int]] = {}
+        for i in indices:
+            by_shard.setdefault(self.where[i][0], []).append(i)
+        arrays = _map(_shingle_job, [(self.parts[s], [self.where[i][1] for i in group]) for s, group in by_shard.items()])
+        return {i: keys for group, found in zip(by_shard.values(), arrays) for i, keys in zip(group, found)}
+
+    def groups(self) -> tuple[list[np.ndarray], int]:
+        """For each shard, the group of each row (the kept document of its copies; -1 for a row not live), and
+        how many groups there are."""
+        kept = {dup.index: dup.kept for dup in self.duplicates}
+        groups = [np.full(tables.SHARD_DOCS, -1, np.int64) for _ in self.parts]
+        for i, (s, k) in enumerate(self.where):
+            groups[s][k] = kept.get(i, i)
+        return groups, len(self.where) - len(kept)
+
+
+def deduplicate(source: Folder, target: Folder) -> tuple[Stats, list[tx.Duplicate], list[str]]:
+    """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
+    Also returns the copies found and the source paths they index."""
+    stats, found = _run("dedup", source, target, None)
+    keys = [shard_keys for shard_keys, _ in found]  # each shard's _keys
+    by_shard = [{k: document for k, *document in prints} for _, prints in found]  # fingerprints, by row
+    copies = _Copies(target, by_shard)  # first, so that a paragraph's copies count once
+    groups, distinct = copies.groups()
+    boilerplate = _repeated(keys, distinct, BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE, groups)
+    if len(boilerplate):  # out of every document; those that changed get new fingerprints, and are compared again
+        calls = _removals(target, keys, boilerplate, "paragraphs_removed", True)
+        results = _rewrite(target, calls, _remove_job, in_place=True)
+        stats["boilerplate paragraphs removed"] += sum(n for n, _, _ in results)
+        for prints, (_, changed, emptied) in zip(by_shard, results):
+            prints.update({k: document for k, *document in changed})
+            for k in emptied:
+                del prints[k]
+        _count_emptied(stats, sum(len(e) for _, _, e in results), "documents left empty by boilerplate")
+        copies = _Copies(target, by_shard)
+    marks = {}
+    for dup in copies.duplicates:
+        shard, row = copies.where[dup.index]
+        how = "exact copy" if dup.kind == "exact" else f"near copy (Jaccard {dup.similarity:.2f})"
+        marks.setdefault(shard, {})[row] = (f"{how} of {copies.paths[dup.kept]}", copies.ids[dup.kept])
+        stats[f"{dup.kind} duplicates"] += 1
+    calls = lambda building: [(p, building / p.name, marks.get(s, {})) for s, p in enumerate(copies.parts)]  # noqa: E731
+    _rewrite(target, calls, _mark_job, in_place=True)
+    stats["out"] -= len(copies.duplicates)
+    stats["rejected"] += len(copies.duplicates)
+    return stats, copies.duplicates, copies.paths
+
+
+def _shingle_job(part: Folder, rows: list[int]) -> list[np.ndarray]:
+    texts = read_shard(part, ["text"])["text"]
+    return [tx.dedup.shingle_keys(texts[k].as_py()) for k in rows]
+
+
+def _mark_job(source: Folder, target: Folder, marks: dict[int, tuple[str, str]]) -> None:
+    if not marks:
+        return  # nothing to change: the shard stays as it is (a second pass replaces the shards it writes)
+    table = read_shard(source)  # three columns change: the texts are not turned into Python strings
+    columns = {name: table[name].to_pylist() for name in ("reject_stage", "reject_reason", "duplicate_of")}
+    for k, (reason, kept) in marks.items():
+        columns["reject_stage"][k], columns["reject_reason"][k], columns["duplicate_of"][k] = "dedup", reason, kept
+    for name, values in columns.items():
+        table = table.set_column(table.schema.get_field_index(name), table.schema.field(name), pa.array(values, pa.string()))
+    _write(table, target)
+
