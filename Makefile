@@ -12,7 +12,7 @@ ifneq ($(filter postgresql://% postgres://%,$(DAGSTER_PG_URL)),)
 export DAGSTER_PG_URL := postgresql+psycopg2://$(word 2,$(subst ://, ,$(DAGSTER_PG_URL)))
 endif
 
-.PHONY: run test ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables stop-words ftfy-cases extraction-sets compare-extractors clean
+.PHONY: run test faults ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables stop-words ftfy-cases extraction-sets compare-extractors clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ $(WARCS)/.stamp: $(STAMP)
 test: $(STAMP) $(WARCS)/.stamp
 	$(BIN)/dg check defs
 	$(BIN)/python -m pytest -q
+
+# Runs killed with SIGKILL at many points, on this machine's folders and on an S3 server (tests/test_faults.py,
+# about 15 minutes): CI runs it after `make test`.
+faults: $(STAMP)
+	$(BIN)/python -m pytest -q -m faults
 
 ui: $(STAMP)
 	$(BIN)/dagster dev -h 127.0.0.1
