@@ -151,7 +151,7 @@ def local_copy(path: Path | RemoteFile) -> Iterator[Path]:
         return
     folder = Path(tempfile.mkdtemp(prefix="pipeline-raw-"))
     try:
-        local = folder / path.uri.rsplit("/", 1)[-1]
+        local = folder / _local_name(path.uri)
         try:
             _fetch(path.uri, local)
         except OSError as e:
@@ -159,6 +159,16 @@ def local_copy(path: Path | RemoteFile) -> Iterator[Path]:
         yield local
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _local_name(uri: str) -> str:
+    """The name of an object's local copy: its own (its ending tells an archive's kind), unless that cannot name a
+    file here (`..`, longer than a file name may be): then its endings alone."""
+    name = uri.rsplit("/", 1)[-1]
+    if name.strip(".") and len(name.encode()) <= 200:
+        return name
+    endings = "".join(Path(name.strip(".")).suffixes)
+    return "object" + (endings if len(endings.encode()) <= 100 else "")
 
 
 def read_head(path: Path | RemoteFile, n: int) -> bytes:
