@@ -117,6 +117,8 @@ def _strip_chrome(row: Row, stats: Stats) -> Row:
     text, update = row["text"], {"is_html": False}
     if tx.looks_like_html(text, row["source_path"]):
         page = tx.html_to_text(text)
+        if page.why_empty:
+            raise Reject(f"no main content: {page.why_empty}")
         text = page.text
         update.update(is_html=True, page_title=page.title, page_language=page.lang)
         stats["html pages"] += 1

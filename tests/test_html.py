@@ -117,6 +117,27 @@ def test_a_chrome_name_or_hidden_flag_on_what_holds_the_page_never_empties_it():
         assert "Popular this week" not in text, wrapper  # the real sidebar inside still goes
 
 
+def test_a_page_that_gives_no_text_says_what_it_held_and_which_rules_left_it_out():
+    from collections import Counter
+
+    from pipeline.stages import Reject, _strip_chrome
+
+    menus = "".join(f"<ul>{''.join(f'<li><a href=/{k}/{j}>Category {k} item {j}</a></li>' for j in range(8))}</ul>" for k in range(5))
+    page = f"<html><body><nav><a href=/>Home</a> <a href=/about>About us</a></nav><div class='main'>{menus}</div></body></html>"
+    found = html_to_text(page)
+    assert found.text == "" and found.why_empty.startswith("the page's 692 characters of text all left out: 680 in lists of links")
+    assert found.why_empty.endswith(", 12 in <nav>")  # (the words of links Home and About us)
+    assert html_to_text("<html><body><div id='app'></div><script>render(" + "1," * 500 + ")</script></body></html>").why_empty == (
+        "the page has no text outside its scripts (1,008 characters of script)")
+    assert html_to_text(f"<html><body><p>{ARTICLE}</p></body></html>").why_empty is None
+    try:  # the chrome stage rejects such a page with that reason, not as "empty"
+        _strip_chrome({"text": page, "source_path": "menus.html"}, Counter())
+    except Reject as reject:
+        assert str(reject).startswith("no main content: the page's 692 characters of text all left out: 680 in lists of links")
+    else:
+        raise AssertionError("a page without main content was kept")
+
+
 def test_captions_share_bars_and_author_boxes_inside_the_story_go_its_comments_stay():
     story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(6)]
     comment = "Thanks, the second paragraph answers what I asked last week."

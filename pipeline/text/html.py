@@ -51,6 +51,7 @@ class HtmlText:
     text: str
     title: str | None
     lang: str | None
+    why_empty: str | None = None  # when `text` is empty: what the page held and which rules left it out
 
 
 def looks_like_html(text: str, filename: str = "") -> bool:
@@ -493,7 +494,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     `any_depth`: read the page without libxml2's limit on depth (it does so by itself for a page that reaches it)."""
     page = _parse(markup, any_depth)
     if page is None:  # nothing but text outside any element, or comments
-        return HtmlText("", None, None)
+        return HtmlText("", None, None, "no element in the page")
     title_tag = next(page.iter("title"), None)
     title = " ".join(s.strip() for s in title_tag.itertext() if s.strip()) if title_tag is not None else None
     lang = page.get("lang") if page.tag == "html" else None
@@ -532,6 +533,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
 
     # An explicit stack instead of recursion: thousands of nested tags must not overflow.
     stack: list[object] = []
+    left_out: list[etree._Element] = []  # what the walk skipped, for the reason when nothing is left
     for root in reversed(roots):
         stack.extend((flush, root))
     while stack:
@@ -550,11 +552,13 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if not isinstance(tag, str) or tag in _NEVER_TEXT:  # (a comment)
             continue
         if node not in roots and skipped(node):
+            left_out.append(node)
             continue
         if tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
             # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
             # but inside a page's marked content a list of links may be the content (a page of references)
             if tag not in _LISTS or next(node.iterancestors("main"), None) is None:
+                left_out.append(node)
                 continue
             inside[_TRUSTED] += 1  # (nor are its lines links after the text, below)
             stack.append(_TRUSTED)
@@ -591,4 +595,45 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if not links_only and not (a_heading and not after):
             after.append(line)
     paragraphs = [line for line, _, _ in lines[: last + 1]] + after[::-1]
-    return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None)
+    why = None if paragraphs else _why_empty(page, body, links, roots, left_out, sum(len(line) for line, _, _ in lines))
+    return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None, why)
+
+
+def _why_empty(
+    page: etree._Element, body: etree._Element, links: dict, roots: list[etree._Element], left_out: list[etree._Element], after: int
+) -> str:
+    """What a page that gives no text held, and which rules left it out, the largest first: "the page's 3,211
+    characters of text all left out: 3,092 in lists of links, 119 in <footer>"."""
+    total = links.get(body, (0,))[0]
+    if not total:
+        scripts = sum(len(s.text or "") for s in page.iter("script", "template"))
+        return f"the page has no text outside its scripts ({scripts:,} characters of script)" if scripts else "the page has no text"
+    why: dict[str, int] = {}
+    for node in left_out:
+        why[_rule(node, links)] = why.get(_rule(node, links), 0) + links.get(node, (0,))[0]
+    if outside := total - sum(links.get(root, (0,))[0] for root in roots):
+        why[f"outside the box taken as the main content ({_named(roots[0])})"] = outside
+    if after:
+        why["in lines of links after the text"] = after
+    parts = [f"{n:,} {rule}" for rule, n in sorted(why.items(), key=lambda item: -item[1]) if n][:3]
+    return f"the page's {total:,} characters of text all left out: {', '.join(parts)}"
+
+
+def _rule(node: etree._Element, links: dict) -> str:
+    """Which rule of the walk left a box out, in a few words."""
+    if node.tag in _CHROME_TAGS:
+        return f"in <{node.tag}>"
+    if node.get("hidden") is not None or node.get("aria-hidden") == "true":
+        return "in boxes marked hidden"
+    if node.get("role") in _DROP_ROLES:
+        return f'in role="{node.get("role")}"'
+    if (style := (node.get("style") or "").replace(" ", "").lower()) and ("display:none" in style or "visibility:hidden" in style):
+        return "in boxes styled invisible"
+    if _says(node) & (_DROP | _INNER):
+        return f"in boxes named like page chrome ({_named(node)})"
+    return "in lists of links" if _mostly_links(*links.get(node, (0, 0, 0))) else f"in {_named(node)}"
+
+
+def _named(node: etree._Element) -> str:
+    name = " ".join(f'{key}="{node.get(key)[:30]}"' for key in ("id", "class") if node.get(key))
+    return f"<{node.tag}{' ' + name if name else ''}>"
