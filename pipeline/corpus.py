@@ -131,7 +131,7 @@ COLUMN_DOCS = {
     "page_title": "the HTML <title>",
     "page_language": "language of the page around the text (HTML lang, or the removed chrome's language)",
     "chrome_removed": "every line removed as page chrome, for audit",
-    "posts": "forum posts found: author, score, age, depth",
+    "posts": "posts found: author, score, age (a thread export's) or date (a page's), depth",
     "language": "main language (ISO 639-1) or 'und'",
     "language_score": "posterior probability of `language` under langdetect's model",
     "languages": "each language of the text and its share, by the letters of the paragraphs written in it",

@@ -114,7 +114,7 @@ KEPT_LINES = "chrome kept lines"
 
 
 def _strip_chrome(row: Row, stats: Stats) -> Row:
-    text, update = row["text"], {"is_html": False}
+    text, update, posts = row["text"], {"is_html": False}, []
     if tx.looks_like_html(text, row["source_path"]):
         page = tx.html_to_text(text)
         if page.why_empty:
@@ -122,14 +122,15 @@ def _strip_chrome(row: Row, stats: Stats) -> Row:
         text = page.text
         update.update(is_html=True, page_title=page.title, page_language=page.lang)
         stats["html pages"] += 1
+        posts = [{"author": author, "score": None, "age": date, "depth": 0} for author, date in page.posts]
     result = tx.strip_chrome(text, from_html=update["is_html"])
     if result.removed:
         stats["documents with chrome"] += 1
         stats["chrome lines removed"] += len(result.removed)
-    stats["posts found"] += len(result.posts)
+    posts += [vars(p) for p in result.posts]
+    stats["posts found"] += len(posts)
     if not result.text.strip():
         raise Reject(f"{ALL_CHROME} ({len(result.removed)} interface lines, no text)")
-    posts = [vars(p) for p in result.posts]
     if not update["is_html"]:  # the memo keeps which lines are kept, not the text and the lines removed
         update[KEPT_LINES] = result.kept
     return {**update, "text": result.text, "chrome_removed": result.removed, "posts": posts}

@@ -138,6 +138,30 @@ def test_a_page_that_gives_no_text_says_what_it_held_and_which_rules_left_it_out
         raise AssertionError("a page without main content was kept")
 
 
+def test_a_threads_authors_and_dates_are_metadata_not_text():
+    from collections import Counter
+
+    from pipeline.stages import _strip_chrome
+
+    said = ["The installer cannot reach the mirror since the update, on every machine here.",
+            "Same here since Tuesday, and switching mirrors did not help at all.",
+            "Try the mirror in Frankfurt first, it answered for me this morning."]  # fmt: skip
+    posts = "".join(
+        f"<article class='post-{k}'><div class='post-header'><span class='username'><a href='/u/{name}'>{name}</a>"
+        f" Member, {k * 100} posts</span> <time datetime='2024-05-0{k + 1}T10:00Z'>May {k + 1}</time></div><p>{text}</p></article>"
+        for k, (name, text) in enumerate(zip(["alice", "bob", "carol"], said))
+    )
+    bio = "<div class='author-box'>Carol has written about package mirrors and their many failures for ten years.</div>"
+    page = html_to_text(f"<html><body><main>{posts.replace('</p></article>', '</p>' + bio + '</article>', 1)}</main></body></html>")
+    assert page.posts == (("alice", "2024-05-01T10:00Z"), ("bob", "2024-05-02T10:00Z"), ("carol", "2024-05-03T10:00Z"))
+    lines = page.text.split("\n")
+    assert [line for line in lines if line in said] == said
+    assert not any(word in page.text for word in ("alice", "bob", "May 1", "Member"))
+    assert "Carol has written about package mirrors" in page.text  # an author's box is text, not a name
+    row = _strip_chrome({"text": f"<html><body><main>{posts}</main></body></html>", "source_path": "t.html"}, Counter())
+    assert [(p["author"], p["age"]) for p in row["posts"]] == list(page.posts)
+
+
 def test_captions_share_bars_and_author_boxes_inside_the_story_go_its_comments_stay():
     story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(6)]
     comment = "Thanks, the second paragraph answers what I asked last week."

@@ -52,6 +52,7 @@ class HtmlText:
     title: str | None
     lang: str | None
     why_empty: str | None = None  # when `text` is empty: what the page held and which rules left it out
+    posts: tuple[tuple[str | None, str | None], ...] = ()  # (author, date) of each post or article, where the page says
 
 
 def looks_like_html(text: str, filename: str = "") -> bool:
@@ -106,7 +107,13 @@ def _contents(node: etree._Element) -> list:
     return found
 
 
-_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS = 1, 2, 4, 8, 16, 32
+_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _POST = 1, 2, 4, 8, 16, 32, 64, 128
+# A post's or an article's author and date are metadata, not text: an element named for its author, a <time>,
+# inside an <article> or a box named for a post, a comment, a reply or an answer (the first of each in it).
+_AUTHOR_NAMES = re.compile(r"(^|[\s_-])(author|username|user-name|poster|nickname|byline)([\s_-]|$)")
+_POST_NAMES = re.compile(r"(^|[\s_-])(post|comment|reply|message|answer)([\s_-]|$)")
+META_CHARS = 60  # an author's name or a date is short: a box with more is an author's box, text
+NAME_WORDS = 4
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -115,8 +122,9 @@ def _name_says(name: str) -> int:
     patterns cost a microsecond or more on a long Tailwind class list. The patterns are lower case, matched on the
     name in lower case: a third of the time re.IGNORECASE takes."""
     name = name.lower()
-    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES]
-    return sum(flag for flag, pattern in zip((_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS), found) if pattern.search(name))
+    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _POST_NAMES]
+    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _POST)
+    return sum(flag for flag, pattern in zip(flags, found) if pattern.search(name))
 
 
 def _says(node: etree._Element) -> int:
@@ -518,14 +526,15 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     current: list[str] = []
     inside = {_LINK: 0, _TRUSTED: 0, _HEADING: 0}  # how many of each the walk is in
     line_links = [0]  # characters of the current line inside links
+    took_meta = [False]  # whether an author or a date left the current line (for metadata)
 
     def flush() -> None:
         line = " ".join("".join(current).split())  # runs of whitespace as one space
         if _CELL_END in line:  # a table's row: its cells apart by tabs (" | " would read as a bar of links)
             line = "\t".join(cell.strip() for cell in line.split(_CELL_END)).rstrip("\t")
-        if line:
+        if line and not (took_meta[0] and _residue(line)):  # "Posted by", "#3", what a post's header leaves
             lines.append((line, line_links[0] >= LINKED_LINE * len(line), inside[_HEADING] > 0))
-        line_links[0] = 0
+        line_links[0], took_meta[0] = 0, False
         current.clear()
 
     def skipped(node: etree._Element) -> bool:  # chrome around the text, or inside its box
@@ -534,6 +543,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
     # An explicit stack instead of recursion: thousands of nested tags must not overflow.
     stack: list[object] = []
     left_out: list[etree._Element] = []  # what the walk skipped, for the reason when nothing is left
+    posts: dict[etree._Element, dict[str, str]] = {}  # each post's (or article's) author and date, in order
     for root in reversed(roots):
         stack.extend((flush, root))
     while stack:
@@ -554,6 +564,11 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         if node not in roots and skipped(node):
             left_out.append(node)
             continue
+        if node not in roots and (kind := _meta_kind(node)) and (post := _post_of(node, roots)) is not None:
+            said = posts.setdefault(post, {})
+            if kind not in said and (value := _meta_value(node, kind)):
+                said[kind], took_meta[0] = value, True
+                continue
         if tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
             # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
             # but inside a page's marked content a list of links may be the content (a page of references)
@@ -596,7 +611,46 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
             after.append(line)
     paragraphs = [line for line, _, _ in lines[: last + 1]] + after[::-1]
     why = None if paragraphs else _why_empty(page, body, links, roots, left_out, sum(len(line) for line, _, _ in lines))
-    return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None, why)
+    found = tuple((said.get("author"), said.get("date")) for said in posts.values() if said)
+    return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None, why, found)
+
+
+def _residue(line: str) -> bool:
+    """A few words that do not end a sentence: what is left of a post's header once its author and date are taken."""
+    return len(line.split()) <= 3 and not line.rstrip().endswith((".", "!", "?"))
+
+
+def _meta_kind(node: etree._Element) -> str | None:
+    """Whether an element says who wrote a post, or when."""
+    if node.tag == "time":
+        return "date"
+    if node.get("itemprop") in ("author", "creator") or node.get("rel") == "author" or _says(node) & _AUTHOR:
+        return "author"
+    return None
+
+
+def _meta_value(node: etree._Element, kind: str) -> str | None:
+    """A date (its machine-readable form where the page gives one), or a name: its link's words (a name linked to
+    its profile, beside the author's rank and count of posts), else its own; None when it is longer."""
+    text = " ".join("".join(node.itertext()).split())
+    if len(text) > META_CHARS:
+        return None
+    if kind == "date":
+        return node.get("datetime") or text or None
+    link = next((a for a in node.iter("a") if "".join(a.itertext()).strip()), None)
+    name = " ".join("".join(link.itertext()).split()) if link is not None else text
+    return name if 0 < len(name.split()) <= NAME_WORDS else None
+
+
+def _post_of(node: etree._Element, roots: list[etree._Element]) -> etree._Element | None:
+    """The post, comment or article an element is in (the outermost, below the main content's root)."""
+    found = None
+    for box in node.iterancestors():
+        if box in roots:
+            return found
+        if box.tag == "article" or _says(box) & _POST:
+            found = box
+    return None
 
 
 def _why_empty(
