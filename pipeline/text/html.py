@@ -107,7 +107,7 @@ def _contents(node: etree._Element) -> list:
     return found
 
 
-_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _POST = 1, 2, 4, 8, 16, 32, 64, 128
+_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR = 1, 2, 4, 8, 16, 32, 64
 # A post's or an article's author and date are metadata, not text: an element named for its author, a <time>,
 # inside an <article> or a box named for a post, a comment, a reply or an answer (the first of each in it).
 _AUTHOR_NAMES = re.compile(r"(^|[\s_-])(author|username|user-name|poster|nickname|byline)([\s_-]|$)")
@@ -122,8 +122,8 @@ def _name_says(name: str) -> int:
     patterns cost a microsecond or more on a long Tailwind class list. The patterns are lower case, matched on the
     name in lower case: a third of the time re.IGNORECASE takes."""
     name = name.lower()
-    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _POST_NAMES]
-    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _POST)
+    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES]
+    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR)
     return sum(flag for flag, pattern in zip(flags, found) if pattern.search(name))
 
 
@@ -648,7 +648,7 @@ def _post_of(node: etree._Element, roots: list[etree._Element]) -> etree._Elemen
     for box in node.iterancestors():
         if box in roots:
             return found
-        if box.tag == "article" or _says(box) & _POST:
+        if box.tag == "article" or any(_POST_NAMES.search(name.lower()) for name in (box.get("class"), box.get("id")) if name):
             found = box
     return None
 
