@@ -162,6 +162,17 @@ def test_a_threads_authors_and_dates_are_metadata_not_text():
     assert [(p["author"], p["age"]) for p in row["posts"]] == list(page.posts)
 
 
+def test_a_page_that_marks_its_content_with_main_gets_the_text_there():
+    story = ("A good safety program screens every renter, so that only qualified drivers take the wheel. "
+             "Check each licence, and keep a record of it, before the keys change hands. A driver with a "
+             "suspended licence or two recent accidents waits for the manager's word.")  # fmt: skip
+    legal = " ".join(f"Clause {k}: this material, general in nature, is no advice, and neither is the rest of it." for k in range(8))
+    page = f"<html><body><main><section><h1>Screening renters</h1><p>{story}</p></section></main><div class='legal'><p>{legal}</p><p>{legal}</p></div></body></html>"
+    text = html_to_text(page).text
+    assert story in text and "Screening renters" in text and "Clause 1" not in text
+    assert legal in html_to_text(page.replace("<main>", "<div>").replace("</main>", "</div>")).text  # (unmarked: the longer text)
+
+
 def test_captions_share_bars_and_author_boxes_inside_the_story_go_its_comments_stay():
     story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(6)]
     comment = "Thanks, the second paragraph answers what I asked last week."

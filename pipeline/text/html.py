@@ -200,6 +200,7 @@ NAMED_CONTENT = 500  # characters
 FALLBACK_SHARE = 0.2
 THREAD_POST = 1000  # characters of paragraphs: a post this short opens a thread whose comments are its text
 MAIN_SHARE = 0.7
+MAIN_TEXT = 200  # characters of paragraphs in a page's <main>: its content is there
 
 
 def _name_weight(node: etree._Element, text: int) -> float:
@@ -337,6 +338,11 @@ def _main_content(
 
     ranked = sorted(scores, key=final, reverse=True)
     top = ranked[0]
+    # A page that marks its content (one <main>, holding paragraphs) has it there, when the best box of all is
+    # elsewhere (a footer's disclaimer, a sidebar's "about us" outscoring a short text): its <main> is read as the page.
+    mains = list(body.iter("main"))
+    if len(mains) == 1 and mass.get(main := mains[0], 0) >= MAIN_TEXT and top is not main and main not in top.iterancestors() and top not in main.iterancestors():
+        return _main_content(main, links, [(node, whole) for node, whole in candidates if main in node.iterancestors()], dropped)
     total = mass.get(body, 0)
     # Comments outscoring or outweighing the article they follow: the article is the text (a short post's
     # comments are a thread's, taken with it below).
