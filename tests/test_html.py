@@ -173,6 +173,17 @@ def test_a_page_that_marks_its_content_with_main_gets_the_text_there():
     assert legal in html_to_text(page.replace("<main>", "<div>").replace("</main>", "</div>")).text  # (unmarked: the longer text)
 
 
+def test_a_box_named_for_ads_is_dropped_unless_it_holds_writing():
+    verdict = ("The grill heats evenly across the plate, and the steaks came out pink inside and crusted outside. "
+               "Only the edges stay cooler, so thin cuts belong in the middle of the plate.")  # fmt: skip
+    page = (f"<html><body><article><p>{ARTICLE}</p><section class='Report__Section Report__Section--Ads'><h2>Verdict</h2>"
+            f"<p>{verdict}</p><p>{verdict.upper()}</p><div class='ad-slot'>Advertisement: grills at half price</div>"
+            "</section></article></body></html>")  # fmt: skip
+    text = html_to_text(page).text
+    assert verdict in text and "Verdict" in text
+    assert "half price" not in text  # the slot inside is an ad
+
+
 def test_captions_share_bars_and_author_boxes_inside_the_story_go_its_comments_stay():
     story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(6)]
     comment = "Thanks, the second paragraph answers what I asked last week."

@@ -20,7 +20,7 @@ _CHROME_TAGS = {"nav", "header", "footer", "aside", "form", "dialog", "menu", "n
 _DROP_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog"}
 _DROP_NAMES = re.compile(
     r"(^|[\s_-])(nav|navbar|menu|breadcrumbs?|sidebar|footer|cookie|consent|banner|share|social|"
-    r"related|toc|table-of-contents|comment-form|advert|ads?|promo|newsletter|subscribe|pagination)([\s_-]|$)"
+    r"related|toc|table-of-contents|comment-form|promo|newsletter|subscribe|pagination)([\s_-]|$)"
     r"|(^|[\s_])header([\s_-]|$)",  # not "table-header", "card-header": those head a part of the text
 )
 # What surrounds a text inside its own box: captions and credits, share and rating bars, author boxes, comment
@@ -59,7 +59,7 @@ def looks_like_html(text: str, filename: str = "") -> bool:
     return filename.lower().endswith((".html", ".htm", ".xhtml")) or bool(_HTML_START.match(text[:2048]))
 
 
-def _hidden(tag: etree._Element) -> bool:
+def _hidden(tag: etree._Element, ads: bool = True) -> bool:
     get = tag.get
     if get("hidden") is not None or get("aria-hidden") == "true" or get("role") in _DROP_ROLES:
         return True
@@ -69,7 +69,11 @@ def _hidden(tag: etree._Element) -> bool:
     if tag.tag in _NAMED_NOT_DROPPED:  # a heading's anchor may be class="header": it is still the heading
         return False
     # "main_color container_wrap sidebar_right", "article-header": a layout's names for the content's own box
-    return _says(tag) & (_DROP | _CONTENT) == _DROP
+    return _says(tag) & (_DROP | _CONTENT) == _DROP or ads and _ad_box(tag)
+
+
+def _ad_box(tag: etree._Element) -> bool:
+    return _says(tag) & (_AD | _CONTENT) == _AD
 
 
 def _own_header(tag: etree._Element) -> bool:
@@ -107,7 +111,11 @@ def _contents(node: etree._Element) -> list:
     return found
 
 
-_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR = 1, 2, 4, 8, 16, 32, 64
+_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD = 1, 2, 4, 8, 16, 32, 64, 128
+# A box named for ads holds an ad: a slot, an image, a line; one holding writing is a section that carries ad
+# slots ("TestReport__Section--Ads"), text.
+_AD_NAMES = re.compile(r"(^|[\s_-])(advert|ads?)([\s_-]|$)")
+AD_TEXT = 300  # characters outside links
 # A post's or an article's author and date are metadata, not text: an element named for its author, a <time>,
 # inside an <article> or a box named for a post, a comment, a reply or an answer (the first of each in it).
 _AUTHOR_NAMES = re.compile(r"(^|[\s_-])(author|username|user-name|poster|nickname|byline)([\s_-]|$)")
@@ -122,8 +130,8 @@ def _name_says(name: str) -> int:
     patterns cost a microsecond or more on a long Tailwind class list. The patterns are lower case, matched on the
     name in lower case: a third of the time re.IGNORECASE takes."""
     name = name.lower()
-    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES]
-    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR)
+    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _AD_NAMES]
+    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD)
     return sum(flag for flag, pattern in zip(flags, found) if pattern.search(name))
 
 
@@ -523,7 +531,8 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
         # A page template's state classes on the body ("single-post header-dark"), a form or a header wrapping
         # the whole page, a container "hidden" until its scripts run: what holds most of the text stays.
         if node not in chrome:
-            chrome[node] = (node.tag in _CHROME_TAGS and not _own_header(node)) or _hidden(node)
+            chrome[node] = ((node.tag in _CHROME_TAGS and not _own_header(node)) or _hidden(node)) and not (
+                _unlinked(links, node) >= AD_TEXT and _ad_box(node) and not _hidden(node, ads=False))
         return chrome[node] and (_unlinked(links, node) < PROTECTED_SHARE * outer or outer == 0)
 
     roots = _main_content(body, links, candidates, dropped)
@@ -689,7 +698,7 @@ def _rule(node: etree._Element, links: dict) -> str:
         return f'in role="{node.get("role")}"'
     if (style := (node.get("style") or "").replace(" ", "").lower()) and ("display:none" in style or "visibility:hidden" in style):
         return "in boxes styled invisible"
-    if _says(node) & (_DROP | _INNER):
+    if _says(node) & (_DROP | _INNER | _AD):
         return f"in boxes named like page chrome ({_named(node)})"
     return "in lists of links" if _mostly_links(*links.get(node, (0, 0, 0))) else f"in {_named(node)}"
 
