@@ -30,7 +30,12 @@ DOCUMENTS = 3000
 # memo as the run before left it, or with no memo (every stage does all its work, and writes its memo, when killed).
 STEPS = ("raw_documents", "decoded", "mojibake_fixed", "chrome_stripped", "language_tagged", "deduplicated", "quality",
          "publish_corpus", "corpus_checks")  # fmt: skip
-KILLS_LOCAL = [(step, delay, cold) for step in STEPS for delay, cold in ((0.0, False), (0.4, True))] + [("publish_corpus", 0.15, False)]
+# The checks step lasts a tenth of a second: only killed as it starts (cold or not, the stages before it are done).
+KILLS_LOCAL = [(step, delay, cold) for step in STEPS[:-1] for delay, cold in ((0.0, False), (0.4, True))] + [
+    ("publish_corpus", 0.15, False), ("corpus_checks", 0.0, False)]  # fmt: skip
+# A step can end, and the run with it, before the test has read the line and killed it (seen on a loaded CI
+# machine): such a run ended normally; the point is tried again on the other raw version, at most so many times.
+ATTEMPTS = 3
 KILLS_S3 = [("mojibake_fixed", 0.4, True), ("quality", 0.2, False), ("publish_corpus", 0.0, False), ("publish_corpus", 0.5, True)]
 
 
@@ -82,8 +87,9 @@ def _run(raw, curated, home, env: dict) -> float:
     return time.monotonic() - start
 
 
-def _killed(raw, curated, home, env: dict, step: str, delay: float) -> str:
-    """A run killed with SIGKILL, with every process it started, `delay` seconds after `step` started; what it said."""
+def _killed(raw, curated, home, env: dict, step: str, delay: float) -> str | None:
+    """A run killed with SIGKILL, with every process it started, `delay` seconds after `step` started; what it said.
+    None when the run had ended before the kill landed."""
     command, env = _command(raw, curated, home, env)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                start_new_session=True)  # fmt: skip
@@ -105,8 +111,8 @@ def _killed(raw, curated, home, env: dict, step: str, delay: float) -> str:
         assert time.monotonic() < deadline, "a process of the killed run outlived it"
         time.sleep(0.1)
     said = "".join(said)
-    assert f'Started execution of step "{step}"' in said and "RUN_SUCCESS" not in said, said[-3000:]  # killed mid-run
-    return said
+    assert f'Started execution of step "{step}"' in said, said[-3000:]
+    return None if "RUN_SUCCESS" in said else said
 
 
 def _whole(store: pafs.FileSystem, curated: str) -> tuple[str, str]:
@@ -156,12 +162,22 @@ def _kill_at_many_points(raw, write_raw, forget_memo, tmp_path, env: dict, curat
     _run(raw, curated, home, env)
     published = _whole(store, where)
     assert published == hashes[0]
-    for k, (step, delay, cold) in enumerate(points):
-        version = (k + 1) % 2
-        write_raw(version)
-        if cold:
-            forget_memo()
-        said = _killed(raw, curated, home, env, step, delay)
+    runs = 0
+    for step, delay, cold in points:
+        for _ in range(ATTEMPTS):
+            runs += 1
+            version = runs % 2
+            write_raw(version)
+            if cold:
+                forget_memo()
+            said = _killed(raw, curated, home, env, step, delay)
+            if said is None:  # the run ended before the kill: an ordinary run
+                published = _whole(store, where)
+                assert published == hashes[version]
+                continue
+            break
+        else:
+            raise AssertionError(f"{ATTEMPTS} runs all ended before a kill {delay} s into {step} landed")
         print(f"killed {delay} s into {step}{' without a memo' if cold else ''}", flush=True)  # (seen with pytest -s)
         # the corpus published before, or (killed after the switch) the new one: whole either way
         assert _whole(store, where) in (published, hashes[version]), said[-3000:]
