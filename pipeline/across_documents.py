@@ -2,10 +2,12 @@
 (pipeline.stages), then their steps across documents: short lines many documents share (a site's own chrome),
 boilerplate paragraphs, exact and near copies. These count keys and fingerprints, never texts, then rewrite the
 shards; they run on every document every run (no memo), so an incremental run gives what a full rebuild would.
+The short lines' keys are counted a bucket a task (pipeline.buckets): the run process gets the lines found only.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pyarrow as pa
 
 from pipeline import tables
 from pipeline import text as tx
+from pipeline.buckets import KeyFiles, key_files
 from pipeline.executors import _map
 from pipeline.rewrite import _rewrite
 from pipeline.stages import _fingerprints, _reindex, _run
@@ -22,11 +25,19 @@ from pipeline.text.chrome import label
 from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_keys, repeat_floor
 
 
-def _removals(source: Folder, keys: list[tuple[np.ndarray, np.ndarray]], wanted: np.ndarray, *args) -> Callable[[Folder], list[tuple]]:
+def _removals(
+    source: Folder, keys: list[tuple[np.ndarray, np.ndarray]] | KeyFiles, wanted: np.ndarray, *args
+) -> Callable[[Folder], list[tuple]]:
     """Calls for _remove_job on every shard of `source`, each with the rows of the documents that hold one of the
-    `wanted` keys (from the shard's _keys): the others need not be read."""
-    holding = [np.unique(rows[np.isin(found, wanted)]).tolist() for found, rows in keys]
+    `wanted` keys (_holding, of the shard's _keys), or with the step's KeyFiles, from which the job finds them
+    itself: the other documents need not be read."""
+    holding = itertools.repeat(keys) if isinstance(keys, KeyFiles) else [_holding(*shard_keys, wanted) for shard_keys in keys]
     return lambda building: [(part, building / part.name, wanted, *args, which) for part, which in zip(shards(source), holding)]
+
+
+def _holding(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> list[int]:
+    """Of a shard's _keys (each key and the row of the document it is from), the rows holding a `wanted` key."""
+    return np.unique(rows[np.isin(keys, wanted)]).tolist()
 
 
 def _repeated(
@@ -46,16 +57,36 @@ def _repeated(
         first = np.ones(len(keys), bool)
         first[1:] = (keys[1:] != keys[:-1]) | (group[1:] != group[:-1])
         keys = keys[first]
+    return _frequent(keys, documents, min_docs, min_share)
+
+
+def _repeated_in_buckets(keys: KeyFiles, shards: list[str], documents: int, min_docs: int, min_share: float) -> np.ndarray:
+    """As _repeated (without groups), of the `shards`' KeyFiles: a task a bucket, on the workers."""
+    found = _map(_bucket_job, [(keys, shards, bucket, documents, min_docs, min_share) for bucket in range(keys.buckets)])
+    return np.sort(np.concatenate([np.zeros(0, np.int64), *found]))
+
+
+def _bucket_job(keys: KeyFiles, shards: list[str], bucket: int, documents: int, min_docs: int, min_share: float) -> np.ndarray:
+    """The keys of a bucket, over the files of every shard, that stand in at least repeat_floor documents."""
+    counted = np.concatenate([np.zeros(0, np.int64), *(keys.bucket(shard, bucket) for shard in shards)])
+    return _frequent(counted, documents, min_docs, min_share)
+
+
+def _frequent(keys: np.ndarray, documents: int, min_docs: int, min_share: float) -> np.ndarray:
+    """The `keys` (each a document's, or a group's, once) that stand in at least repeat_floor documents."""
     found, counts = np.unique(keys, return_counts=True)
     return found[counts >= repeat_floor(documents, min_docs, min_share)]
 
 
 def _remove_job(
-    source: Folder, target: Folder, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int]
+    source: Folder, target: Folder, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int] | KeyFiles
 ) -> tuple[int, list, list[int]]:
-    """Take every line whose key is in `repeated` out of each document of rows `which` (those holding one), into
-    its `column`; with `fingerprint`, hand back the _fingerprints of the documents that changed. A document left
-    with nothing is rejected instead (and keeps its text): its rows are handed back too."""
+    """Take every line whose key is in `repeated` out of each document of rows `which` (those holding one; of
+    KeyFiles, those the shard's file says hold one), into its `column`; with `fingerprint`, hand back the
+    _fingerprints of the documents that changed. A document left with nothing is rejected instead (and keeps its
+    text): its rows are handed back too."""
+    if isinstance(which, KeyFiles):
+        which = _holding(*which.read(source.name), repeated)
     if not which:
         return 0, [], []
     table, fields = read_shard(source), ("text", column, "paragraph_languages", "reject_stage", "reject_reason")
@@ -106,16 +137,18 @@ def _counted(n: int, thing: str) -> str:
 
 def strip_chrome(source: Folder, target: Folder, memo: Path | None = None, rules: tuple = ()) -> Stats:
     """The chrome stage; `rules`, the quality rules that name a document found to be nothing but chrome."""
-    stats, keys = _run("chrome", source, target, memo, decide=(rules,))
-    # Second look, across the corpus: short lines that stand in many documents are the sites' own.
-    repeated = _repeated(keys, stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
-    if len(repeated):
-        calls = _removals(target, keys, repeated, "chrome_removed", False)
-        results = _rewrite(target, calls, _remove_job, in_place=True)
-        gone, emptied = sum(n for n, _, _ in results), sum(len(e) for _, _, e in results)
-        stats["chrome lines removed"] += gone
-        stats["lines repeated across documents"] += gone
-        _count_emptied(stats, emptied, "documents left empty by lines repeated across documents")
+    parts = shards(source)
+    with key_files(target, len(parts)) as keys:  # each shard's job writes its short lines' keys there
+        stats, written = _run("chrome", source, target, memo, decide=(rules,), keys=keys)
+        # Second look, across the corpus: short lines that stand in many documents are the sites' own.
+        floor = (stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
+        repeated = _repeated_in_buckets(keys, [part.name for part in parts], *floor) if sum(written) else []
+        if len(repeated):
+            results = _rewrite(target, _removals(target, keys, repeated, "chrome_removed", False), _remove_job, in_place=True)
+            gone, emptied = sum(n for n, _, _ in results), sum(len(e) for _, _, e in results)
+            stats["chrome lines removed"] += gone
+            stats["lines repeated across documents"] += gone
+            _count_emptied(stats, emptied, "documents left empty by lines repeated across documents")
     return stats
 
 

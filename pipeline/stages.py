@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 
 from pipeline import tables
 from pipeline import text as tx
+from pipeline.buckets import KeyFiles
 from pipeline.corpus import DOCUMENTS, wanted_languages
 from pipeline.executors import _cluster, _ServedMemo, ray_address
 from pipeline.memo import Memo
@@ -245,11 +246,12 @@ ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
 }
 # what a stage decides on every document after it (and its memo) gave the results: the rules may have changed
 _DECIDE: dict[str, Callable] = {"quality": _judge_quality, "chrome": _name_all_chrome}
-# what a stage's shard job hands back besides its counts, for the stage's step across documents
-_COLLECT: dict[str, Callable[[list[Row]], object]] = {
-    "chrome": lambda rows: _keys(rows, repeatable),
-    "dedup": lambda rows: (_keys(rows, bool), _fingerprints(rows)),
-    "quality": _failing_examples,
+# what a stage's shard job hands back besides its counts, for the stage's step across documents; given the shard's
+# name and the step's KeyFiles, the chrome stage writes its keys there and hands back how many
+_COLLECT: dict[str, Callable[[list[Row], str, KeyFiles | None], object]] = {
+    "chrome": lambda rows, shard, keys: keys.write(shard, *_keys(rows, repeatable)),
+    "dedup": lambda rows, *_: (_keys(rows, bool), _fingerprints(rows)),
+    "quality": lambda rows, *_: _failing_examples(rows),
 }
 
 
@@ -277,7 +279,8 @@ def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> tuple[np.ndarray,
 
 
 def _row_job(
-    stage: str, source: Folder, target: Folder, memo_at: Path | object | None, settings: tuple, decide: tuple
+    stage: str, source: Folder, target: Folder, memo_at: Path | object | None, settings: tuple, decide: tuple,
+    keys: KeyFiles | None,
 ) -> tuple[Stats, object, list, list[str]]:
     """A per-document stage on a shard; the memo read at its path, or on Ray by its MemoServer (an actor handle)."""
     fn, reads = ROW_STAGES[stage]
@@ -290,18 +293,19 @@ def _row_job(
         _DECIDE[stage](rows, stats, *decide)
         changed |= {"reject_stage", "reject_reason"}
     _write(_with_rows(table, rows, changed, read), target)
-    return stats, _COLLECT[stage](rows) if stage in _COLLECT else None, fresh, used
+    return stats, _COLLECT[stage](rows, target.name, keys) if stage in _COLLECT else None, fresh, used
 
 
 def _run(
     stage: str, source: Folder, target: Folder, memo: Path | None, settings: tuple = (), decide: tuple = (),
-    batches: Collection[str] | None = None,
+    batches: Collection[str] | None = None, keys: KeyFiles | None = None,
 ) -> tuple[Stats, list]:
     """A per-document stage over every shard (of `batches` only, for an ingest stage): `settings` go to its
-    function (and into its memo keys), `decide` to its _DECIDE step (not into the keys)."""
+    function (and into its memo keys), `decide` to its _DECIDE step (not into the keys), `keys` (the KeyFiles of
+    its step across documents) to its _COLLECT."""
     parts = shards(source, batches)
     memo_at = _cluster().memo_server(memo) if memo and ray_address() and parts else memo
-    calls = lambda building: [(stage, part, building / part.name, memo_at, settings, decide) for part in parts]  # noqa: E731
+    calls = lambda building: [(stage, part, building / part.name, memo_at, settings, decide, keys) for part in parts]  # noqa: E731
     store, used = Memo(memo), []
 
     def remember(result: tuple[Stats, object, list, list[str]]) -> tuple[Stats, object]:  # a shard's, then let go

@@ -115,6 +115,10 @@ class ObjectPath:
     def name(self) -> str:
         return self.uri.rsplit("/", 1)[-1]
 
+    @property
+    def parent(self) -> ObjectPath:
+        return ObjectPath(self.uri.rsplit("/", 1)[0])
+
     def __str__(self) -> str:
         return self.uri
 
@@ -232,13 +236,24 @@ def read_text(uri: str) -> str | None:
 
 
 def subfolders(uri: str) -> list[str]:
-    """The names of the prefixes one level under `uri`."""
+    """The names of the prefixes one level under `uri`, from every object under it (a listing one level deep finds
+    none on a GCS server without delimiters, as the emulator is)."""
     fs, root = filesystem(uri)
-    found = fs.get_file_info(pafs.FileSelector(root, allow_not_found=True))
-    return sorted(info.base_name for info in found if info.type == pafs.FileType.Directory)
+    names = set()
+    for info in fs.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True)):
+        name = info.path[len(root) + 1 :]
+        if "/" in name or info.type == pafs.FileType.Directory:
+            names.add(name.split("/", 1)[0])
+    return sorted(names)
 
 
 def delete_folder(uri: str) -> None:
-    """Every object under `uri`."""
+    """Every object under `uri` (there may be none), and no marker of the folder left (pyarrow's S3 leaves one after
+    delete_dir_contents)."""
     fs, root = filesystem(uri)
-    fs.delete_dir(root)
+    if fs.get_file_info(root).type == pafs.FileType.NotFound:
+        return
+    try:
+        fs.delete_dir(root)
+    except FileNotFoundError:  # on GCS, pyarrow deletes the objects, then a marker object that was never made
+        pass

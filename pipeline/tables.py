@@ -102,16 +102,31 @@ def read_shard(path: Folder, columns: list[str] | None = None) -> pa.Table:
     object is read whole in one request, or, for some `columns`, only their buffers (ranged requests): the run
     process counts and previews shards it must not download."""
     if not isinstance(path, storage.ObjectPath):
-        with pa.memory_map(str(path)) as source:
+        with _opened(path) as source:
             table = ipc.open_file(source).read_all()
     elif columns is None:
         return ipc.open_file(pa.BufferReader(storage.read_bytes(path.uri))).read_all()
     else:
-        fs, key = storage.filesystem(path.uri)
         fields = sorted(DOCUMENTS.get_field_index(name) for name in columns)  # every stage's shards have its schema
-        with fs.open_input_file(key) as source:
+        with _opened(path) as source:
             table = ipc.open_file(source, options=ipc.IpcReadOptions(included_fields=fields)).read_all()
     return table.select(columns) if columns else table
+
+
+def _opened(path: Folder) -> pa.NativeFile:
+    """An Arrow IPC file to read parts of: memory-mapped, or an object read by ranged requests (what is asked only)."""
+    if isinstance(path, storage.ObjectPath):
+        fs, key = storage.filesystem(path.uri)
+        return fs.open_input_file(key)
+    return pa.memory_map(str(path))
+
+
+def _created(path: Folder) -> pa.NativeFile:
+    """A file to write an Arrow IPC file into: an object is there once the stream is closed, whole."""
+    if isinstance(path, storage.ObjectPath):
+        fs, key = storage.filesystem(path.uri)
+        return fs.open_output_stream(key)
+    return pa.OSFile(str(path), "wb")
 
 
 def _row_count(path: Folder) -> int:
@@ -149,11 +164,6 @@ def _write(rows: list[Row] | pa.Table, path: Folder) -> None:
     table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=DOCUMENTS)
     # A stage's shards are read once or twice and replaced: Arrow IPC files, uncompressed, are written at the speed
     # of a copy and read, memory-mapped, without one. The published corpus is compressed Parquet.
-    if isinstance(path, storage.ObjectPath):
-        fs, key = storage.filesystem(path.uri)
-        sink = fs.open_output_stream(key)  # the object is there once the stream is closed, whole
-    else:
-        sink = pa.OSFile(str(path), "wb")
-    with sink, ipc.new_file(sink, table.schema) as writer:
+    with _created(path) as sink, ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
 

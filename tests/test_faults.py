@@ -21,7 +21,7 @@ from pipeline.defs.assets import MATERIALIZE_ALL
 
 from .conftest import RAW, ROOT, copy_seeds
 from .servers import BIN, s3
-from .test_scale import _bucket
+from .test_scale import _bucket, _keys_left
 
 pytestmark = pytest.mark.faults
 
@@ -36,7 +36,8 @@ KILLS_LOCAL = [(step, delay, cold) for step in STEPS[:-1] for delay, cold in ((0
 # A step can end, and the run with it, before the test has read the line and killed it (seen on a loaded CI
 # machine): such a run ended normally; the point is tried again on the other raw version, at most so many times.
 ATTEMPTS = 3
-KILLS_S3 = [("mojibake_fixed", 0.4, True), ("quality", 0.2, False), ("publish_corpus", 0.0, False), ("publish_corpus", 0.5, True)]
+KILLS_S3 = [("mojibake_fixed", 0.4, True), ("chrome_stripped", 0.4, True), ("quality", 0.2, False), ("publish_corpus", 0.0, False),
+            ("publish_corpus", 0.5, True)]  # fmt: skip
 
 
 def _sentences() -> list[str]:
@@ -186,6 +187,7 @@ def _kill_at_many_points(raw, write_raw, forget_memo, tmp_path, env: dict, curat
         _run(raw, curated, home, env)  # over whatever the kill left
         published = _whole(store, where)
         assert published == hashes[version], f"after a kill {delay} s into {step}:\n{said[-3000:]}"
+        assert not _keys_left(store, where)  # a step's keys the kill left went at the step's start, the run's own at its end
         if links:
             assert _through_links(curated)[0] > DOCUMENTS // 2
 

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
@@ -695,6 +696,78 @@ def test_a_document_left_with_nothing_by_lines_repeated_across_documents_is_reje
     assert [row["reject_stage"] for row in out] == [None, None, None, "chrome"]
     assert out[3]["reject_reason"].startswith("chrome: nothing left")
     assert (stats["out"], stats["rejected"]) == (3, 1)
+
+
+def _arrays(value) -> list:
+    """The numpy arrays in a job's result, at any depth of its tuples, lists and dicts."""
+    if isinstance(value, np.ndarray):
+        return [value]
+    inside = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
+    return [array for item in inside for array in _arrays(item)]
+
+
+def _plot(shard: int, k: int) -> str:
+    """A short line of one document's own."""
+    return f"Notes on the {['rhubarb', 'fennel', 'chard', 'kale', 'leek', 'sorrel'][2 * shard + k]} bed"
+
+
+def test_the_run_process_gets_the_lines_repeated_across_documents_not_the_keys_of_every_document(tmp_path, monkeypatch):
+    """The chrome stage's shard jobs write their short lines' keys to files of their own and hand back how many; a
+    task a bucket hands back the keys found in enough documents, the only keys the run process receives. A keys
+    folder a killed run left is removed, and the step's own goes when it ends, also when it fails."""
+    from pipeline import buckets
+    from pipeline.text.dedup import line_keys
+
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")
+    monkeypatch.setattr(buckets, "SHARDS_A_BUCKET", 2)  # three shards: two buckets
+    prose = "A line of prose a person wrote about the garden, the weather and what the neighbours grew this year"
+    source = tmp_path / "in"
+    source.mkdir()
+    for shard in range(3):
+        rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"{shard}-{k}", "source_path": f"{shard}-{k}.txt", "source_sha256": "",
+                 "source_bytes": 0, "text": f"{prose}, {shard} {k}.\nThe gardening club\n{_plot(shard, k)}\n{prose}."}
+                for k in range(2)]  # fmt: skip
+        tables._write(rows, tables.shard_path(source, "00", shard))
+    stale = tmp_path / ".keys" / "out-0badc0de"  # of a run killed in the step
+    stale.mkdir(parents=True)
+    buckets.KeyFiles(stale, 2).write("part-00-00000.arrow", line_keys([f"{prose}, 0 0."]), np.zeros(1, np.uint16))
+    received = {}
+
+    def spied(module):  # each job's call, and what it hands back to the run process (here, in it: one worker)
+        def _map(job, calls, *args, **kwargs):
+            def handed_back(*call):
+                received.setdefault(job.__name__, []).append((call, result := job(*call)))
+                return result
+
+            return original[module](handed_back, calls, *args, **kwargs)
+
+        return _map
+
+    original = {module: module._map for module in (rewrite, across_documents)}
+    for module in original:
+        monkeypatch.setattr(module, "_map", spied(module))
+    across_documents.strip_chrome(source, tmp_path / "out")
+    for shard in range(3):
+        for k, row in enumerate(tables.read_shard(tables.shard_path(tmp_path / "out", "00", shard)).to_pylist()):
+            assert row["text"] == f"{prose}, {shard} {k}.\n{_plot(shard, k)}\n{prose}."
+    # each shard job handed back its counts and how many keys it wrote (its documents' short lines, two each)
+    assert [extra for _, (_, extra, _, _) in received["_row_job"]] == [4, 4, 4]
+    assert not _arrays([result for _, result in received["_row_job"]])
+    # a task a bucket, each the keys of its bucket found in three documents or more: the line every document holds
+    assert len(received["_bucket_job"]) == 2
+    found = np.concatenate([result for _, result in received["_bucket_job"]])
+    assert sorted(found.tolist()) == line_keys(["The gardening club"]).tolist()
+    # the removal jobs find the rows that hold it in their shards' files, not in a list the run process made
+    assert [type(call[-1]) for call, _ in received["_remove_job"]] == [buckets.KeyFiles] * 3
+    assert not list((tmp_path / ".keys").glob("out-*"))  # the stale folder, and the step's own
+
+    def fails(*args):
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(across_documents, "_bucket_job", fails)
+    with pytest.raises(OSError, match="went away"):
+        across_documents.strip_chrome(source, tmp_path / "out")
+    assert not list((tmp_path / ".keys").glob("out-*"))
 
 
 def test_boilerplate_counts_copies_of_one_document_once(tmp_path):

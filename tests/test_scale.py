@@ -106,10 +106,12 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
         stale = "corpora/curated/versions/20000101T000000.000000Z-00000000"  # a run that died before its switch
         with store.open_output_stream(f"{stale}/corpus/en/part-00000.parquet") as f:
             f.write(b"half a file")
+        _stale_keys(store, "corpora/curated")
         materialize("s3://crawl/raw", "s3://corpora/curated", home, PIPELINE_WORK_DIR=str(tmp_path / "work"), **env)
         first_version = manifest("corpora/curated", store)["version"]
         assert content_hashes("corpora/curated", store) == local
         assert store.get_file_info(stale).type == pafs.FileType.NotFound
+        assert not _keys_left(store, "corpora/curated")  # the stale keys, and the run's own (the step's, on the store)
         assert store.get_file_info("corpora/curated/.work/memo.sqlite").size > 0
         assert store.get_file_info("corpora/curated/README.md").size > 0  # the dataset card beside the tables
         # another machine, with no working folder: it starts from the memo the first one uploaded
@@ -192,9 +194,11 @@ def test_google_cloud_storage_makes_the_same_corpus(raw, local, tmp_path):
         for bucket in ("crawl", "corpora"):
             store.create_dir(bucket)
         pafs.copy_files(str(raw), "crawl/raw", source_filesystem=pafs.LocalFileSystem(), destination_filesystem=store)
+        _stale_keys(store, "corpora/curated")
         materialize("gs://crawl/raw", "gs://corpora/curated", tmp_path, PIPELINE_WORK_DIR=str(tmp_path / "work"), STORAGE_EMULATOR_HOST=url)
         assert content_hashes("corpora/curated", store) == local
         _only_listed_objects(store)
+        assert not _keys_left(store, "corpora/curated")
     assert not list((tmp_path / "work").rglob("*.arrow"))
 
 
@@ -319,6 +323,18 @@ def _only_listed_objects(store: pafs.FileSystem) -> None:
     for stage in STAGES:
         lists = _shard_lists(store, stage)
         assert _stage_objects(store, stage) == {*lists, *(uri for listed in lists.values() for uri in listed.values())}
+
+
+def _keys_left(store: pafs.FileSystem, curated: str) -> list[str]:
+    """What is left of a step's keys (pipeline.buckets) in the work folder: nothing once a run is over."""
+    found = store.get_file_info(pafs.FileSelector(f"{curated}/.work", recursive=True, allow_not_found=True))
+    return [info.path for info in found if "/.keys/" in info.path]
+
+
+def _stale_keys(store: pafs.FileSystem, curated: str) -> None:
+    """A step's keys as a run killed in the chrome stage leaves them."""
+    with store.open_output_stream(f"{curated}/.work/.keys/chrome_stripped-0badc0de/part-00-00000.arrow") as f:
+        f.write(b"half a file")
 
 
 def _stage_objects(store: pafs.FileSystem, stage: str) -> set[str]:
