@@ -117,6 +117,20 @@ def test_a_chrome_name_or_hidden_flag_on_what_holds_the_page_never_empties_it():
         assert "Popular this week" not in text, wrapper  # the real sidebar inside still goes
 
 
+def test_a_listing_of_headlines_gives_its_headlines_where_the_page_would_give_nothing():
+    # A news section's front page: lists of links, each a story's headline; a person reads them as the page.
+    stories = ["Renting a car could lead to your arrest, drivers say", "What to know about the app both trucks came from",
+               "The harbour opens a second ferry line in the spring", "Council votes to keep the old library open late"]  # fmt: skip
+    cards = "".join(f"<li><a href=/s/{k}>{story}</a></li>" for k, story in enumerate(stories))
+    menu = "<ul><li><a href=/>Home</a></li><li><a href=/news>News</a></li><li><a href=/sport>Sport</a></li></ul>"
+    found = html_to_text(f"<html><body><nav>{menu}</nav><div class='stories'><ul>{cards}</ul><ul>{cards[:2]}</ul></div></body></html>")
+    assert found.text.split("\n")[:4] == stories and found.why_empty is None
+    # a page of menus keeps giving nothing (its links are words, not headlines), and says why
+    assert html_to_text(f"<html><body><div class='main'>{menu * 4}</div></body></html>").why_empty.startswith("the page's")
+    # and a page with writing keeps its headlines out
+    assert html_to_text(f"<html><body><p>{ARTICLE}</p><ul>{cards}</ul></body></html>").text == ARTICLE
+
+
 def test_a_page_that_gives_no_text_says_what_it_held_and_which_rules_left_it_out():
     from collections import Counter
 

@@ -95,10 +95,17 @@ MAX_LINK_SHARE = 0.6  # of a block's characters; prose with links stays far belo
 MIN_LINKS = 3
 PROTECTED_SHARE = 0.5  # of the text outside links under the root: a "chrome" container holding more is the page
 MAX_UNLINKED = 300  # characters of text outside links: more, and the block holds writing (keep it)
+TEASER_CHARS = 30  # a link's characters on average in a list of headlines; a menu's or tags' are words
 
 
 def _mostly_links(text: int, linked: int, count: int) -> bool:
     return count >= MIN_LINKS and linked > MAX_LINK_SHARE * text and text - linked < MAX_UNLINKED
+
+
+def _teasers(counts: tuple[int, int, int]) -> bool:
+    """A list of links that reads as headlines, not as a menu or tags: its links are TEASER_CHARS long on average."""
+    text, linked, count = counts
+    return _mostly_links(text, linked, count) and linked >= TEASER_CHARS * count
 
 
 def _contents(node: etree._Element) -> list:
@@ -537,95 +544,105 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
 
     roots = _main_content(body, links, candidates, dropped)
     within = sum(_unlinked(links, root) for root in roots)
-    lines: list[tuple[str, bool, bool]] = []  # each paragraph, whether it is made of links, whether a heading
-    current: list[str] = []
-    inside = {_LINK: 0, _TRUSTED: 0, _HEADING: 0}  # how many of each the walk is in
-    line_links = [0]  # characters of the current line inside links
-    took_meta = [False]  # whether an author or a date left the current line (for metadata)
 
-    def flush() -> None:
-        line = " ".join("".join(current).split())  # runs of whitespace as one space
-        if _CELL_END in line:  # a table's row: its cells apart by tabs (" | " would read as a bar of links)
-            line = "\t".join(cell.strip() for cell in line.split(_CELL_END)).rstrip("\t")
-        if line and not (took_meta[0] and _residue(line)):  # "Posted by", "#3", what a post's header leaves
-            lines.append((line, line_links[0] >= LINKED_LINE * len(line), inside[_HEADING] > 0))
-        line_links[0], took_meta[0] = 0, False
-        current.clear()
+    def walk(teasers: bool) -> tuple[list[str], int, list[etree._Element], dict]:
+        """The page's paragraphs; with `teasers`, lists of links whose links read as headlines are text too."""
+        lines: list[tuple[str, bool, bool]] = []  # each paragraph, whether it is made of links, whether a heading
+        current: list[str] = []
+        inside = {_LINK: 0, _TRUSTED: 0, _HEADING: 0}  # how many of each the walk is in
+        line_links = [0]  # characters of the current line inside links
+        took_meta = [False]  # whether an author or a date left the current line (for metadata)
 
-    def skipped(node: etree._Element) -> bool:  # chrome around the text, or inside its box
-        return dropped(node, within) or (_inner_chrome(node) and _unlinked(links, node) < INNER_SHARE * within)
+        def flush() -> None:
+            line = " ".join("".join(current).split())  # runs of whitespace as one space
+            if _CELL_END in line:  # a table's row: its cells apart by tabs (" | " would read as a bar of links)
+                line = "\t".join(cell.strip() for cell in line.split(_CELL_END)).rstrip("\t")
+            if line and not (took_meta[0] and _residue(line)):  # "Posted by", "#3", what a post's header leaves
+                lines.append((line, line_links[0] >= LINKED_LINE * len(line), inside[_HEADING] > 0))
+            line_links[0], took_meta[0] = 0, False
+            current.clear()
 
-    # An explicit stack instead of recursion: thousands of nested tags must not overflow.
-    stack: list[object] = []
-    left_out: list[etree._Element] = []  # what the walk skipped, for the reason when nothing is left
-    posts: dict[etree._Element, dict[str, str]] = {}  # each post's (or article's) author and date, in order
-    for root in reversed(roots):
-        stack.extend((flush, root))
-    while stack:
-        node = stack.pop()
-        if node is flush:
-            flush()
-            continue
-        if node in inside:  # pushed after an element's contents: the walk leaves it
-            inside[node] -= 1
-            continue
-        if isinstance(node, str):  # text, or a cell separator pushed below
-            current.append(node)
-            line_links[0] += len(node.strip()) if inside[_LINK] and not inside[_TRUSTED] else 0
-            continue
-        tag = node.tag
-        if not isinstance(tag, str) or tag in _NEVER_TEXT:  # (a comment)
-            continue
-        if node not in roots and skipped(node):
-            left_out.append(node)
-            continue
-        if node not in roots and (kind := _meta_kind(node)) and (post := _post_of(node, roots)) is not None:
-            said = posts.setdefault(post, {})
-            if kind not in said and (value := _meta_value(node, kind)):
-                said[kind], took_meta[0] = value, True
+        def skipped(node: etree._Element) -> bool:  # chrome around the text, or inside its box
+            return dropped(node, within) or (_inner_chrome(node) and _unlinked(links, node) < INNER_SHARE * within)
+
+        # An explicit stack instead of recursion: thousands of nested tags must not overflow.
+        stack: list[object] = []
+        left_out: list[etree._Element] = []  # what the walk skipped, for the reason when nothing is left
+        posts: dict[etree._Element, dict[str, str]] = {}  # each post's (or article's) author and date, in order
+        for root in reversed(roots):
+            stack.extend((flush, root))
+        while stack:
+            node = stack.pop()
+            if node is flush:
+                flush()
                 continue
-        if tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
-            # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
-            # but inside a page's marked content a list of links may be the content (a page of references)
-            if tag not in _LISTS or next(node.iterancestors("main"), None) is None:
+            if node in inside:  # pushed after an element's contents: the walk leaves it
+                inside[node] -= 1
+                continue
+            if isinstance(node, str):  # text, or a cell separator pushed below
+                current.append(node)
+                line_links[0] += len(node.strip()) if inside[_LINK] and not inside[_TRUSTED] else 0
+                continue
+            tag = node.tag
+            if not isinstance(tag, str) or tag in _NEVER_TEXT:  # (a comment)
+                continue
+            if node not in roots and skipped(node):
                 left_out.append(node)
                 continue
-            inside[_TRUSTED] += 1  # (nor are its lines links after the text, below)
-            stack.append(_TRUSTED)
-        if tag == "pre":  # keep code's own line breaks
-            flush()
-            lines.extend((line, False, False) for line in _pre_text(node).splitlines() if line.strip())
-            continue
-        if tag in _BLOCK_TAGS:
-            flush()
-            if tag in _HEADINGS:
-                inside[_HEADING] += 1
-                stack.append(_HEADING)
-            stack.append(flush)
-        elif tag == "a" and node.get("href") is not None:
-            inside[_LINK] += 1
-            stack.append(_LINK)
-        elif tag in _CELL_TAGS:
-            stack.append(_CELL_END)
-        copies = _copies(node, links, skipped)
-        for child in reversed(node):  # its text, then each child and its tail, taken from the top of the stack
-            if child.tail:
-                stack.append(child.tail)
-            if child not in copies:
-                stack.append(child)
-        if node.text:
-            stack.append(node.text)
-    flush()
-    # After the last line of writing, lines made of links are the other pages a page points to (related stories,
-    # tags, "next post"), and a heading with nothing after it heads what went; a page of nothing but links keeps them.
-    writing = (k for k in range(len(lines) - 1, -1, -1) if not lines[k][1] and len(lines[k][0]) >= MIN_PARAGRAPH)
-    last = next(writing, len(lines) - 1)
-    after: list[str] = []  # what stays after it, from the end
-    for line, links_only, a_heading in reversed(lines[last + 1 :]):
-        if not links_only and not (a_heading and not after):
-            after.append(line)
-    paragraphs = [line for line, _, _ in lines[: last + 1]] + after[::-1]
-    why = None if paragraphs else _why_empty(page, body, links, roots, left_out, sum(len(line) for line, _, _ in lines))
+            if node not in roots and (kind := _meta_kind(node)) and (post := _post_of(node, roots)) is not None:
+                said = posts.setdefault(post, {})
+                if kind not in said and (value := _meta_value(node, kind)):
+                    said[kind], took_meta[0] = value, True
+                    continue
+            if tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
+                # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
+                # but inside a page's marked content a list of links may be the content (a page of references)
+                if (tag not in _LISTS or next(node.iterancestors("main"), None) is None) and not (teasers and _teasers(links[node])):
+                    left_out.append(node)
+                    continue
+                inside[_TRUSTED] += 1  # (nor are its lines links after the text, below)
+                stack.append(_TRUSTED)
+            if tag == "pre":  # keep code's own line breaks
+                flush()
+                lines.extend((line, False, False) for line in _pre_text(node).splitlines() if line.strip())
+                continue
+            if tag in _BLOCK_TAGS:
+                flush()
+                if tag in _HEADINGS:
+                    inside[_HEADING] += 1
+                    stack.append(_HEADING)
+                stack.append(flush)
+            elif tag == "a" and node.get("href") is not None:
+                inside[_LINK] += 1
+                stack.append(_LINK)
+            elif tag in _CELL_TAGS:
+                stack.append(_CELL_END)
+            copies = _copies(node, links, skipped)
+            for child in reversed(node):  # its text, then each child and its tail, taken from the top of the stack
+                if child.tail:
+                    stack.append(child.tail)
+                if child not in copies:
+                    stack.append(child)
+            if node.text:
+                stack.append(node.text)
+        flush()
+        # After the last line of writing, lines made of links are the other pages a page points to (related stories,
+        # tags, "next post"), and a heading with nothing after it heads what went; a page of nothing but links keeps them.
+        writing = (k for k in range(len(lines) - 1, -1, -1) if not lines[k][1] and len(lines[k][0]) >= MIN_PARAGRAPH)
+        last = next(writing, len(lines) - 1)
+        after: list[str] = []  # what stays after it, from the end
+        for line, links_only, a_heading in reversed(lines[last + 1 :]):
+            if not links_only and not (a_heading and not after):
+                after.append(line)
+        paragraphs = [line for line, _, _ in lines[: last + 1]] + after[::-1]
+        return paragraphs, sum(len(line) for line, _, _ in lines), left_out, posts
+
+    paragraphs, after, left_out, posts = walk(teasers=False)
+    if not paragraphs and any(_teasers(links.get(node, (0, 0, 0))) for node in left_out):
+        # A page of nothing but lists of links whose links are headlines (a listing: "Renting a car could lead to
+        # your arrest") is read for them: a person sees them as its content, and the page would give nothing.
+        paragraphs, after, left_out, posts = walk(teasers=True)
+    why = None if paragraphs else _why_empty(page, body, links, roots, left_out, after)
     found = tuple((said.get("author"), said.get("date")) for said in posts.values() if said)
     return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None, why, found)
 
