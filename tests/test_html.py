@@ -117,6 +117,14 @@ def test_a_chrome_name_or_hidden_flag_on_what_holds_the_page_never_empties_it():
         assert "Popular this week" not in text, wrapper  # the real sidebar inside still goes
 
 
+def test_a_spacer_paragraph_of_invisible_characters_is_no_line():
+    # site builders put a zero-width joiner (or space, or a soft hyphen) in each empty paragraph between the real ones
+    spacers = "".join(f"<p>{c}</p>" for c in ("&zwj;", "\u200b", "&shy;", "\ufeff \u200d"))
+    found = html_to_text(f"<html><body><p>{ARTICLE}</p>{spacers}<p>The harbour reopens on Monday, the council said.</p></body></html>")
+    assert found.text.split("\n") == [ARTICLE, "The harbour reopens on Monday, the council said."]
+    assert html_to_text("<html><body><p>Zero\u200dwidth joiners inside words stay: ok.</p></body></html>").text == "Zero\u200dwidth joiners inside words stay: ok."
+
+
 def test_a_listing_of_headlines_gives_its_headlines_where_the_page_would_give_nothing():
     # A news section's front page: lists of links, each a story's headline; a person reads them as the page.
     stories = ["Renting a car could lead to your arrest, drivers say", "What to know about the app both trucks came from",
