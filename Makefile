@@ -12,7 +12,7 @@ ifneq ($(filter postgresql://% postgres://%,$(DAGSTER_PG_URL)),)
 export DAGSTER_PG_URL := postgresql+psycopg2://$(word 2,$(subst ://, ,$(DAGSTER_PG_URL)))
 endif
 
-.PHONY: run test faults ui eval bench screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables stop-words ftfy-cases extraction-sets compare-extractors clean
+.PHONY: run test faults ui eval bench bench-scale screenshots mojibake-set chrome-set language-set dedup-set quality-set text-tables stop-words ftfy-cases extraction-sets compare-extractors clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,10 @@ bench: $(STAMP)
 	$(BIN)/python -m eval.bench_mojibake
 	$(BIN)/python -m eval.bench_ray
 	$(BIN)/python -m eval.bench_s3
+
+# The Dagster run process's memory at 10,000, 100,000 and 1,000,000 small documents (issue 40; about 40 minutes)
+bench-scale: $(STAMP)
+	$(BIN)/python -m eval.bench_scale
 
 # The README's pictures of the UI (eval/results/*.png): a real run, the webserver, Debian's Chromium driven by
 # Playwright (eval/screenshots.py). Installs Chromium with apt-get when it is missing (as root).
