@@ -95,16 +95,24 @@ class Memo:
         with self._writer as db:
             db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)", entries)
 
-    def keep_only(self, stage: str, keys: list[str]) -> int:
-        """Forget the stage's results whose keys are not among `keys` (those a run just used: results of files
-        since changed or removed, of code since changed); returns how many. SQLite reuses the space they held."""
+    def used(self, keys: list[str]) -> None:
+        """Note keys a run used, a shard's as its results come, in a table of SQLite's temporary store (on disk):
+        the run process holds none of them, however many documents the stage reads."""
+        if self.path is None:
+            return
+        with self._writer as db:
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in keys))
+
+    def keep_only(self, stage: str) -> int:
+        """Forget the stage's results whose keys were not `used` since the last call (results of files since changed
+        or removed, of code since changed); returns how many. SQLite reuses the space they held."""
         if self.path is None or not self.path.exists():
             return 0
         with self._writer as db:
-            db.execute("DROP TABLE IF EXISTS temp.used")  # of an earlier call on this connection
-            db.execute("CREATE TEMP TABLE used (key TEXT PRIMARY KEY)")
-            db.executemany("INSERT OR IGNORE INTO used VALUES (?)", ((key,) for key in keys))
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")  # a stage that used none
             gone = db.execute("DELETE FROM results WHERE stage = ? AND key NOT IN (SELECT key FROM used)", (stage,))
+            db.execute("DROP TABLE used")  # the next stage notes its own
             return gone.rowcount
 
     def snapshot(self, target: Path) -> bool:

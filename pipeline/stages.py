@@ -306,17 +306,17 @@ def _run(
     parts = shards(source, batches)
     memo_at = _cluster().memo_server(memo) if memo and ray_address() and parts else memo
     calls = lambda building: [(stage, part, building / part.name, memo_at, settings, decide, keys) for part in parts]  # noqa: E731
-    store, used = Memo(memo), []
+    store = Memo(memo)
 
     def remember(result: tuple[Stats, object, list, list[str]]) -> tuple[Stats, object]:  # a shard's, then let go
         stats, extra, fresh, keys = result
         store.add(fresh)
-        used.extend(keys)
+        store.used(keys)
         return stats, extra
 
     results = _rewrite(target, calls, _row_job, each=remember, batches=batches, sizes=[_row_count(part) for part in parts])
     if batches is None or set(batches) >= set(BATCH_NAMES):  # what this run did not use (changed or removed
-        store.keep_only(stage, used)  # files, older code) goes; a run of some batches did not see the others
+        store.keep_only(stage)  # files, older code) goes; a run of some batches did not see the others
     stats = _total([s for s, _ in results])
     stats["out"] = stats["in"] - stats["rejected"]
     return stats, [extra for _, extra in results]
