@@ -4,12 +4,11 @@ boilerplate paragraphs, exact and near copies. These count keys and fingerprints
 shards; they run on every document every run (no memo), so an incremental run gives what a full rebuild would.
 The short lines' keys are counted a bucket a task (pipeline.buckets): the run process gets the lines found only;
 copies are found from digests and band keys on the work store, a bucket a task (pipeline.copies): it gets the copies
-found and the candidates for near copies. Boilerplate is still counted here, from every document's paragraph keys.
+found and the candidates for near copies; boilerplate paragraphs are counted as short lines are, a copy's once.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,14 +26,10 @@ from pipeline.text.chrome import label
 from pipeline.text.dedup import collapse_blank_lines, key_length, keyed_lengths, line_keys, repeat_floor
 
 
-def _removals(
-    source: Folder, keys: list[tuple[np.ndarray, np.ndarray]] | KeyFiles, wanted: np.ndarray, *args
-) -> Callable[[Folder], list[tuple]]:
-    """Calls for _remove_job on every shard of `source`, each with the rows of the documents that hold one of the
-    `wanted` keys (_holding, of the shard's _keys), or with the step's KeyFiles, from which the job finds them
-    itself: the other documents need not be read."""
-    holding = itertools.repeat(keys) if isinstance(keys, KeyFiles) else [_holding(*shard_keys, wanted) for shard_keys in keys]
-    return lambda building: [(part, building / part.name, wanted, *args, which) for part, which in zip(shards(source), holding)]
+def _removals(source: Folder, keys: KeyFiles, wanted: np.ndarray, *args) -> Callable[[Folder], list[tuple]]:
+    """Calls for _remove_job on every shard of `source`, each with the step's KeyFiles, from which the job finds
+    the documents that hold one of the `wanted` keys: the other documents need not be read."""
+    return lambda building: [(part, building / part.name, wanted, *args, keys) for part in shards(source)]
 
 
 def _holding(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> list[int]:
@@ -42,40 +37,44 @@ def _holding(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> list[int
     return np.unique(rows[np.isin(keys, wanted)]).tolist()
 
 
-def _repeated(
-    keys_by_shard: list[tuple[np.ndarray, np.ndarray]], documents: int, min_docs: int, min_share: float,
-    copies: list[Copy] | None = None,
+def _repeated_in_buckets(
+    keys: KeyFiles, shards: list[str], documents: int, min_docs: int, min_share: float, copies: list[Copy] | None = None
 ) -> np.ndarray:
-    """The keys that stand in at least repeat_floor documents, of the shards' _keys (each holds a document's key
-    once). With `copies` (by code), a key counts once a group (a kept document and its copies), and `documents`
-    are the groups: a paragraph of one document and four copies of another stands in two."""
-    if not keys_by_shard:
-        return np.array([], dtype=np.int64)
-    keys = np.concatenate([found for found, _ in keys_by_shard])
-    if copies is not None:
-        group = np.concatenate([document_code(s, rows) for s, (_, rows) in enumerate(keys_by_shard)])
-        if copies:  # a copy's keys count as its kept document's
-            copied, kept = np.array([c.code for c in copies], np.int64), np.array([c.kept for c in copies], np.int64)
-            at = np.searchsorted(copied, group).clip(max=len(copied) - 1)
-            group = np.where(copied[at] == group, kept[at], group)
-        order = np.lexsort((group, keys))
-        keys, group = keys[order], group[order]
-        first = np.ones(len(keys), bool)
-        first[1:] = (keys[1:] != keys[:-1]) | (group[1:] != group[:-1])
-        keys = keys[first]
-    return _frequent(keys, documents, min_docs, min_share)
+    """The keys that stand in at least repeat_floor documents, of the `shards`' KeyFiles (each holds a document's
+    key once): a task a bucket, on the workers. With `copies` (by code), a key counts once a group (a kept document
+    and its copies), and `documents` are the groups: a paragraph of one document and four copies of another stands
+    in two. Each task gets the copies' map to their kept documents (one entry a copy)."""
+    kept_of = None if copies is None else (np.array([c.code for c in copies], np.int64), np.array([c.kept for c in copies], np.int64))
+    calls = [(keys, shards, bucket, documents, min_docs, min_share, kept_of) for bucket in range(keys.buckets)]
+    return np.sort(np.concatenate([np.zeros(0, np.int64), *_map(_bucket_job, calls)]))
 
 
-def _repeated_in_buckets(keys: KeyFiles, shards: list[str], documents: int, min_docs: int, min_share: float) -> np.ndarray:
-    """As _repeated (without groups), of the `shards`' KeyFiles: a task a bucket, on the workers."""
-    found = _map(_bucket_job, [(keys, shards, bucket, documents, min_docs, min_share) for bucket in range(keys.buckets)])
-    return np.sort(np.concatenate([np.zeros(0, np.int64), *found]))
+def _bucket_job(
+    keys: KeyFiles, shards: list[str], bucket: int, documents: int, min_docs: int, min_share: float,
+    kept_of: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The keys of a bucket, over the files of every shard, that stand in at least repeat_floor documents (or
+    groups of copies, with `kept_of`: the codes of the copies, and of the document each copies)."""
+    if kept_of is None:
+        counted = np.concatenate([np.zeros(0, np.int64), *(keys.bucket(shard, bucket) for shard in shards)])
+        return _frequent(counted, documents, min_docs, min_share)
+    read = [keys.batch(shard, bucket) for shard in shards]
+    counted = np.concatenate([np.zeros(0, np.int64), *(batch["key"].to_numpy() for batch in read)])
+    group = np.concatenate([np.zeros(0, np.int64), *(document_code(s, batch["row"].to_numpy()) for s, batch in enumerate(read))])
+    return _frequent(_once_a_group(counted, group, *kept_of), documents, min_docs, min_share)
 
 
-def _bucket_job(keys: KeyFiles, shards: list[str], bucket: int, documents: int, min_docs: int, min_share: float) -> np.ndarray:
-    """The keys of a bucket, over the files of every shard, that stand in at least repeat_floor documents."""
-    counted = np.concatenate([np.zeros(0, np.int64), *(keys.bucket(shard, bucket) for shard in shards)])
-    return _frequent(counted, documents, min_docs, min_share)
+def _once_a_group(keys: np.ndarray, documents: np.ndarray, copied: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The `keys` (each of the document of that code in `documents`) once a group of copies: a copy's keys count
+    as those of the document it copies."""
+    if len(copied):
+        at = np.searchsorted(copied, documents).clip(max=len(copied) - 1)
+        documents = np.where(copied[at] == documents, kept[at], documents)
+    order = np.lexsort((documents, keys))
+    keys, documents = keys[order], documents[order]
+    first = np.ones(len(keys), bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (documents[1:] != documents[:-1])
+    return keys[first]
 
 
 def _frequent(keys: np.ndarray, documents: int, min_docs: int, min_share: float) -> np.ndarray:
@@ -177,16 +176,15 @@ BOILERPLATE_MIN_SHARE = 0.005
 def deduplicate(source: Folder, target: Folder) -> tuple[Stats, list[tx.Duplicate], list[str]]:
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
     Also returns the copies found and the source paths they index (of the documents copies name, only)."""
-    with key_files(target, len(shards(source))) as keys:  # each shard's job writes its documents' digests and bands
+    with key_files(target, len(shards(source))) as keys:  # each shard's job writes its paragraphs' keys, digests and bands
         files = CopyFiles.within(keys)
         stats, found = _run("dedup", source, target, None, keys=files)
-        keys_by_shard = [shard_keys for shard_keys, _ in found]  # each shard's _keys
         copies = find_copies(target, files)  # first, so that a paragraph's copies count once
-        distinct = sum(n for _, n in found) - len(copies)
-        boilerplate = _repeated(keys_by_shard, distinct, BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE, copies)
+        floor = (sum(n for _, n in found) - len(copies), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+        names = [part.name for part in shards(target)]
+        boilerplate = _repeated_in_buckets(keys, names, *floor, copies) if sum(n for n, _ in found) else []
         if len(boilerplate):  # out of every document; those that changed get new fingerprints, and are compared again
-            calls = _removals(target, keys_by_shard, boilerplate, "paragraphs_removed", files)
-            results = _rewrite(target, calls, _remove_job, in_place=True)
+            results = _rewrite(target, _removals(target, keys, boilerplate, "paragraphs_removed", files), _remove_job, in_place=True)
             stats["boilerplate paragraphs removed"] += sum(n for n, _, _ in results)
             _count_emptied(stats, sum(len(e) for _, _, e in results), "documents left empty by boilerplate")
             copies = find_copies(target, files)

@@ -249,10 +249,11 @@ ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
 _DECIDE: dict[str, Callable] = {"quality": _judge_quality, "chrome": _name_all_chrome}
 # what a stage's shard job hands back besides its counts, for the stage's step across documents; given the shard's
 # name and the step's KeyFiles (the dedup stage's CopyFiles), the chrome stage writes its keys there and hands back
-# how many; the dedup stage its documents' digests and band keys (the fingerprints go no further), with its keys
+# how many; the dedup stage its paragraphs' keys and its documents' digests and band keys (the fingerprints go no
+# further), and how many keys and documents
 _COLLECT: dict[str, Callable[[list[Row], str, KeyFiles | CopyFiles | None], object]] = {
     "chrome": lambda rows, shard, keys: keys.write(shard, *_keys(rows, repeatable)),
-    "dedup": lambda rows, shard, copies: (_keys(rows, bool), copies.write(shard, _fingerprints(rows))),
+    "dedup": lambda rows, shard, copies: (copies.keys.write(shard, *_keys(rows, bool)), copies.write(shard, _fingerprints(rows))),
     "quality": lambda rows, *_: _failing_examples(rows),
 }
 

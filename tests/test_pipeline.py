@@ -974,8 +974,8 @@ def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_onc
 
 
 def test_the_run_process_gets_the_copies_and_their_candidates_not_the_fingerprint_of_every_document(tmp_path, monkeypatch):
-    """The dedup stage's shard jobs write their documents' digests and band keys to files of their own and hand
-    back how many (with the paragraphs' keys boilerplate is counted from); the tasks a bucket hand back the
+    """The dedup stage's shard jobs write their paragraphs' keys and their documents' digests and band keys to
+    files of their own and hand back how many; the tasks a bucket hand back the boilerplate paragraphs' keys, the
     copies and the documents that share a band's key; no MinHash, digest or shingle reaches the run process."""
     from pipeline import buckets, copies
     from pipeline.text.dedup import Fingerprint
@@ -997,8 +997,13 @@ def test_the_run_process_gets_the_copies_and_their_candidates_not_the_fingerprin
         return [found for item in items for found in inside(item)]
 
     assert not inside([result for results in received.values() for _, result in results])
-    # each shard job: its paragraphs' keys (and their rows) and how many documents it wrote the fingerprints of
-    assert [extra[1] for _, (_, extra, _, _) in received["_row_job"]] == [2] * 11 + [1]
+    # each shard job hands back how many paragraph keys and documents' fingerprints it wrote; no array at all
+    assert [documents for _, (_, (_, documents), _, _) in received["_row_job"]] == [2] * 11 + [1]
+    assert not _arrays([result for _, result in received["_row_job"]])
+    # boilerplate is counted a task a bucket, a copy's paragraphs once; the removal jobs find the documents that hold
+    # it in their shards' files
+    assert len(received["_bucket_job"]) == 6
+    assert [type(call[-1]) for call, _ in received["_remove_job"]] == [buckets.KeyFiles] * 12
     # the documents sharing a band's key: the near copies' and the exact copies', never a document of its own
     shared = {int(code) for _, (codes, _) in received["_band_job"] for code in codes}
     alone = {(n // 2) << 16 | n % 2 for n, (path, _) in enumerate(documents) if re.fullmatch(r"f\d\.txt", path)}
