@@ -20,7 +20,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pipeline import buckets, tables
+from pipeline import tables
 from pipeline import text as tx
 from pipeline.buckets import KeyFiles
 from pipeline.executors import _map
@@ -32,6 +32,9 @@ DIGESTS = pa.schema([("key", pa.int64()), ("digest", pa.binary(32)), ("length", 
                      ("path", pa.string()), ("doc_id", pa.string())])  # fmt: skip
 # a live document's key of each LSH band (tx.dedup.band_keys), the band (two bands' keys never match), its row
 BAND_KEYS = pa.schema([("key", pa.int64()), ("band", pa.uint8()), ("row", pa.uint16())])
+# A batch of components (a task) holds the shingles of about this many shards' documents, about the size of their
+# texts (a shard job's worker holds one shard's): the candidates of the bench's 100,000 documents in one task held 160 MB
+BATCH_SHARDS = 4
 # a candidate for near copies: its document (document_code), normalised length, path, doc id, shingle_keys
 CANDIDATES = pa.schema([("code", pa.int64()), ("length", pa.int64()), ("path", pa.string()), ("doc_id", pa.string()),
                         ("shingles", pa.list_(pa.uint32()))])  # fmt: skip
@@ -180,33 +183,34 @@ def _components(groups: set[tuple[int, ...]]) -> list[list[tuple[int, ...]]]:
 
 
 def _near_copies(folder: Folder, files: CopyFiles, groups: set[tuple[int, ...]]) -> list[Copy]:
-    """The near copies among the documents of `groups`: components packed into batches of about as many documents
-    as a key bucket's shards hold; each candidate's shingles written by a job on its shard, bucketed by batch; a
-    task a batch."""
+    """The near copies among the documents of `groups`: components packed into batches of about BATCH_SHARDS
+    shards' documents; each candidate's shingles written by a job on its shard, bucketed by batch; a task a batch,
+    which reads the files of its documents' shards only."""
     if not groups:
         return []
-    batches: list[list[tuple[int, ...]]] = [[]]
-    size, most, batch_of = 0, buckets.SHARDS_A_BUCKET * tables.SHARD_DOCS, {}
+    batches: list[tuple[list[tuple[int, ...]], set[int]]] = [([], set())]  # the groups and shards of each
+    size, most, batch_of = 0, BATCH_SHARDS * tables.SHARD_DOCS, {}
     for component in _components(groups):
         if size >= most:
-            batches.append([])
+            batches.append(([], set()))
             size = 0
         documents = {code for group in component for code in group}
         batch_of.update(dict.fromkeys(documents, len(batches) - 1))
-        batches[-1] += component
+        batches[-1][0].extend(component)
+        batches[-1][1].update(code >> 16 for code in documents)
         size += len(documents)
     candidates = files.keys.beside(f"candidates-{os.urandom(4).hex()}", CANDIDATES, len(batches))
     by_shard: dict[int, list[int]] = {}
     for code in sorted(batch_of):
         by_shard.setdefault(code >> 16, []).append(code)
     parts = shards(folder)
-    calls = [(parts[s], files.digests, candidates, s, codes, [batch_of[c] for c in codes]) for s, codes in by_shard.items()]
+    calls = [(parts[s], files.digests, candidates, codes, [batch_of[c] for c in codes]) for s, codes in by_shard.items()]
     _map(_shingle_job, calls)
-    names = [parts[s].name for s in by_shard]
-    return [c for found in _map(_batch_job, [(candidates, names, b, batch) for b, batch in enumerate(batches)]) for c in found]
+    calls = [(candidates, [parts[s].name for s in sorted(read)], b, groups) for b, (groups, read) in enumerate(batches)]
+    return [c for found in _map(_batch_job, calls) for c in found]
 
 
-def _shingle_job(part: Folder, digests: KeyFiles, candidates: KeyFiles, shard: int, codes: list[int], batches: list[int]) -> int:
+def _shingle_job(part: Folder, digests: KeyFiles, candidates: KeyFiles, codes: list[int], batches: list[int]) -> int:
     """The candidates of a shard (by code), with the length, path and doc id its digests' file holds and the
     shingle_keys of their texts, written to the shard's file of candidates, a batch each."""
     rows = [code & 0xFFFF for code in codes]

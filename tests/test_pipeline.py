@@ -945,11 +945,12 @@ def _chained_copies() -> list[tuple[str, str]]:
 def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_once(tmp_path, monkeypatch):
     """Shards of two documents and buckets of one shard's keys: the copies chain across shards, buckets and
     batches of components, and each is marked as tx.dedup.find_duplicates decides on the same texts in memory."""
-    from pipeline import buckets
+    from pipeline import buckets, copies
     from pipeline.text import find_duplicates
 
     monkeypatch.setattr(tables, "SHARD_DOCS", 2)
     monkeypatch.setattr(buckets, "SHARDS_A_BUCKET", 1)
+    monkeypatch.setattr(copies, "BATCH_SHARDS", 1)
     documents = _chained_copies()
     stats, duplicates, paths = across_documents.deduplicate(_shards_of(tmp_path, documents), tmp_path / "out")
     out = [row for part in tables.shards(tmp_path / "out") for row in tables.read_shard(part).to_pylist()]
@@ -1009,5 +1010,6 @@ def test_the_run_process_gets_the_copies_and_their_candidates_not_the_fingerprin
     alone = {(n // 2) << 16 | n % 2 for n, (path, _) in enumerate(documents) if re.fullmatch(r"f\d\.txt", path)}
     assert shared and not shared & alone
     assert len(received["_exact_job"]) == 2 * 6 and len(received["_band_job"]) == 2 * 6  # two passes, six buckets
-    assert len(received["_batch_job"]) > 2  # components, in batches of about two shards' documents
+    assert len(received["_batch_job"]) >= 2  # components, in batches of about four shards' documents
+    assert all(len(shards) < 12 for (_, shards, _, _), _ in received["_batch_job"])  # each reads its shards' files only
     assert not list((tmp_path / ".keys").glob("out-*"))  # the stale folder, and the step's own
