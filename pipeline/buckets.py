@@ -6,7 +6,9 @@ documents that hold the keys found.
 
 The files are in a folder of the step's own in `.keys/` beside the stage's table (`.keys/chrome_stripped-<random>`;
 on object storage a prefix, never under the stage's: that holds the shards it lists, and listing `.keys/` does not
-list every stage's shards), removed when the step ends, and at its start any that a killed run left.
+list every stage's shards), removed when the step ends, and at its start any that a killed run left. A step that
+keeps keys of several kinds (the dedup step: paragraphs' keys, digests, band keys) keeps the others in folders
+within it (KeyFiles.beside).
 """
 
 from __future__ import annotations
