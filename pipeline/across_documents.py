@@ -2,37 +2,34 @@
 (pipeline.stages), then their steps across documents: short lines many documents share (a site's own chrome),
 boilerplate paragraphs, exact and near copies. These count keys and fingerprints, never texts, then rewrite the
 shards; they run on every document every run (no memo), so an incremental run gives what a full rebuild would.
-The short lines' keys are counted a bucket a task (pipeline.buckets): the run process gets the lines found only.
+The short lines' keys are counted a bucket a task (pipeline.buckets): the run process gets the lines found only;
+copies are found from digests and band keys on the work store, a bucket a task (pipeline.copies): it gets the copies
+found and the candidates for near copies; boilerplate paragraphs are counted as short lines are, a copy's once.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from pipeline import tables
 from pipeline import text as tx
 from pipeline.buckets import KeyFiles, key_files
+from pipeline.copies import Copy, CopyFiles, document_code, find_copies
 from pipeline.executors import _map
 from pipeline.rewrite import _rewrite
 from pipeline.stages import _fingerprints, _reindex, _run
 from pipeline.tables import Folder, Stats, _rows, _with_rows, _write, read_shard, shards
 from pipeline.text.chrome import label
-from pipeline.text.dedup import Fingerprint, collapse_blank_lines, key_length, keyed_lengths, line_keys, repeat_floor
+from pipeline.text.dedup import collapse_blank_lines, key_length, keyed_lengths, line_keys, repeat_floor
 
 
-def _removals(
-    source: Folder, keys: list[tuple[np.ndarray, np.ndarray]] | KeyFiles, wanted: np.ndarray, *args
-) -> Callable[[Folder], list[tuple]]:
-    """Calls for _remove_job on every shard of `source`, each with the rows of the documents that hold one of the
-    `wanted` keys (_holding, of the shard's _keys), or with the step's KeyFiles, from which the job finds them
-    itself: the other documents need not be read."""
-    holding = itertools.repeat(keys) if isinstance(keys, KeyFiles) else [_holding(*shard_keys, wanted) for shard_keys in keys]
-    return lambda building: [(part, building / part.name, wanted, *args, which) for part, which in zip(shards(source), holding)]
+def _removals(source: Folder, keys: KeyFiles, wanted: np.ndarray, *args) -> Callable[[Folder], list[tuple]]:
+    """Calls for _remove_job on every shard of `source`, each with the step's KeyFiles, from which the job finds
+    the documents that hold one of the `wanted` keys: the other documents need not be read."""
+    return lambda building: [(part, building / part.name, wanted, *args, keys) for part in shards(source)]
 
 
 def _holding(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> list[int]:
@@ -40,36 +37,44 @@ def _holding(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> list[int
     return np.unique(rows[np.isin(keys, wanted)]).tolist()
 
 
-def _repeated(
-    keys_by_shard: list[tuple[np.ndarray, np.ndarray]], documents: int, min_docs: int, min_share: float,
-    groups: list[np.ndarray] | None = None,
+def _repeated_in_buckets(
+    keys: KeyFiles, shards: list[str], documents: int, min_docs: int, min_share: float, copies: list[Copy] | None = None
 ) -> np.ndarray:
-    """The keys that stand in at least repeat_floor documents, of the shards' _keys (each holds a document's key
-    once). With `groups` (for each shard, the group of each row: its copies share one), a key counts once a group,
-    and `documents` are the groups: a paragraph of one document and four copies of another stands in two."""
-    if not keys_by_shard:
-        return np.array([], dtype=np.int64)
-    keys = np.concatenate([found for found, _ in keys_by_shard])
-    if groups is not None:
-        group = np.concatenate([rows_group[rows] for (_, rows), rows_group in zip(keys_by_shard, groups)])
-        order = np.lexsort((group, keys))
-        keys, group = keys[order], group[order]
-        first = np.ones(len(keys), bool)
-        first[1:] = (keys[1:] != keys[:-1]) | (group[1:] != group[:-1])
-        keys = keys[first]
-    return _frequent(keys, documents, min_docs, min_share)
+    """The keys that stand in at least repeat_floor documents, of the `shards`' KeyFiles (each holds a document's
+    key once): a task a bucket, on the workers. With `copies` (by code), a key counts once a group (a kept document
+    and its copies), and `documents` are the groups: a paragraph of one document and four copies of another stands
+    in two. Each task gets the copies' map to their kept documents (one entry a copy)."""
+    kept_of = None if copies is None else (np.array([c.code for c in copies], np.int64), np.array([c.kept for c in copies], np.int64))
+    calls = [(keys, shards, bucket, documents, min_docs, min_share, kept_of) for bucket in range(keys.buckets)]
+    return np.sort(np.concatenate([np.zeros(0, np.int64), *_map(_bucket_job, calls)]))
 
 
-def _repeated_in_buckets(keys: KeyFiles, shards: list[str], documents: int, min_docs: int, min_share: float) -> np.ndarray:
-    """As _repeated (without groups), of the `shards`' KeyFiles: a task a bucket, on the workers."""
-    found = _map(_bucket_job, [(keys, shards, bucket, documents, min_docs, min_share) for bucket in range(keys.buckets)])
-    return np.sort(np.concatenate([np.zeros(0, np.int64), *found]))
+def _bucket_job(
+    keys: KeyFiles, shards: list[str], bucket: int, documents: int, min_docs: int, min_share: float,
+    kept_of: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """The keys of a bucket, over the files of every shard, that stand in at least repeat_floor documents (or
+    groups of copies, with `kept_of`: the codes of the copies, and of the document each copies)."""
+    if kept_of is None:
+        counted = np.concatenate([np.zeros(0, np.int64), *(keys.bucket(shard, bucket) for shard in shards)])
+        return _frequent(counted, documents, min_docs, min_share)
+    read = [keys.batch(shard, bucket) for shard in shards]
+    counted = np.concatenate([np.zeros(0, np.int64), *(batch["key"].to_numpy() for batch in read)])
+    group = np.concatenate([np.zeros(0, np.int64), *(document_code(s, batch["row"].to_numpy()) for s, batch in enumerate(read))])
+    return _frequent(_once_a_group(counted, group, *kept_of), documents, min_docs, min_share)
 
 
-def _bucket_job(keys: KeyFiles, shards: list[str], bucket: int, documents: int, min_docs: int, min_share: float) -> np.ndarray:
-    """The keys of a bucket, over the files of every shard, that stand in at least repeat_floor documents."""
-    counted = np.concatenate([np.zeros(0, np.int64), *(keys.bucket(shard, bucket) for shard in shards)])
-    return _frequent(counted, documents, min_docs, min_share)
+def _once_a_group(keys: np.ndarray, documents: np.ndarray, copied: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The `keys` (each of the document of that code in `documents`) once a group of copies: a copy's keys count
+    as those of the document it copies."""
+    if len(copied):
+        at = np.searchsorted(copied, documents).clip(max=len(copied) - 1)
+        documents = np.where(copied[at] == documents, kept[at], documents)
+    order = np.lexsort((documents, keys))
+    keys, documents = keys[order], documents[order]
+    first = np.ones(len(keys), bool)
+    first[1:] = (keys[1:] != keys[:-1]) | (documents[1:] != documents[:-1])
+    return keys[first]
 
 
 def _frequent(keys: np.ndarray, documents: int, min_docs: int, min_share: float) -> np.ndarray:
@@ -79,16 +84,16 @@ def _frequent(keys: np.ndarray, documents: int, min_docs: int, min_share: float)
 
 
 def _remove_job(
-    source: Folder, target: Folder, repeated: np.ndarray, column: str, fingerprint: bool, which: list[int] | KeyFiles
-) -> tuple[int, list, list[int]]:
+    source: Folder, target: Folder, repeated: np.ndarray, column: str, copies: CopyFiles | None, which: list[int] | KeyFiles
+) -> tuple[int, int, list[int]]:
     """Take every line whose key is in `repeated` out of each document of rows `which` (those holding one; of
-    KeyFiles, those the shard's file says hold one), into its `column`; with `fingerprint`, hand back the
-    _fingerprints of the documents that changed. A document left with nothing is rejected instead (and keeps its
-    text): its rows are handed back too."""
+    KeyFiles, those the shard's file says hold one), into its `column`; with `copies`, the shard's CopyFiles get
+    the new fingerprints of the documents that changed. A document left with nothing is rejected instead (and
+    keeps its text; its CopyFiles lose it). Hands back the lines removed, the documents changed, the rows emptied."""
     if isinstance(which, KeyFiles):
         which = _holding(*which.read(source.name), repeated)
     if not which:
-        return 0, [], []
+        return 0, 0, []
     table, fields = read_shard(source), ("text", column, "paragraph_languages", "reject_stage", "reject_reason")
     rows = _rows(table, fields)
     read = {field: [row[field] for row in rows] for field in fields}
@@ -116,7 +121,9 @@ def _remove_job(
         changed.append(k)
     if changed or emptied:
         _write(_with_rows(table, rows, fields, read), target)
-    return gone, _fingerprints(rows, changed) if fingerprint else [], emptied
+        if copies is not None:  # the copies are found again on the documents as they are left
+            copies.update(source.name, _fingerprints(rows, changed), emptied)
+    return gone, len(changed), emptied
 
 
 _REMOVAL_STAGE = {"chrome_removed": "chrome", "paragraphs_removed": "dedup"}
@@ -144,7 +151,7 @@ def strip_chrome(source: Folder, target: Folder, memo: Path | None = None, rules
         floor = (stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
         repeated = _repeated_in_buckets(keys, [part.name for part in parts], *floor) if sum(written) else []
         if len(repeated):
-            results = _rewrite(target, _removals(target, keys, repeated, "chrome_removed", False), _remove_job, in_place=True)
+            results = _rewrite(target, _removals(target, keys, repeated, "chrome_removed", None), _remove_job, in_place=True)
             gone, emptied = sum(n for n, _, _ in results), sum(len(e) for _, _, e in results)
             stats["chrome lines removed"] += gone
             stats["lines repeated across documents"] += gone
@@ -166,71 +173,38 @@ BOILERPLATE_MIN_DOCS = 5
 BOILERPLATE_MIN_SHARE = 0.005
 
 
-class _Copies:
-    """The live documents of a deduplicated table (their fingerprints, by shard and row) and which are copies of
-    which (tx.dedup.match_duplicates, the shingles of candidates read from the shards, a worker job per shard)."""
-
-    def __init__(self, folder: Folder, by_shard: list[dict[int, tuple]]):
-        documents = [(s, k, *document) for s, prints in enumerate(by_shard) for k, document in sorted(prints.items())]
-        self.where = [(s, k) for s, k, _, _, _ in documents]  # (shard, row) of each document
-        self.paths = [path for _, _, path, _, _ in documents]
-        self.ids = [doc_id for _, _, _, doc_id, _ in documents]
-        self.parts = shards(folder)
-        prints: list[Fingerprint] = [fp for _, _, _, _, fp in documents]
-        self.duplicates = tx.dedup.match_duplicates(prints, self.paths, self._shingles)
-
-    def _shingles(self, indices: list[int]) -> dict[int, np.ndarray]:
-        by_shard: dict[int, list[int]] = {}
-        for i in indices:
-            by_shard.setdefault(self.where[i][0], []).append(i)
-        arrays = _map(_shingle_job, [(self.parts[s], [self.where[i][1] for i in group]) for s, group in by_shard.items()])
-        return {i: keys for group, found in zip(by_shard.values(), arrays) for i, keys in zip(group, found)}
-
-    def groups(self) -> tuple[list[np.ndarray], int]:
-        """For each shard, the group of each row (the kept document of its copies; -1 for a row not live), and
-        how many groups there are."""
-        kept = {dup.index: dup.kept for dup in self.duplicates}
-        groups = [np.full(tables.SHARD_DOCS, -1, np.int64) for _ in self.parts]
-        for i, (s, k) in enumerate(self.where):
-            groups[s][k] = kept.get(i, i)
-        return groups, len(self.where) - len(kept)
-
-
 def deduplicate(source: Folder, target: Folder) -> tuple[Stats, list[tx.Duplicate], list[str]]:
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
-    Also returns the copies found and the source paths they index."""
-    stats, found = _run("dedup", source, target, None)
-    keys = [shard_keys for shard_keys, _ in found]  # each shard's _keys
-    by_shard = [{k: document for k, *document in prints} for _, prints in found]  # fingerprints, by row
-    copies = _Copies(target, by_shard)  # first, so that a paragraph's copies count once
-    groups, distinct = copies.groups()
-    boilerplate = _repeated(keys, distinct, BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE, groups)
-    if len(boilerplate):  # out of every document; those that changed get new fingerprints, and are compared again
-        calls = _removals(target, keys, boilerplate, "paragraphs_removed", True)
-        results = _rewrite(target, calls, _remove_job, in_place=True)
-        stats["boilerplate paragraphs removed"] += sum(n for n, _, _ in results)
-        for prints, (_, changed, emptied) in zip(by_shard, results):
-            prints.update({k: document for k, *document in changed})
-            for k in emptied:
-                del prints[k]
-        _count_emptied(stats, sum(len(e) for _, _, e in results), "documents left empty by boilerplate")
-        copies = _Copies(target, by_shard)
-    marks = {}
-    for dup in copies.duplicates:
-        shard, row = copies.where[dup.index]
-        how = "exact copy" if dup.kind == "exact" else f"near copy (Jaccard {dup.similarity:.2f})"
-        marks.setdefault(shard, {})[row] = (f"{how} of {copies.paths[dup.kept]}", copies.ids[dup.kept])
-        stats[f"{dup.kind} duplicates"] += 1
-    calls = lambda building: [(p, building / p.name, marks.get(s, {})) for s, p in enumerate(copies.parts)]  # noqa: E731
-    _rewrite(target, calls, _mark_job, in_place=True)
-    stats["out"] -= len(copies.duplicates)
-    stats["rejected"] += len(copies.duplicates)
-    return stats, copies.duplicates, copies.paths
+    Also returns the copies found and the source paths they index (of the documents copies name, only)."""
+    with key_files(target, len(shards(source))) as keys:  # each shard's job writes its paragraphs' keys, digests and bands
+        files = CopyFiles.within(keys)
+        stats, found = _run("dedup", source, target, None, keys=files)
+        copies = find_copies(target, files)  # first, so that a paragraph's copies count once
+        floor = (sum(n for _, n in found) - len(copies), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+        names = [part.name for part in shards(target)]
+        boilerplate = _repeated_in_buckets(keys, names, *floor, copies) if sum(n for n, _ in found) else []
+        if len(boilerplate):  # out of every document; those that changed get new fingerprints, and are compared again
+            results = _rewrite(target, _removals(target, keys, boilerplate, "paragraphs_removed", files), _remove_job, in_place=True)
+            stats["boilerplate paragraphs removed"] += sum(n for n, _, _ in results)
+            _count_emptied(stats, sum(len(e) for _, _, e in results), "documents left empty by boilerplate")
+            copies = find_copies(target, files)
+    marks: dict[int, dict[int, tuple[str, str]]] = {}
+    for c in copies:
+        how = "exact copy" if c.kind == "exact" else f"near copy (Jaccard {c.similarity:.2f})"
+        marks.setdefault(c.code >> 16, {})[c.code & 0xFFFF] = (f"{how} of {c.kept_path}", c.kept_id)
+        stats[f"{c.kind} duplicates"] += 1
+    parts = shards(target)
+    _rewrite(target, lambda building: [(p, building / p.name, marks.get(s, {})) for s, p in enumerate(parts)], _mark_job, in_place=True)
+    stats["out"] -= len(copies)
+    stats["rejected"] += len(copies)
+    return stats, *_indexed(copies)
 
 
-def _shingle_job(part: Folder, rows: list[int]) -> list[np.ndarray]:
-    texts = read_shard(part, ["text"])["text"]
-    return [tx.dedup.shingle_keys(texts[k].as_py()) for k in rows]
+def _indexed(copies: list[Copy]) -> tuple[list[tx.Duplicate], list[str]]:
+    """The copies as match_duplicates gives them, indexing the paths of the documents they name (in table order)."""
+    named = dict(sorted({**{c.kept: c.kept_path for c in copies}, **{c.code: c.path for c in copies}}.items()))
+    at = {code: k for k, code in enumerate(named)}
+    return [tx.Duplicate(at[c.code], at[c.kept], c.kind, c.similarity) for c in copies], list(named.values())
 
 
 def _mark_job(source: Folder, target: Folder, marks: dict[int, tuple[str, str]]) -> None:

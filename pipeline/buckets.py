@@ -6,7 +6,9 @@ documents that hold the keys found.
 
 The files are in a folder of the step's own in `.keys/` beside the stage's table (`.keys/chrome_stripped-<random>`;
 on object storage a prefix, never under the stage's: that holds the shards it lists, and listing `.keys/` does not
-list every stage's shards), removed when the step ends, and at its start any that a killed run left.
+list every stage's shards), removed when the step ends, and at its start any that a killed run left. A step that
+keeps keys of several kinds (the dedup step: paragraphs' keys, digests, band keys) keeps the others in folders
+within it (KeyFiles.beside).
 """
 
 from __future__ import annotations
@@ -38,33 +40,58 @@ def _bucket(keys: np.ndarray, buckets: int) -> np.ndarray:
     return (keys.view(np.uint64) >> np.uint64(16)) % np.uint64(buckets)
 
 
+def _array(column, kind: pa.DataType) -> pa.Array:
+    if isinstance(column, pa.ChunkedArray):
+        return column.combine_chunks()
+    return column if isinstance(column, pa.Array) else pa.array(column, kind)
+
+
 @dataclass(frozen=True)
 class KeyFiles:
-    """A step's keys: a file a shard in `folder`, named as the shard, each of `buckets` record batches."""
+    """A step's keys: a file a shard in `folder`, named as the shard, each of `buckets` record batches of `schema`
+    (by default a line's key and its row; a step may keep other columns, its first the key a bucket is of)."""
 
     folder: Folder
     buckets: int
+    schema: pa.Schema = SCHEMA
 
-    def write(self, shard: str, keys: np.ndarray, rows: np.ndarray) -> int:
-        """A shard's keys and the row of the document each is from, a batch a bucket; how many keys."""
-        bucket = _bucket(keys, self.buckets)
+    def write(self, shard: str, *columns, bucket: np.ndarray | None = None) -> int:
+        """A shard's keys and what goes with each (the row of the document each is from), a batch a bucket (the
+        key's, or the `bucket` given for each); how many keys."""
+        batch = pa.record_batch([_array(column, field.type) for column, field in zip(columns, self.schema)], schema=self.schema)
+        bucket = _bucket(batch.column(0).to_numpy(), self.buckets) if bucket is None else bucket.astype(np.uint64)
         order = np.argsort(bucket, kind="stable")
         ends = np.searchsorted(bucket[order], np.arange(1, self.buckets + 1, dtype=np.uint64)).tolist()
-        batch = pa.record_batch([pa.array(keys[order], pa.int64()), pa.array(rows[order], pa.uint16())], schema=SCHEMA)
-        with _created(self.folder / shard) as sink, ipc.new_file(sink, SCHEMA) as writer:
+        batch = batch.take(pa.array(order))
+        with _created(self.folder / shard) as sink, ipc.new_file(sink, self.schema) as writer:
             for start, end in zip([0, *ends], ends):
                 writer.write_batch(batch.slice(start, end - start))
-        return len(keys)
+        return batch.num_rows
 
     def read(self, shard: str) -> tuple[np.ndarray, np.ndarray]:
         """A shard's keys, every bucket's, and their rows (an object in one request)."""
-        table = read_shard(self.folder / shard)
+        table = self.table(shard)
         return table["key"].to_numpy(), table["row"].to_numpy()
+
+    def table(self, shard: str) -> pa.Table:
+        """Everything a shard's file holds, every bucket's."""
+        return read_shard(self.folder / shard)
 
     def bucket(self, shard: str, bucket: int) -> np.ndarray:
         """The keys of one bucket of a shard (of an object, only that batch is read)."""
+        return self.batch(shard, bucket)["key"].to_numpy()
+
+    def batch(self, shard: str, bucket: int) -> pa.RecordBatch:
+        """One bucket of a shard's file."""
         with _opened(self.folder / shard) as source:
-            return ipc.open_file(source).get_batch(bucket)["key"].to_numpy()
+            return ipc.open_file(source).get_batch(bucket)
+
+    def beside(self, name: str, schema: pa.Schema, buckets: int | None = None) -> KeyFiles:
+        """Other keys of the same step, in a folder `name` within this one (removed with it)."""
+        folder = self.folder / name
+        if not isinstance(folder, storage.ObjectPath):
+            folder.mkdir(exist_ok=True)
+        return KeyFiles(folder, self.buckets if buckets is None else buckets, schema)
 
 
 @contextlib.contextmanager

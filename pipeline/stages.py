@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 from pipeline import tables
 from pipeline import text as tx
 from pipeline.buckets import KeyFiles
+from pipeline.copies import CopyFiles
 from pipeline.corpus import DOCUMENTS, wanted_languages
 from pipeline.executors import _cluster, _ServedMemo, ray_address
 from pipeline.memo import Memo
@@ -247,10 +248,12 @@ ROW_STAGES: dict[str, tuple[Callable, tuple[str, ...]]] = {
 # what a stage decides on every document after it (and its memo) gave the results: the rules may have changed
 _DECIDE: dict[str, Callable] = {"quality": _judge_quality, "chrome": _name_all_chrome}
 # what a stage's shard job hands back besides its counts, for the stage's step across documents; given the shard's
-# name and the step's KeyFiles, the chrome stage writes its keys there and hands back how many
-_COLLECT: dict[str, Callable[[list[Row], str, KeyFiles | None], object]] = {
+# name and the step's KeyFiles (the dedup stage's CopyFiles), the chrome stage writes its keys there and hands back
+# how many; the dedup stage its paragraphs' keys and its documents' digests and band keys (the fingerprints go no
+# further), and how many keys and documents
+_COLLECT: dict[str, Callable[[list[Row], str, KeyFiles | CopyFiles | None], object]] = {
     "chrome": lambda rows, shard, keys: keys.write(shard, *_keys(rows, repeatable)),
-    "dedup": lambda rows, *_: (_keys(rows, bool), _fingerprints(rows)),
+    "dedup": lambda rows, shard, copies: (copies.keys.write(shard, *_keys(rows, bool)), copies.write(shard, _fingerprints(rows))),
     "quality": lambda rows, *_: _failing_examples(rows),
 }
 
@@ -280,7 +283,7 @@ def _keys(rows: list[Row], eligible: Callable[[str], bool]) -> tuple[np.ndarray,
 
 def _row_job(
     stage: str, source: Folder, target: Folder, memo_at: Path | object | None, settings: tuple, decide: tuple,
-    keys: KeyFiles | None,
+    keys: KeyFiles | CopyFiles | None,
 ) -> tuple[Stats, object, list, list[str]]:
     """A per-document stage on a shard; the memo read at its path, or on Ray by its MemoServer (an actor handle)."""
     fn, reads = ROW_STAGES[stage]
@@ -298,7 +301,7 @@ def _row_job(
 
 def _run(
     stage: str, source: Folder, target: Folder, memo: Path | None, settings: tuple = (), decide: tuple = (),
-    batches: Collection[str] | None = None, keys: KeyFiles | None = None,
+    batches: Collection[str] | None = None, keys: KeyFiles | CopyFiles | None = None,
 ) -> tuple[Stats, list]:
     """A per-document stage over every shard (of `batches` only, for an ingest stage): `settings` go to its
     function (and into its memo keys), `decide` to its _DECIDE step (not into the keys), `keys` (the KeyFiles of

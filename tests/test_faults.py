@@ -36,8 +36,8 @@ KILLS_LOCAL = [(step, delay, cold) for step in STEPS[:-1] for delay, cold in ((0
 # A step can end, and the run with it, before the test has read the line and killed it (seen on a loaded CI
 # machine): such a run ended normally; the point is tried again on the other raw version, at most so many times.
 ATTEMPTS = 3
-KILLS_S3 = [("mojibake_fixed", 0.4, True), ("chrome_stripped", 0.4, True), ("quality", 0.2, False), ("publish_corpus", 0.0, False),
-            ("publish_corpus", 0.5, True)]  # fmt: skip
+KILLS_S3 = [("mojibake_fixed", 0.4, True), ("chrome_stripped", 0.4, True), ("deduplicated", 0.4, True), ("quality", 0.2, False),
+            ("publish_corpus", 0.0, False), ("publish_corpus", 0.5, True)]  # fmt: skip
 
 
 def _sentences() -> list[str]:

@@ -708,6 +708,26 @@ def _arrays(value) -> list:
     return [array for item in inside for array in _arrays(item)]
 
 
+def _spied(monkeypatch, *modules) -> dict[str, list[tuple]]:
+    """Each job's calls through the `modules`' _map and what it handed back to the run process (here, in it: one
+    worker), by the job's name."""
+    received, original = {}, {module: module._map for module in modules}
+
+    def spied(module):
+        def _map(job, calls, *args, **kwargs):
+            def handed_back(*call):
+                received.setdefault(job.__name__, []).append((call, result := job(*call)))
+                return result
+
+            return original[module](handed_back, calls, *args, **kwargs)
+
+        return _map
+
+    for module in modules:
+        monkeypatch.setattr(module, "_map", spied(module))
+    return received
+
+
 def _plot(shard: int, k: int) -> str:
     """A short line of one document's own."""
     return f"Notes on the {['rhubarb', 'fennel', 'chard', 'kale', 'leek', 'sorrel'][2 * shard + k]} bed"
@@ -733,21 +753,7 @@ def test_the_run_process_gets_the_lines_repeated_across_documents_not_the_keys_o
     stale = tmp_path / ".keys" / "out-0badc0de"  # of a run killed in the step
     stale.mkdir(parents=True)
     buckets.KeyFiles(stale, 2).write("part-00-00000.arrow", line_keys([f"{prose}, 0 0."]), np.zeros(1, np.uint16))
-    received = {}
-
-    def spied(module):  # each job's call, and what it hands back to the run process (here, in it: one worker)
-        def _map(job, calls, *args, **kwargs):
-            def handed_back(*call):
-                received.setdefault(job.__name__, []).append((call, result := job(*call)))
-                return result
-
-            return original[module](handed_back, calls, *args, **kwargs)
-
-        return _map
-
-    original = {module: module._map for module in (rewrite, across_documents)}
-    for module in original:
-        monkeypatch.setattr(module, "_map", spied(module))
+    received = _spied(monkeypatch, rewrite, across_documents)
     across_documents.strip_chrome(source, tmp_path / "out")
     for shard in range(3):
         for k, row in enumerate(tables.read_shard(tables.shard_path(tmp_path / "out", "00", shard)).to_pylist()):
@@ -894,3 +900,118 @@ def test_personal_data_is_masked_when_asked(tmp_path, monkeypatch):
     assert "Write to <EMAIL_ADDRESS> or call <PHONE_NUMBER> from <IP_ADDRESS>." in corpus["contact.txt"]["text"]
     assert corpus["contact.txt"]["pii"] == {"emails": 1, "ips": 1, "phones": 1}
     assert corpus["lemmy-thread.txt"]["pii"] == {"emails": 0, "ips": 0, "phones": 0}
+
+
+def _shards_of(tmp_path, documents: list[tuple[str, str]], per_shard: int = 2):
+    """A stage table of these (path, text), `per_shard` documents a shard in this order; doc ids their places."""
+    source = tmp_path / "in"
+    source.mkdir()
+    for shard in range(0, len(documents), per_shard):
+        rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"id{shard + k}", "source_path": path, "source_sha256": "",
+                 "source_bytes": 0, "text": text} for k, (path, text) in enumerate(documents[shard : shard + per_shard])]  # fmt: skip
+        tables._write(rows, tables.shard_path(source, "00", shard // per_shard))
+    return source
+
+
+def _chained_copies() -> list[tuple[str, str]]:
+    """Exact copies, near copies that chain (a ~ b, b ~ c, a not ~ c) where the order of lengths decides, ties of
+    length broken by path and then by place, an exact copy of a near copy, and a document that is a copy of another
+    only once boilerplate left it."""
+    import random
+
+    rng = random.Random(7)
+    words = lambda n, size: ["".join(rng.choice("abcdefghijklmnop") for _ in range(size)) for _ in range(n)]  # noqa: E731
+
+    def edited(base: list[str], at: list[int], size: int) -> str:
+        return " ".join(words(1, size)[0] if k in at else word for k, word in enumerate(base))
+
+    first, second, third, fourth, fifth = (words(200, 6) for _ in range(5))
+    a = edited(first, [20, 50, 80], 9)  # the longest of its chain: kept, b its near copy, c of nothing kept
+    b = edited(first, [20, 50, 80], 4)
+    c = " ".join(b.split()[:110] + [w if k not in (0, 30, 60) else w[:2] for k, w in enumerate(b.split()[110:])])
+    e = " ".join(second)  # the longest of the other chain: d and f are both its near copies
+    d, f = edited(second, [20, 50, 80], 3), edited(second, [110, 140, 170], 3)
+    g = " ".join(third)
+    h = edited(third, [100], 6)  # as long as g, and of the same path: the first in the table is kept
+    k, j = " ".join(fifth), edited(fifth, [100], 6)  # as long as each other: the first path is kept, j.txt, the last
+    x = " ".join(fourth[:60])
+    note = "This message and any attachments are confidential and intended solely for the addressee named above."
+    y = " ".join(fourth[60:])
+    fillers = [" ".join(words(30, 5)) for _ in range(7)]  # of their own
+    return [("c.txt", c), ("x.txt", x), ("f0.txt", fillers[0]), ("b.txt", b), ("same.txt", g), ("w.txt", x),
+            ("a.txt", a), ("f.txt", f), ("same.txt", h), ("e.txt", e), ("d.txt", d), ("bb.txt", b),
+            ("f1.txt", fillers[1]), ("w.txt", x), ("k.txt", k), ("y.txt", y), ("y2.txt", f"{y}\n{note}"),
+            *((f"f{n}.txt", f"{fillers[n]}\n{note}") for n in range(2, 7)), ("j.txt", j)]  # fmt: skip
+
+
+def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_once(tmp_path, monkeypatch):
+    """Shards of two documents and buckets of one shard's keys: the copies chain across shards, buckets and
+    batches of components, and each is marked as tx.dedup.find_duplicates decides on the same texts in memory."""
+    from pipeline import buckets, copies
+    from pipeline.text import find_duplicates
+
+    monkeypatch.setattr(tables, "SHARD_DOCS", 2)
+    monkeypatch.setattr(buckets, "SHARDS_A_BUCKET", 1)
+    monkeypatch.setattr(copies, "BATCH_SHARDS", 1)
+    documents = _chained_copies()
+    stats, duplicates, paths = across_documents.deduplicate(_shards_of(tmp_path, documents), tmp_path / "out")
+    out = [row for part in tables.shards(tmp_path / "out") for row in tables.read_shard(part).to_pylist()]
+    assert stats["boilerplate paragraphs removed"] == 6
+    texts = [row["text"] for row in out]  # as boilerplate left them
+    expected = {}
+    for dup in find_duplicates(texts, [path for path, _ in documents]):
+        how = "exact copy" if dup.kind == "exact" else f"near copy (Jaccard {dup.similarity:.2f})"
+        expected[documents[dup.index][0], dup.index] = (f"{how} of {documents[dup.kept][0]}", f"id{dup.kept}")
+    marked = {(row["source_path"], k): (row["reject_reason"], row["duplicate_of"]) for k, row in enumerate(out) if row["reject_stage"]}
+    assert marked == expected
+    # what makes the case: the chains, the ties and the copy boilerplate made
+    assert {(path, re.sub(r" \(Jaccard [0-9.]+\)", "", reason)) for (path, _), (reason, _) in marked.items()} == {
+        ("b.txt", "near copy of a.txt"), ("bb.txt", "near copy of a.txt"), ("d.txt", "near copy of e.txt"),
+        ("f.txt", "near copy of e.txt"), ("same.txt", "near copy of same.txt"), ("x.txt", "exact copy of w.txt"),
+        ("w.txt", "exact copy of w.txt"), ("y2.txt", "exact copy of y.txt"), ("k.txt", "near copy of j.txt")}  # fmt: skip
+    assert ("same.txt", 8) in marked and ("w.txt", 13) in marked  # of equal length and path, the first is kept
+    assert (stats["exact duplicates"], stats["near duplicates"]) == (3, 6)
+    assert sorted((paths[d.index], paths[d.kept], d.kind) for d in duplicates) == sorted(
+        (path, reason.split(" of ")[-1], reason.split()[0]) for (path, _), (reason, _) in marked.items())
+    assert not list((tmp_path / ".keys").glob("out-*"))
+
+
+def test_the_run_process_gets_the_copies_and_their_candidates_not_the_fingerprint_of_every_document(tmp_path, monkeypatch):
+    """The dedup stage's shard jobs write their paragraphs' keys and their documents' digests and band keys to
+    files of their own and hand back how many; the tasks a bucket hand back the boilerplate paragraphs' keys, the
+    copies and the documents that share a band's key; no MinHash, digest or shingle reaches the run process."""
+    from pipeline import buckets, copies
+    from pipeline.text.dedup import Fingerprint
+
+    monkeypatch.setenv("PIPELINE_WORKERS", "1")
+    monkeypatch.setattr(tables, "SHARD_DOCS", 2)
+    monkeypatch.setattr(buckets, "SHARDS_A_BUCKET", 2)
+    documents = _chained_copies()
+    stale = tmp_path / ".keys" / "out-0badc0de" / "digests"  # of a run killed in the step
+    stale.mkdir(parents=True)
+    received = _spied(monkeypatch, rewrite, across_documents, copies)
+    stats, duplicates, _ = across_documents.deduplicate(_shards_of(tmp_path, documents), tmp_path / "out")
+    assert (stats["exact duplicates"], stats["near duplicates"]) == (3, 6)
+
+    def inside(value) -> list:
+        if isinstance(value, (Fingerprint, bytes)) or isinstance(value, np.ndarray) and value.dtype == np.uint32:
+            return [value]
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
+        return [found for item in items for found in inside(item)]
+
+    assert not inside([result for results in received.values() for _, result in results])
+    # each shard job hands back how many paragraph keys and documents' fingerprints it wrote; no array at all
+    assert [documents for _, (_, (_, documents), _, _) in received["_row_job"]] == [2] * 11 + [1]
+    assert not _arrays([result for _, result in received["_row_job"]])
+    # boilerplate is counted a task a bucket, a copy's paragraphs once; the removal jobs find the documents that hold
+    # it in their shards' files
+    assert len(received["_bucket_job"]) == 6
+    assert [type(call[-1]) for call, _ in received["_remove_job"]] == [buckets.KeyFiles] * 12
+    # the documents sharing a band's key: the near copies' and the exact copies', never a document of its own
+    shared = {int(code) for _, (codes, _) in received["_band_job"] for code in codes}
+    alone = {(n // 2) << 16 | n % 2 for n, (path, _) in enumerate(documents) if re.fullmatch(r"f\d\.txt", path)}
+    assert shared and not shared & alone
+    assert len(received["_exact_job"]) == 2 * 6 and len(received["_band_job"]) == 2 * 6  # two passes, six buckets
+    assert len(received["_batch_job"]) >= 2  # components, in batches of about four shards' documents
+    assert all(len(shards) < 12 for (_, shards, _, _), _ in received["_batch_job"])  # each reads its shards' files only
+    assert not list((tmp_path / ".keys").glob("out-*"))  # the stale folder, and the step's own

@@ -203,20 +203,28 @@ def find_duplicates(texts: Sequence[str], keys: Sequence[str]) -> list[Duplicate
     return match_duplicates([fingerprint(text) for text in texts], keys, lambda wanted: {i: shingle_keys(texts[i]) for i in wanted})
 
 
+def band_keys(signatures: np.ndarray) -> np.ndarray:
+    """The MinHash LSH band keys of each signature (a row of `signatures`): BANDS 64-bit polynomial hashes of
+    BAND_ROWS values each, a column a band. Two documents sharing a band's key are candidates; a chance collision
+    only adds a candidate. The keys of different bands are told apart by the band, not by the key."""
+    bands = signatures[:, : BANDS * BAND_ROWS].reshape(len(signatures), BANDS, BAND_ROWS)
+    key = np.zeros((len(signatures), BANDS), dtype=np.uint64)
+    for column in range(BAND_ROWS):
+        key = key * np.uint64(0x100000001B3) + bands[:, :, column].astype(np.uint64)
+    return key
+
+
 def _banded_pairs(minhashes: list[np.ndarray]) -> dict[int, list[int]]:
     """MinHash LSH as array operations: for each document (by position), the earlier documents that share a
     band with it, in order. The bands (BANDS) are datasketch's choice for NEAR_THRESHOLD, with its weights set to
     miss few copies (false positives 0.1, false negatives 0.9: every candidate is checked exactly; with even weights
-    a pair at Jaccard 0.86 goes unseen one time in four). A band is keyed by a 64-bit polynomial hash of its values
-    (a chance collision only adds a candidate). Memory: the signatures and one key per document and band."""
+    a pair at Jaccard 0.86 goes unseen one time in four). Memory: the signatures and one key per document and band."""
     if len(minhashes) < 2:
         return {}
-    signatures = np.stack(minhashes)
+    keys = band_keys(np.stack(minhashes))
     pairs: dict[int, set[int]] = {}
-    for start in range(0, BANDS * BAND_ROWS, BAND_ROWS):
-        key = np.zeros(len(signatures), dtype=np.uint64)
-        for column in range(start, start + BAND_ROWS):
-            key = key * np.uint64(0x100000001B3) + signatures[:, column].astype(np.uint64)
+    for band in range(BANDS):
+        key = keys[:, band]
         order = np.argsort(key, kind="stable")  # documents with equal keys end up together, in their order
         starts = np.concatenate(([0], np.flatnonzero(np.diff(key[order])) + 1))
         sizes = np.diff(np.append(starts, len(order)))
@@ -250,8 +258,22 @@ def match_duplicates(
     candidates = _banded_pairs([prints[i].minhash for i in distinct])
     candidates = {distinct[r]: [distinct[q] for q in earlier] for r, earlier in candidates.items()}
     sets = shingles(sorted({k for i, found in candidates.items() for k in (i, *found)}))
-    kept: set[int] = set()
-    for i in distinct:
+    duplicates += near_duplicates(distinct, candidates, sets)
+    # An exact copy of a document that is itself a near copy is a copy of what that one copies: every copy
+    # names a kept document.
+    near = {d.index: d for d in duplicates if d.kind == "near"}
+    duplicates = [replace(near[d.kept], index=d.index) if d.kept in near else d for d in duplicates]
+    return sorted(duplicates, key=lambda d: d.index)
+
+
+def near_duplicates(order: Sequence[int], candidates: dict[int, list[int]], sets: dict[int, np.ndarray]) -> list[Duplicate]:
+    """The near copies among documents in `order` (none an exact copy of another): each document, in turn, is a
+    copy of the most similar kept document of its `candidates` (the documents before it in `order` that share an
+    LSH band with it, in that order; the first of equal similarity) whose shingle `sets` have a Jaccard similarity
+    of NEAR_THRESHOLD or more; else it is kept. A decision looks at a document's candidates only: run on the
+    documents a chain of candidates joins (a connected component), it decides as run on all of them."""
+    duplicates, kept = [], set()
+    for i in order:
         best = None
         for j in candidates.get(i, ()):
             if j not in kept:
@@ -265,8 +287,4 @@ def match_duplicates(
             duplicates.append(Duplicate(i, best[0], "near", round(best[1], 4)))
         else:
             kept.add(i)
-    # An exact copy of a document that is itself a near copy is a copy of what that one copies: every copy
-    # names a kept document.
-    near = {d.index: d for d in duplicates if d.kind == "near"}
-    duplicates = [replace(near[d.kept], index=d.index) if d.kept in near else d for d in duplicates]
-    return sorted(duplicates, key=lambda d: d.index)
+    return duplicates

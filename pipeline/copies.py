@@ -1,0 +1,242 @@
+"""Exact and near copies across a stage's table, found from files on the work store (pipeline.buckets), so that the
+run process holds the copies found and the candidates for near copies, never every document's fingerprint.
+
+Each shard's job writes, for its live documents, the digest of each (with its normalised length, row, path and
+doc id), bucketed by digest, and its MinHash LSH band keys, bucketed by key (CopyFiles). A task a digest bucket
+finds the exact copies; a task a band bucket hands back the documents that share a band's key (candidates for
+near copies). The run process joins the candidates into connected components (the documents a chain of shared
+bands links); a job a shard writes the shingles of its candidates to a file of its own, bucketed by a batch of
+whole components; a task a batch decides the near copies, as match_duplicates (pipeline.text.dedup) decides on
+the whole corpus: its choice for a document looks at that document's candidates only, all in its component.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline import tables
+from pipeline import text as tx
+from pipeline.buckets import KeyFiles
+from pipeline.executors import _map
+from pipeline.tables import Folder, read_shard, shards
+from pipeline.text.dedup import BANDS, NUM_PERM, Fingerprint
+
+# a live document's digest (its first 8 bytes the key a bucket is of), normalised length, row, named path, doc id
+DIGESTS = pa.schema([("key", pa.int64()), ("digest", pa.binary(32)), ("length", pa.int64()), ("row", pa.uint16()),
+                     ("path", pa.string()), ("doc_id", pa.string())])  # fmt: skip
+# a live document's key of each LSH band (tx.dedup.band_keys), the band (two bands' keys never match), its row
+BAND_KEYS = pa.schema([("key", pa.int64()), ("band", pa.uint8()), ("row", pa.uint16())])
+# A batch of components (a task) holds the shingles of about this many shards' documents, about the size of their
+# texts (a shard job's worker holds one shard's): the candidates of the bench's 100,000 documents in one task held 160 MB
+BATCH_SHARDS = 4
+# a candidate for near copies: its document (document_code), normalised length, path, doc id, shingle_keys
+CANDIDATES = pa.schema([("code", pa.int64()), ("length", pa.int64()), ("path", pa.string()), ("doc_id", pa.string()),
+                        ("shingles", pa.list_(pa.uint32()))])  # fmt: skip
+
+
+def document_code(shard: int, rows: np.ndarray | int) -> np.ndarray | int:
+    """A document of a table as one number: its shard's place in the table's order, then its row. Codes sort as
+    match_duplicates orders documents of equal length and path."""
+    if isinstance(rows, np.ndarray):
+        return (np.int64(shard) << np.int64(16)) | rows.astype(np.int64)
+    return shard << 16 | rows
+
+
+class Copy(NamedTuple):
+    """A document found a copy (its document_code), of which kept document, and how the two are named."""
+
+    code: int
+    kept: int
+    kind: str  # "exact" or "near"
+    similarity: float
+    path: str
+    kept_path: str
+    kept_id: str
+
+
+@dataclass(frozen=True)
+class CopyFiles:
+    """The digests and band keys of a step's live documents, a file a shard each, in the step's keys folder."""
+
+    keys: KeyFiles
+    digests: KeyFiles
+    bands: KeyFiles
+
+    @classmethod
+    def within(cls, keys: KeyFiles) -> CopyFiles:
+        return cls(keys, keys.beside("digests", DIGESTS), keys.beside("bands", BAND_KEYS))
+
+    def write(self, shard: str, prints: list[tuple[int, str, str, Fingerprint]]) -> int:
+        """A shard's (row, named path, doc id, fingerprint) of each live document: its digest and band keys (the
+        MinHash goes no further); how many documents."""
+        for files, columns in zip((self.digests, self.bands), _columns(prints)):
+            files.write(shard, *columns)
+        return len(prints)
+
+    def update(self, shard: str, prints: list[tuple[int, str, str, Fingerprint]], gone: list[int]) -> None:
+        """A shard's files with the new fingerprints of the documents that changed, without the documents `gone`."""
+        replaced = pa.array(sorted({k for k, *_ in prints} | set(gone)), pa.uint16())
+        for files, columns in zip((self.digests, self.bands), _columns(prints)):
+            old = files.table(shard)
+            old = old.filter(pc.invert(pc.is_in(old["row"], value_set=replaced)))
+            files.write(shard, *(pa.concat_arrays([*old[field.name].chunks, pa.array(column, field.type)])
+                                 for field, column in zip(files.schema, columns)))  # fmt: skip
+
+
+def _columns(prints: list[tuple[int, str, str, Fingerprint]]) -> tuple[list, list]:
+    """The DIGESTS and BAND_KEYS columns of documents' (row, named path, doc id, fingerprint)."""
+    rows = np.array([k for k, _, _, _ in prints], np.uint16)
+    digests = [fp.digest for _, _, _, fp in prints]
+    keys = np.frombuffer(b"".join(digest[:8] for digest in digests), np.int64)
+    lengths = np.array([fp.length for _, _, _, fp in prints], np.int64)
+    digest_columns = [keys, digests, lengths, rows, [path for _, path, _, _ in prints], [doc_id for _, _, doc_id, _ in prints]]
+    signatures = np.stack([fp.minhash for _, _, _, fp in prints]) if prints else np.zeros((0, NUM_PERM), np.uint32)
+    bands = tx.dedup.band_keys(signatures)
+    band_columns = [bands.ravel().view(np.int64), np.tile(np.arange(BANDS, dtype=np.uint8), len(prints)), np.repeat(rows, BANDS)]
+    return digest_columns, band_columns
+
+
+def find_copies(folder: Folder, files: CopyFiles) -> list[Copy]:
+    """The copies among the live documents of `folder` (whose shards' CopyFiles are `files`), by code: the
+    copies match_duplicates finds, ordering documents by their CopyFiles' lengths and paths, then as the table."""
+    names = [part.name for part in shards(folder)]
+    exact = {c.code: c for found in _map(_exact_job, [(files.digests, names, b) for b in range(files.digests.buckets)]) for c in found}
+    copied = np.array(sorted(exact), np.int64)
+    groups: set[tuple[int, ...]] = set()  # the documents sharing a band's key, once whatever the band
+
+    def without_copies(found: tuple[np.ndarray, np.ndarray]) -> None:  # an exact copy is no candidate
+        codes, sizes = found
+        distinct = ~np.isin(codes, copied)
+        left = np.bincount(np.repeat(np.arange(len(sizes)), sizes)[distinct], minlength=len(sizes))
+        for group in np.split(codes[distinct], np.cumsum(left)[:-1]):
+            if len(group) > 1:
+                groups.add(tuple(group.tolist()))
+
+    _map(_band_job, [(files.bands, names, b) for b in range(files.bands.buckets)], each=without_copies)
+    near = {c.code: c for c in _near_copies(folder, files, groups)}
+    # An exact copy of a document that is itself a near copy is a copy of what that one copies: every copy names
+    # a kept document.
+    for code, c in exact.items():
+        if (of := near.get(c.kept)) is not None:
+            exact[code] = of._replace(code=code, path=c.path)
+    return sorted([*exact.values(), *near.values()])
+
+
+def _exact_job(digests: KeyFiles, shards: list[str], bucket: int) -> list[Copy]:
+    """The exact copies of a digest bucket: of each digest's documents, the first in match_duplicates' order
+    (the longest, then the smallest path, then the first in the table) is kept, the others are its copies."""
+    read = [digests.batch(shard, bucket) for shard in shards]
+    keys = np.concatenate([np.zeros(0, np.int64), *(batch["key"].to_numpy() for batch in read)])
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    shared, by_digest, at = counts[inverse] > 1, {}, 0  # only a digest whose first bytes others share can be copied
+    for s, batch in enumerate(read):
+        here, at = shared[at : at + batch.num_rows], at + batch.num_rows
+        for digest, length, row, path, doc_id in zip(*(batch.filter(pa.array(here))[name].to_pylist() for name in DIGESTS.names[1:])):
+            by_digest.setdefault(digest, []).append((-length, path, document_code(s, row), doc_id))
+    found = []
+    for documents in by_digest.values():
+        documents.sort()
+        _, kept_path, kept, kept_id = documents[0]
+        found += [Copy(code, kept, "exact", 1.0, path, kept_path, kept_id) for _, path, code, _ in documents[1:]]
+    return found
+
+
+def _band_job(bands: KeyFiles, shards: list[str], bucket: int) -> tuple[np.ndarray, np.ndarray]:
+    """The documents of a band bucket that share a band's key: their codes, a group after another, in order, and
+    the size of each group."""
+    read = [bands.batch(shard, bucket) for shard in shards]
+    key = np.concatenate([np.zeros(0, np.int64), *(batch["key"].to_numpy() for batch in read)])
+    band = np.concatenate([np.zeros(0, np.uint8), *(batch["band"].to_numpy() for batch in read)])
+    code = np.concatenate([np.zeros(0, np.int64), *(document_code(s, batch["row"].to_numpy()) for s, batch in enumerate(read))])
+    order = np.lexsort((code, key, band))
+    key, band, code = key[order], band[order], code[order]
+    starts = np.flatnonzero(np.concatenate(([True], (key[1:] != key[:-1]) | (band[1:] != band[:-1])))) if len(key) else np.zeros(0, int)
+    sizes = np.diff(np.append(starts, len(key)))
+    return code[np.repeat(sizes > 1, sizes)], sizes[sizes > 1]
+
+
+def _components(groups: set[tuple[int, ...]]) -> list[list[tuple[int, ...]]]:
+    """The groups of each connected component of the documents the groups link (union-find over the documents in
+    a group only), the components in the order of their first document."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while (up := parent.setdefault(x, x)) != x:
+            parent[x] = x = parent.setdefault(up, up)  # halves the path
+        return x
+
+    for group in groups:
+        first = root(group[0])
+        for other in group[1:]:
+            if (r := root(other)) != first:
+                parent[r] = first
+    by_root: dict[int, list[tuple[int, ...]]] = {}
+    for group in sorted(groups):
+        by_root.setdefault(root(group[0]), []).append(group)
+    return sorted(by_root.values(), key=lambda component: min(min(group) for group in component))
+
+
+def _near_copies(folder: Folder, files: CopyFiles, groups: set[tuple[int, ...]]) -> list[Copy]:
+    """The near copies among the documents of `groups`: components packed into batches of about BATCH_SHARDS
+    shards' documents; each candidate's shingles written by a job on its shard, bucketed by batch; a task a batch,
+    which reads the files of its documents' shards only."""
+    if not groups:
+        return []
+    batches: list[tuple[list[tuple[int, ...]], set[int]]] = [([], set())]  # the groups and shards of each
+    size, most, batch_of = 0, BATCH_SHARDS * tables.SHARD_DOCS, {}
+    for component in _components(groups):
+        if size >= most:
+            batches.append(([], set()))
+            size = 0
+        documents = {code for group in component for code in group}
+        batch_of.update(dict.fromkeys(documents, len(batches) - 1))
+        batches[-1][0].extend(component)
+        batches[-1][1].update(code >> 16 for code in documents)
+        size += len(documents)
+    candidates = files.keys.beside(f"candidates-{os.urandom(4).hex()}", CANDIDATES, len(batches))
+    by_shard: dict[int, list[int]] = {}
+    for code in sorted(batch_of):
+        by_shard.setdefault(code >> 16, []).append(code)
+    parts = shards(folder)
+    calls = [(parts[s], files.digests, candidates, codes, [batch_of[c] for c in codes]) for s, codes in by_shard.items()]
+    _map(_shingle_job, calls)
+    calls = [(candidates, [parts[s].name for s in sorted(read)], b, groups) for b, (groups, read) in enumerate(batches)]
+    return [c for found in _map(_batch_job, calls) for c in found]
+
+
+def _shingle_job(part: Folder, digests: KeyFiles, candidates: KeyFiles, codes: list[int], batches: list[int]) -> int:
+    """The candidates of a shard (by code), with the length, path and doc id its digests' file holds and the
+    shingle_keys of their texts, written to the shard's file of candidates, a batch each."""
+    rows = [code & 0xFFFF for code in codes]
+    texts = read_shard(part, ["text"])["text"]
+    digests_read = digests.table(part.name)
+    at = {row: k for k, row in enumerate(digests_read["row"].to_pylist())}
+    taken = digests_read.take(pa.array([at[row] for row in rows], pa.int64()))
+    shingles = [tx.dedup.shingle_keys(texts[row].as_py()) for row in rows]
+    return candidates.write(part.name, codes, taken["length"], taken["path"], taken["doc_id"], shingles, bucket=np.array(batches))
+
+
+def _batch_job(candidates: KeyFiles, shards: list[str], batch: int, groups: list[tuple[int, ...]]) -> list[Copy]:
+    """The near copies of a batch of components: tx.dedup.near_duplicates on its documents in match_duplicates'
+    order, each with the documents before it that share a band's key with it as its candidates."""
+    table = pa.Table.from_batches([candidates.batch(shard, batch) for shard in shards], CANDIDATES)
+    codes, lengths = table["code"].to_pylist(), table["length"].to_pylist()
+    paths, ids = dict(zip(codes, table["path"].to_pylist())), dict(zip(codes, table["doc_id"].to_pylist()))
+    shingles = table["shingles"].combine_chunks()
+    values, offsets = shingles.values.to_numpy(), shingles.offsets.to_numpy()
+    sets = {code: values[offsets[k] : offsets[k + 1]] for k, code in enumerate(codes)}
+    order = sorted(codes, key=lambda c, length=dict(zip(codes, lengths)): (-length[c], paths[c], c))
+    place = {code: k for k, code in enumerate(order)}
+    earlier: dict[int, set[int]] = {}
+    for group in groups:
+        ranked = sorted(group, key=place.__getitem__)
+        for k in range(1, len(ranked)):
+            earlier.setdefault(ranked[k], set()).update(ranked[:k])
+    found = tx.dedup.near_duplicates(order, {c: sorted(e, key=place.__getitem__) for c, e in earlier.items()}, sets)
+    return [Copy(d.index, d.kept, "near", d.similarity, paths[d.index], paths[d.kept], ids[d.kept]) for d in found]
