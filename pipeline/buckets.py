@@ -27,9 +27,13 @@ import pyarrow.ipc as ipc
 from pipeline import storage
 from pipeline.tables import Folder, _created, _opened, read_shard
 
-# A bucket holds the keys of at most this many shards, whatever the corpus's size (16,384 documents: of the chrome
-# stage's short lines, about half a million keys)
+# A bucket holds the keys of this many shards (16,384 documents: of the chrome stage's short lines, about half a
+# million keys), up to MAX_BUCKETS buckets (2 million documents), then larger ones: each shard's file holds a record
+# batch a bucket (about 220 bytes of metadata each, beside 10-150 bytes of keys a document) and a bucket's task
+# reads a batch of every shard's file, so buckets that grew with the corpus would cost files and reads as its
+# square. At 100 million documents a bucket of band keys holds about 120 MB (docs/design.md).
 SHARDS_A_BUCKET = 64
+MAX_BUCKETS = 128
 KEYS = ".keys"  # the folder of the steps' keys, beside the stage tables
 # a line's key (pipeline.text.dedup.line_keys) and the row of the shard's document that holds it
 SCHEMA = pa.schema([("key", pa.int64()), ("row", pa.uint16())])
@@ -105,9 +109,13 @@ def key_files(target: Folder, shards: int) -> Iterator[KeyFiles]:
     if not isinstance(folder, storage.ObjectPath):
         folder.mkdir(parents=True)
     try:
-        yield KeyFiles(folder, max(1, math.ceil(shards / SHARDS_A_BUCKET)))
+        yield KeyFiles(folder, buckets_for(shards))
     finally:
         _remove(folder)
+
+
+def buckets_for(shards: int) -> int:
+    return max(1, min(MAX_BUCKETS, math.ceil(shards / SHARDS_A_BUCKET)))
 
 
 def _left(root: Folder, prefix: str) -> list[Folder]:

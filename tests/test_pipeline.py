@@ -944,14 +944,18 @@ def _chained_copies() -> list[tuple[str, str]]:
             *((f"f{n}.txt", f"{fillers[n]}\n{note}") for n in range(2, 7)), ("j.txt", j)]  # fmt: skip
 
 
-def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_once(tmp_path, monkeypatch):
-    """Shards of two documents and buckets of one shard's keys: the copies chain across shards, buckets and
-    batches of components, and each is marked as tx.dedup.find_duplicates decides on the same texts in memory."""
+@pytest.mark.parametrize("max_buckets", [128, 3])
+def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_once(tmp_path, monkeypatch, max_buckets):
+    """Shards of two documents and buckets of one shard's keys (or, past the most buckets, of several): the copies
+    chain across shards, buckets and batches of components, and each is marked as tx.dedup.find_duplicates
+    decides on the same texts in memory."""
     from pipeline import buckets, copies
     from pipeline.text import find_duplicates
 
     monkeypatch.setattr(tables, "SHARD_DOCS", 2)
     monkeypatch.setattr(buckets, "SHARDS_A_BUCKET", 1)
+    monkeypatch.setattr(buckets, "MAX_BUCKETS", max_buckets)
+    assert buckets.buckets_for(12) == min(12, max_buckets)
     monkeypatch.setattr(copies, "BATCH_SHARDS", 1)
     documents = _chained_copies()
     stats, duplicates, paths = across_documents.deduplicate(_shards_of(tmp_path, documents), tmp_path / "out")
