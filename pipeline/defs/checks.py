@@ -4,7 +4,6 @@ made before publication too: a corpus that fails them is not written."""
 import dagster as dg
 
 from pipeline import progress
-from pipeline.defs.assets import _one_run
 from pipeline.defs.resources import CorpusPaths
 from pipeline.intake import read_raw_listing
 from pipeline.publication import current, files, mojibake_left
@@ -22,15 +21,9 @@ _SPECS = [
 
 
 @dg.multi_asset_check(specs=_SPECS)
-def corpus_checks(context: dg.AssetCheckExecutionContext, paths: CorpusPaths):
-    """The same tests the publishing step makes before it writes (pipeline.tally), made again on what a
-    consumer reads; and a warning for mojibake left. With the folder's lock, as every step: the tests' keys are in
-    .work/.keys/, where a step removes the folders it finds of its own kind (another run's, while it counts)."""
-    with _one_run(context, paths, "corpus_checks"):
-        yield from _checks(paths)
-
-
-def _checks(paths: CorpusPaths):
+def corpus_checks(paths: CorpusPaths):
+    """The same tests the publishing step makes before it writes (publication.problems), made again on what a
+    consumer reads; and a warning for mojibake left."""
     progress.begin("checks")
     manifest = current(paths.curated)  # the version a reader reads
     corpus, rejected = ([paths.curated / f for f in files(manifest, table)] for table in ("corpus", "rejected"))
