@@ -778,56 +778,6 @@ def test_the_run_process_gets_the_lines_repeated_across_documents_not_the_keys_o
     assert not list((tmp_path / ".keys").glob("out-*"))
 
 
-def _published_table(path: Path, rows: list[tuple], text: bool = True) -> Path:
-    """A published file of rows (doc_id, source_path, source_record, text), a row group of two rows."""
-    columns = ["doc_id", "source_path", "source_record", "text"][: 4 if text else 3]
-    pq.write_table(pa.table({c: pa.array([row[k] for row in rows], pa.string()) for k, c in enumerate(columns)}), path, row_group_size=2)
-    return path
-
-
-def test_the_run_process_gets_the_corpus_problems_not_the_ids_of_every_document(tmp_path, monkeypatch):
-    """The checks across documents (a doc_id twice, a raw file published twice or not at all) count the keys in
-    buckets, a task a bucket: the run process receives what is wrong, never a list of every document's ids or
-    paths; the messages are those the Counters gave."""
-    from pipeline import buckets, tally
-
-    monkeypatch.setenv("PIPELINE_WORKERS", "1")
-    monkeypatch.setattr(tables, "SHARD_DOCS", 2)
-    monkeypatch.setattr(buckets, "SHARDS_A_BUCKET", 1)
-    monkeypatch.setattr(buckets, "MAX_BUCKETS", 4)  # eleven rows: four buckets
-    a, b, c, d1, d2, e, f = (f"{k:016x}" for k in (10, 11, 12, 0xD1, 0xD2, 14, 15))
-    corpus = [
-        _published_table(tmp_path / "c0.parquet", [(a, "a.txt", None, "A"), (b, "b.txt", None, "B"), (d1, "dump.jsonl", "1", "D1"),
-                                                   (d2, "dump.jsonl", "2", " \n")]),
-        _published_table(tmp_path / "c1.parquet", [(a, "c.txt", None, "C"), (f, "b.txt", None, "B again"), (d1, "dump.jsonl", "1", "D1")]),
-    ]  # fmt: skip
-    rejected = [_published_table(tmp_path / "r0.parquet", [(e, "e.txt", None), (f"{5:016x}", "stray.txt", None), (c, "a.txt", None)], text=False)]
-    raw = {"a.txt", "b.txt", "c.txt", "dump.jsonl", "e.txt", "gone.txt", "sub/x.txt"}
-    expected = {
-        "doc_id_unique": [a, d1],
-        "no_empty_text": ["dump.jsonl"],
-        "every_raw_file_accounted_for": ["missing: gone.txt", "missing: sub/x.txt", "not in raw: stray.txt", "twice: a.txt",
-                                         "twice: b.txt", f"twice: dump.jsonl doc {d1}"],
-    }  # fmt: skip
-    received = _spied(monkeypatch, tally)
-    assert tally.problems(corpus, rejected, raw, tmp_path) == expected  # the checks' way: a job a published file
-    assert not list((tmp_path / ".keys").glob("corpus_checks-*"))
-    with buckets.key_files(tmp_path / "publish_corpus", 6) as keys:  # the publishing step's: a file a part it writes
-        counted = tally.Tally(keys)
-        for path in corpus:
-            counted.corpus(pq.read_table(path))
-        for path in rejected:
-            counted.rejected(pq.read_table(path))
-        assert counted.problems(raw) == expected
-    assert len(received["_file_job"]) == 3 and [r for _, r in received["_file_job"]] == [["dump.jsonl"], [], []]
-    assert len(received["_bucket_job"]) == 2 * 4  # a task a bucket, in each of the two ways
-    handed_back = repr([result for _, result in received["_bucket_job"]])
-    for kept in (b, c, d2, e, f):  # ids seen once: never handed back
-        assert kept not in handed_back
-    assert sum(len(ids) for _, (ids, *_) in received["_bucket_job"]) == 2 * 2  # the two ids twice, in each pass
-    assert not _arrays([result for _, result in received["_bucket_job"]])
-
-
 def test_boilerplate_counts_copies_of_one_document_once(tmp_path):
     # A paragraph in one document and four copies of another stands in two distinct documents, not five: it is
     # a quotation, not boilerplate, and stays in the distinct document.

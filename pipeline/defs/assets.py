@@ -18,9 +18,7 @@ import pyarrow.compute as pc
 
 from pipeline import across_documents, executors, intake, progress, runlock, stages, storage, tables
 from pipeline.card import card, write_card
-from pipeline.buckets import key_files
-from pipeline.publication import Version, files, published_parts
-from pipeline.tally import Tally
+from pipeline.publication import Tally, Version, files, published_parts
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError,
     batches_per_run, max_document_bytes, pii_masked, quality_enforced, quality_rules_file, shown_path,
@@ -337,29 +335,25 @@ def publish_corpus(context: dg.AssetExecutionContext, paths: CorpusPaths):
 def _publish(context: dg.AssetExecutionContext, paths: CorpusPaths):
     progress.begin("publish")
     version = Version(paths.curated, context.run.run_id)
-    languages, reasons, characters, sample = collections.Counter(), collections.Counter(), 0, []
-    source = paths.stage("quality")
-    # the tally's keys in a folder of this machine's, a file a shard, counted by a task a bucket (pipeline.tally)
-    with key_files(paths.work / "publish_corpus", len(tables.shards(source))) as keys:
-        tally = Tally(keys)
-        try:
-            for corpus, rejected in published_parts(source, context.run.run_id):
-                version.corpus.write(corpus)
-                version.rejected.write(rejected)
-                tally.corpus(corpus)
-                tally.rejected(rejected)
-                languages.update(corpus["language"].to_pylist())
-                reasons.update(_reason_kind(r) for r in rejected["reason"].to_pylist())
-                characters += int(pc.sum(corpus["n_chars"]).as_py() or 0)
-                sample += corpus.select(["source_path", "source_record", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
-            manifest = version.close()
-            raw_files = intake.read_raw_listing(paths.raw)
-            found = tally.problems(set(raw_files))
-            if found := {name: items for name, items in found.items() if items}:  # readers keep the previous corpus
-                raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
-            manifest_path = version.commit()
-        finally:
-            version.discard()
+    languages, reasons, characters, sample, tally = collections.Counter(), collections.Counter(), 0, [], Tally()
+    try:
+        for corpus, rejected in published_parts(paths.stage("quality"), context.run.run_id):
+            version.corpus.write(corpus)
+            version.rejected.write(rejected)
+            tally.corpus(corpus)
+            tally.rejected(rejected)
+            languages.update(corpus["language"].to_pylist())
+            reasons.update(_reason_kind(r) for r in rejected["reason"].to_pylist())
+            characters += int(pc.sum(corpus["n_chars"]).as_py() or 0)
+            sample += corpus.select(["source_path", "source_record", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
+        manifest = version.close()
+        raw_files = intake.read_raw_listing(paths.raw)
+        found = tally.problems(set(raw_files))
+        if found := {name: items for name, items in found.items() if items}:  # readers keep the previous corpus
+            raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
+        manifest_path = version.commit()
+    finally:
+        version.discard()
     # the dataset card, so that datasets.load_dataset(<curated>) reads both tables of this version as they are
     readme = write_card(paths.curated, card(manifest, characters, dict(languages.most_common()), dict(reasons.most_common())))
     folder = {table: version.folder / table for table in ("corpus", "rejected")}
