@@ -25,7 +25,7 @@ RESULTS = PROJECT / "eval" / "results" / "scale_memory.json"
 VERSION = 2  # of the corpus below: a change makes it again
 DUMP_RECORDS = 50_000
 SITE_LINES = ["Share this post", "Back to the index", "Subscribe to the newsletter", "Report this post", "All rights reserved"]
-ACROSS_DOCUMENTS = ["chrome_stripped", "deduplicated"]  # the steps that gather something of every document
+ACROSS_DOCUMENTS = ["chrome_stripped", "deduplicated", "publish_corpus", "corpus_checks"]  # steps across every document
 
 
 def build(n: int, seed: int = 40):
