@@ -84,14 +84,13 @@ def _frequent(keys: np.ndarray, documents: int, min_docs: int, min_share: float)
 
 
 def _remove_job(
-    source: Folder, target: Folder, repeated: np.ndarray, column: str, copies: CopyFiles | None, which: list[int] | KeyFiles
+    source: Folder, target: Folder, repeated: np.ndarray, column: str, copies: CopyFiles | None, keys: KeyFiles
 ) -> tuple[int, int, list[int]]:
-    """Take every line whose key is in `repeated` out of each document of rows `which` (those holding one; of
-    KeyFiles, those the shard's file says hold one), into its `column`; with `copies`, the shard's CopyFiles get
-    the new fingerprints of the documents that changed. A document left with nothing is rejected instead (and
-    keeps its text; its CopyFiles lose it). Hands back the lines removed, the documents changed, the rows emptied."""
-    if isinstance(which, KeyFiles):
-        which = _holding(*which.read(source.name), repeated)
+    """Take every line whose key is in `repeated` out of each document that holds one (the shard's file of `keys`
+    says which), into its `column`; with `copies`, the shard's CopyFiles get the new fingerprints of the documents
+    that changed. A document left with nothing is rejected instead (and keeps its text; its CopyFiles lose it).
+    Hands back the lines removed, the documents changed, the rows emptied."""
+    which = _holding(*keys.read(source.name), repeated)
     if not which:
         return 0, 0, []
     table, fields = read_shard(source), ("text", column, "paragraph_languages", "reject_stage", "reject_reason")
