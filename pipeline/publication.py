@@ -23,8 +23,8 @@ import json
 import os
 import re
 import shutil
-from collections import Counter
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -294,38 +294,57 @@ def published_parts(source: Folder, run_id: str) -> Iterator[tuple[pa.Table, pa.
 
 class Tally:
     """What makes a corpus fit to publish, counted a table (or batch) at a time: doc ids, source paths, empty
-    texts. The publishing step counts what it writes; the checks count what a consumer reads back."""
+    texts. The publishing step counts what it writes; the checks count what a consumer reads back. The ids and
+    paths go to a private SQLite database (a file in the temporary folder that is gone when it closes, a few MB
+    of it cached), which finds the ones seen twice by sorting on disk: the process holds none of them, however
+    many documents there are (a Counter of them took 1 GB at a million)."""
+
+    SHOWN = 100  # problems of a kind listed at most (the UI shows 20)
 
     def __init__(self) -> None:
-        self.ids: Counter[str] = Counter()
-        self.published: Counter[str] = Counter()
+        self._db = sqlite3.connect("")  # "": private, on disk, deleted when closed (or when the process dies)
+        # a row a document: its doc_id if it is in the corpus, its path, and for a record of an archive its doc_id
+        # again (a file is accounted for once, a record of an archive once: a dump may give two records one id)
+        self._db.executescript("CREATE TABLE rows (id TEXT, path TEXT, record TEXT); CREATE TABLE raw (path TEXT)")
         self.empty: list[str] = []
 
     def corpus(self, part: pa.Table | pa.RecordBatch) -> None:
-        self.ids.update(part["doc_id"].to_pylist())
-        self.rejected(part)  # counted as every row is
+        self._add(part, part["doc_id"])
         blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(part["text"])), 0)
-        self.empty += part.filter(blank)["source_path"].to_pylist()
+        self.empty += part.filter(blank)["source_path"].to_pylist()[: self.SHOWN]
 
     def rejected(self, part: pa.Table | pa.RecordBatch) -> None:
-        # a file once, a record of an archive once: by its doc_id (a dump may give two records one id)
-        records = [d if r is not None else None for d, r in zip(part["doc_id"].to_pylist(), part["source_record"].to_pylist())]
-        self.published.update(zip(part["source_path"].to_pylist(), records))
+        self._add(part, pa.nulls(len(part), pa.string()))
 
-    def problems(self, raw_files: set[str]) -> dict[str, list[str]]:
-        """What would make the corpus unfit to publish, by check name; every list empty when it is fit."""
-        paths = {p for p, _ in self.published}
-        accounted = [f"missing: {p}" for p in sorted(raw_files - paths)]
-        accounted += [f"not in raw: {p}" for p in sorted(paths - raw_files)]
-        accounted += [f"twice: {p}" + (f" doc {d}" if d else "") for (p, d), n in sorted(self.published.items(), key=str) if n > 1]
-        return {
-            "doc_id_unique": [i for i, n in self.ids.items() if n > 1],
-            "no_empty_text": self.empty,
-            "every_raw_file_accounted_for": accounted,
-        }
+    def _add(self, part: pa.Table | pa.RecordBatch, ids: pa.Array) -> None:
+        records = pc.if_else(pc.is_null(part["source_record"]), pa.scalar(None, pa.string()), part["doc_id"])
+        with self._db as db:
+            db.executemany("INSERT INTO rows VALUES (?, ?, ?)", zip(ids.to_pylist(), part["source_path"].to_pylist(), records.to_pylist()))
+
+    def problems(self, raw_files: Iterable[str]) -> dict[str, list[str]]:
+        """What would make the corpus unfit to publish, by check name (at most SHOWN of a kind); every list empty
+        when it is fit."""
+        with self._db as db:
+            db.executemany("INSERT INTO raw VALUES (?)", ((p,) for p in raw_files))
+
+        def found(query: str) -> list[tuple]:
+            return self._db.execute(f"{query} LIMIT {self.SHOWN}").fetchall()
+
+        accounted = [f"missing: {p}" for p, in found("SELECT path FROM raw EXCEPT SELECT path FROM rows ORDER BY path")]
+        accounted += [f"not in raw: {p}" for p, in found("SELECT path FROM rows EXCEPT SELECT path FROM raw ORDER BY path")]
+        twice = "SELECT path, record FROM rows GROUP BY path, record HAVING count(*) > 1 ORDER BY path, record"
+        accounted += [f"twice: {p}" + (f" doc {d}" if d else "") for p, d in found(twice)]
+        try:
+            return {
+                "doc_id_unique": [i for i, in found("SELECT id FROM rows WHERE id IS NOT NULL GROUP BY id HAVING count(*) > 1")],
+                "no_empty_text": self.empty,
+                "every_raw_file_accounted_for": accounted[: self.SHOWN],
+            }
+        finally:
+            self._db.close()
 
 
-def problems(corpus: list[Path], rejected: list[Path], raw_files: set[str]) -> dict[str, list[str]]:
+def problems(corpus: list[Path], rejected: list[Path], raw_files: Iterable[str]) -> dict[str, list[str]]:
     """Tally.problems of a published version's files, read a row group at a time."""
     tally = Tally()
     for part in _row_groups(corpus, ["doc_id", "source_path", "source_record", "text"]):

@@ -613,6 +613,32 @@ def test_a_corpus_unfit_to_publish_is_not_written(tmp_path, monkeypatch):
     assert published(curated) == before
 
 
+def _published(*rows):  # (doc_id, source_path, source_record, text) as the publishing step writes them
+    return pa.table(dict(zip(["doc_id", "source_path", "source_record", "text"], map(list, zip(*rows)))), schema=pa.schema(
+        [("doc_id", pa.string()), ("source_path", pa.string()), ("source_record", pa.string()), ("text", pa.string())]))  # fmt: skip
+
+
+def test_the_tests_before_publication_name_each_thing_that_makes_a_corpus_unfit(monkeypatch):
+    raw = ["1.txt", "3.txt", "4.txt", "5.txt", "dump.jsonl"]
+    tally = publication.Tally()
+    tally.corpus(_published(("a", "1.txt", None, "text"), ("d0", "dump.jsonl", "0", "one"), ("d1", "dump.jsonl", "1", "two"),
+                            ("a", "3.txt", None, "text"), ("e", "4.txt", None, " \n")))  # fmt: skip
+    tally.rejected(_published(("f", "1.txt", None, ""), ("d2", "dump.jsonl", "2", ""), ("g", "gone.txt", None, "")))
+    assert tally.problems(iter(raw)) == {
+        "doc_id_unique": ["a"],
+        "no_empty_text": ["4.txt"],
+        "every_raw_file_accounted_for": ["missing: 5.txt", "not in raw: gone.txt", "twice: 1.txt"],
+    }
+    fit = publication.Tally()
+    fit.corpus(_published(("a", "1.txt", None, "text"), ("d0", "dump.jsonl", "0", "one"), ("d1", "dump.jsonl", "1", "two")))
+    fit.rejected(_published(("b", "3.txt", None, "")))
+    assert fit.problems(["1.txt", "3.txt", "dump.jsonl"]) == {"doc_id_unique": [], "no_empty_text": [], "every_raw_file_accounted_for": []}
+    monkeypatch.setattr(publication.Tally, "SHOWN", 2)  # a stage that lost every file: a few named, not all held
+    lost = publication.Tally()
+    assert lost.problems(f"{k}.txt" for k in range(5)) == {
+        "doc_id_unique": [], "no_empty_text": [], "every_raw_file_accounted_for": ["missing: 0.txt", "missing: 1.txt"]}
+
+
 def _rows(curated, name):
     table = pq.read_table(curated / name).drop_columns(["ingested_at", "run_id"])
     return table.to_pylist()

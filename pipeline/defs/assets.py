@@ -348,7 +348,7 @@ def _publish(context: dg.AssetExecutionContext, paths: CorpusPaths):
             sample += corpus.select(["source_path", "source_record", "language", "text"]).slice(0, 5 - len(sample)).to_pylist()
         manifest = version.close()
         raw_files = intake.read_raw_listing(paths.raw)
-        found = tally.problems(set(raw_files))
+        found = tally.problems(raw_files)
         if found := {name: items for name, items in found.items() if items}:  # readers keep the previous corpus
             raise dg.Failure(description="the corpus is not fit to publish", metadata={k: v[:20] for k, v in found.items()})
         manifest_path = version.commit()

@@ -29,7 +29,7 @@ def corpus_checks(paths: CorpusPaths):
     manifest = current(paths.curated)  # the version a reader reads
     corpus, rejected = ([paths.curated / f for f in files(manifest, table)] for table in ("corpus", "rejected"))
     with ThreadPoolExecutor(1) as tally:  # counted in this process while the workers look for mojibake
-        counted = tally.submit(problems, corpus, rejected, set(read_raw_listing(paths.raw)))
+        counted = tally.submit(problems, corpus, rejected, read_raw_listing(paths.raw))
         broken = mojibake_left(corpus)
     failed = [name for name, found in counted.result().items() if found] + (["no_mojibake_left (a warning)"] if broken else [])
     progress.end(f"{'failed: ' + ', '.join(failed) if failed else 'all four checks passed'}")
