@@ -3,13 +3,14 @@
 boilerplate paragraphs, exact and near copies. These count keys and fingerprints, never texts, then rewrite the
 shards; they run on every document every run (no memo), so an incremental run gives what a full rebuild would.
 The short lines' keys are counted a bucket a task (pipeline.buckets): the run process gets the lines found only;
-copies are found from digests and band keys on the work store, a bucket a task (pipeline.copies): it gets the copies
-found and the candidates for near copies; boilerplate paragraphs are counted as short lines are, a copy's once.
+copies are found from digests and band keys on the work store, a bucket a task (pipeline.copies): it holds the
+candidates for near copies, the copies found go to SQLite on disk as they come, and each shard's marking job gets its
+own; boilerplate paragraphs are counted as short lines are, a copy's once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ import pyarrow as pa
 
 from pipeline import text as tx
 from pipeline.buckets import KeyFiles, key_files
-from pipeline.copies import Copy, CopyFiles, document_code, find_copies
+from pipeline.copies import Copy, CopyFiles, Found, document_code, find_copies
 from pipeline.executors import _map
 from pipeline.rewrite import _rewrite
 from pipeline.stages import _fingerprints, _reindex, _run
@@ -38,13 +39,13 @@ def _holding(keys: np.ndarray, rows: np.ndarray, wanted: np.ndarray) -> list[int
 
 
 def _repeated_in_buckets(
-    keys: KeyFiles, shards: list[str], documents: int, min_docs: int, min_share: float, copies: list[Copy] | None = None
+    keys: KeyFiles, shards: list[str], documents: int, min_docs: int, min_share: float,
+    kept_of: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> np.ndarray:
     """The keys that stand in at least repeat_floor documents, of the `shards`' KeyFiles (each holds a document's
-    key once): a task a bucket, on the workers. With `copies` (by code), a key counts once a group (a kept document
-    and its copies), and `documents` are the groups: a paragraph of one document and four copies of another stands
-    in two. Each task gets the copies' map to their kept documents (one entry a copy)."""
-    kept_of = None if copies is None else (np.array([c.code for c in copies], np.int64), np.array([c.kept for c in copies], np.int64))
+    key once): a task a bucket, on the workers. With `kept_of` (Found.kept_of: the codes of the copies, and of the
+    document each copies), a key counts once a group (a kept document and its copies), and `documents` are the
+    groups: a paragraph of one document and four copies of another stands in two. Each task gets that map."""
     calls = [(keys, shards, bucket, documents, min_docs, min_share, kept_of) for bucket in range(keys.buckets)]
     return np.sort(np.concatenate([np.zeros(0, np.int64), *_map(_bucket_job, calls)]))
 
@@ -172,38 +173,50 @@ BOILERPLATE_MIN_DOCS = 5
 BOILERPLATE_MIN_SHARE = 0.005
 
 
-def deduplicate(source: Folder, target: Folder) -> tuple[Stats, list[tx.Duplicate], list[str]]:
+def deduplicate(source: Folder, target: Folder) -> tuple[Stats, Found]:
     """Repeated paragraphs inside each document, boilerplate across documents, then exact and near copies.
-    Also returns the copies found and the source paths they index (of the documents copies name, only)."""
+    Also returns the copies found (the caller closes them)."""
     with key_files(target, len(shards(source))) as keys:  # each shard's job writes its paragraphs' keys, digests and bands
         files = CopyFiles.within(keys)
         stats, found = _run("dedup", source, target, None, keys=files)
         copies = find_copies(target, files)  # first, so that a paragraph's copies count once
         floor = (sum(n for _, n in found) - len(copies), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
         names = [part.name for part in shards(target)]
-        boilerplate = _repeated_in_buckets(keys, names, *floor, copies) if sum(n for n, _ in found) else []
+        boilerplate = _repeated_in_buckets(keys, names, *floor, copies.kept_of()) if sum(n for n, _ in found) else []
         if len(boilerplate):  # out of every document; those that changed get new fingerprints, and are compared again
             results = _rewrite(target, _removals(target, keys, boilerplate, "paragraphs_removed", files), _remove_job, in_place=True)
             stats["boilerplate paragraphs removed"] += sum(n for n, _, _ in results)
             _count_emptied(stats, sum(len(e) for _, _, e in results), "documents left empty by boilerplate")
+            copies.close()
             copies = find_copies(target, files)
-    marks: dict[int, dict[int, tuple[str, str]]] = {}
-    for c in copies:
-        how = "exact copy" if c.kind == "exact" else f"near copy (Jaccard {c.similarity:.2f})"
-        marks.setdefault(c.code >> 16, {})[c.code & 0xFFFF] = (f"{how} of {c.kept_path}", c.kept_id)
-        stats[f"{c.kind} duplicates"] += 1
+    for kind, n in copies.kinds().items():
+        stats[f"{kind} duplicates"] += n
     parts = shards(target)
-    _rewrite(target, lambda building: [(p, building / p.name, marks.get(s, {})) for s, p in enumerate(parts)], _mark_job, in_place=True)
+    _rewrite(target, lambda building: _MarkCalls(parts, building, copies), _mark_job, in_place=True)
     stats["out"] -= len(copies)
     stats["rejected"] += len(copies)
-    return stats, *_indexed(copies)
+    return stats, copies
 
 
-def _indexed(copies: list[Copy]) -> tuple[list[tx.Duplicate], list[str]]:
-    """The copies as match_duplicates gives them, indexing the paths of the documents they name (in table order)."""
-    named = dict(sorted({**{c.kept: c.kept_path for c in copies}, **{c.code: c.path for c in copies}}.items()))
-    at = {code: k for k, code in enumerate(named)}
-    return [tx.Duplicate(at[c.code], at[c.kept], c.kind, c.similarity) for c in copies], list(named.values())
+class _MarkCalls(Sequence):
+    """_mark_job's calls, a shard's made as the executor takes it, with that shard's copies read from `copies`
+    then: the run process never holds every shard's marks at once."""
+
+    def __init__(self, parts: list[Folder], building: Folder, copies: Found):
+        self.parts, self.building, self.copies = parts, building, copies
+
+    def __len__(self) -> int:
+        return len(self.parts)
+
+    def __getitem__(self, s: int) -> tuple[Folder, Folder, dict[int, tuple[str, str]]]:
+        part = self.parts[s]  # an IndexError past the last ends iteration
+        return part, self.building / part.name, {c.code & 0xFFFF: (reason(c), c.kept_id) for c in self.copies.of_shard(s)}
+
+
+def reason(copy: Copy) -> str:
+    """A copy's reject reason."""
+    how = "exact copy" if copy.kind == "exact" else f"near copy (Jaccard {copy.similarity:.2f})"
+    return f"{how} of {copy.kept_path}"
 
 
 def _mark_job(source: Folder, target: Folder, marks: dict[int, tuple[str, str]]) -> None:

@@ -1,5 +1,6 @@
 """Exact and near copies across a stage's table, found from files on the work store (pipeline.buckets), so that the
-run process holds the copies found and the candidates for near copies, never every document's fingerprint.
+run process holds the candidates for near copies, never every document's fingerprint; the copies found go to a
+private SQLite database on disk (Found), from which each shard's job gets its own.
 
 Each shard's job writes, for its live documents, the digest of each (with its normalised length, row, path and
 doc id), bucketed by digest, and its MinHash LSH band keys, bucketed by key (CopyFiles). A task a digest bucket
@@ -13,6 +14,8 @@ the whole corpus: its choice for a document looks at that document's candidates 
 from __future__ import annotations
 
 import os
+import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -102,16 +105,74 @@ def _columns(prints: list[tuple[int, str, str, Fingerprint]]) -> tuple[list, lis
     return digest_columns, band_columns
 
 
-def find_copies(folder: Folder, files: CopyFiles) -> list[Copy]:
-    """The copies among the live documents of `folder` (whose shards' CopyFiles are `files`), by code: the
-    copies match_duplicates finds, ordering documents by their CopyFiles' lengths and paths, then as the table."""
+class Found:
+    """The copies found, by code, in a private SQLite database (a file in the temporary folder, gone when it closes;
+    a few MB of it cached), as they come from the tasks: the run process holds none of them (a Copy a copy took
+    about 350 bytes: 3.5 GB at 100 million documents, a tenth of them copies)."""
+
+    def __init__(self) -> None:
+        self._db = sqlite3.connect("")  # "": private, on disk, deleted when closed (or when the process dies)
+        self._db.execute(f"CREATE TABLE copies (code INTEGER PRIMARY KEY, {', '.join(Copy._fields[1:])})")
+
+    def add(self, copies: Iterable[Copy]) -> None:
+        with self._db as db:
+            db.executemany(f"INSERT INTO copies VALUES ({', '.join('?' * len(Copy._fields))})", copies)
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT count(*) FROM copies").fetchone()[0]
+
+    def codes(self) -> np.ndarray:
+        """The codes of the copies, in order."""
+        return np.fromiter((code for code, in self._db.execute("SELECT code FROM copies ORDER BY code")), np.int64)
+
+    def kept_of(self) -> tuple[np.ndarray, np.ndarray]:
+        """The codes of the copies, in order, and of the document each copies (16 bytes a copy, for the tasks that
+        count a copy's keys as its kept document's)."""
+        kept = np.fromiter((kept for kept, in self._db.execute("SELECT kept FROM copies ORDER BY code")), np.int64)
+        return self.codes(), kept
+
+    def of_shard(self, shard: int) -> list[Copy]:
+        """The copies in the shard at that place in the table's order, by row."""
+        rows = self._db.execute("SELECT * FROM copies WHERE code BETWEEN ? AND ? ORDER BY code", (shard << 16, shard << 16 | 0xFFFF))
+        return [Copy(*row) for row in rows]
+
+    def kinds(self) -> dict[str, int]:
+        return dict(self._db.execute("SELECT kind, count(*) FROM copies GROUP BY kind ORDER BY kind").fetchall())
+
+    def listed(self, kept_paths: int | None = None) -> list[Copy]:
+        """Every copy, by its kept document's path, then in table order; with `kept_paths`, the copies of the
+        first that many kept paths only."""
+        first = "" if kept_paths is None else f"WHERE kept_path IN (SELECT DISTINCT kept_path FROM copies ORDER BY kept_path LIMIT {kept_paths})"
+        return [Copy(*row) for row in self._db.execute(f"SELECT * FROM copies {first} ORDER BY kept_path, code")]
+
+    def kept_paths(self) -> int:
+        """How many paths the kept documents have (clusters of copies, as the UI shows them)."""
+        return self._db.execute("SELECT count(DISTINCT kept_path) FROM copies").fetchone()[0]
+
+    def through_near_copies(self) -> None:
+        """An exact copy of a document that is itself a near copy becomes a copy of what that one copies: every
+        copy names a kept document."""
+        with self._db as db:
+            db.execute("""UPDATE copies SET kept = near.kept, kind = near.kind, similarity = near.similarity,
+                              kept_path = near.kept_path, kept_id = near.kept_id
+                          FROM (SELECT * FROM copies WHERE kind = 'near') AS near
+                          WHERE copies.kind = 'exact' AND copies.kept = near.code""")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def find_copies(folder: Folder, files: CopyFiles) -> Found:
+    """The copies among the live documents of `folder` (whose shards' CopyFiles are `files`): the copies
+    match_duplicates finds, ordering documents by their CopyFiles' lengths and paths, then as the table."""
     names = [part.name for part in shards(folder)]
-    exact = {c.code: c for found in _map(_exact_job, [(files.digests, names, b) for b in range(files.digests.buckets)]) for c in found}
-    copied = np.array(sorted(exact), np.int64)
+    found = Found()
+    _map(_exact_job, [(files.digests, names, b) for b in range(files.digests.buckets)], each=found.add)
+    copied = found.codes()
     groups: set[tuple[int, ...]] = set()  # the documents sharing a band's key, once whatever the band
 
-    def without_copies(found: tuple[np.ndarray, np.ndarray]) -> None:  # an exact copy is no candidate
-        codes, sizes = found
+    def without_copies(shared: tuple[np.ndarray, np.ndarray]) -> None:  # an exact copy is no candidate
+        codes, sizes = shared
         distinct = ~np.isin(codes, copied)
         left = np.bincount(np.repeat(np.arange(len(sizes)), sizes)[distinct], minlength=len(sizes))
         for group in np.split(codes[distinct], np.cumsum(left)[:-1]):
@@ -119,13 +180,10 @@ def find_copies(folder: Folder, files: CopyFiles) -> list[Copy]:
                 groups.add(tuple(group.tolist()))
 
     _map(_band_job, [(files.bands, names, b) for b in range(files.bands.buckets)], each=without_copies)
-    near = {c.code: c for c in _near_copies(folder, files, groups)}
-    # An exact copy of a document that is itself a near copy is a copy of what that one copies: every copy names
-    # a kept document.
-    for code, c in exact.items():
-        if (of := near.get(c.kept)) is not None:
-            exact[code] = of._replace(code=code, path=c.path)
-    return sorted([*exact.values(), *near.values()])
+    del copied
+    _near_copies(folder, files, groups, found)
+    found.through_near_copies()
+    return found
 
 
 def _exact_job(digests: KeyFiles, shards: list[str], bucket: int) -> list[Copy]:
@@ -182,12 +240,12 @@ def _components(groups: set[tuple[int, ...]]) -> list[list[tuple[int, ...]]]:
     return sorted(by_root.values(), key=lambda component: min(min(group) for group in component))
 
 
-def _near_copies(folder: Folder, files: CopyFiles, groups: set[tuple[int, ...]]) -> list[Copy]:
-    """The near copies among the documents of `groups`: components packed into batches of about BATCH_SHARDS
+def _near_copies(folder: Folder, files: CopyFiles, groups: set[tuple[int, ...]], found: Found) -> None:
+    """The near copies among the documents of `groups`, into `found`: components packed into batches of about BATCH_SHARDS
     shards' documents; each candidate's shingles written by a job on its shard, bucketed by batch; a task a batch,
     which reads the files of its documents' shards only."""
     if not groups:
-        return []
+        return
     batches: list[tuple[list[tuple[int, ...]], set[int]]] = [([], set())]  # the groups and shards of each
     size, most, batch_of = 0, BATCH_SHARDS * tables.SHARD_DOCS, {}
     for component in _components(groups):
@@ -207,7 +265,7 @@ def _near_copies(folder: Folder, files: CopyFiles, groups: set[tuple[int, ...]])
     calls = [(parts[s], files.digests, candidates, codes, [batch_of[c] for c in codes]) for s, codes in by_shard.items()]
     _map(_shingle_job, calls)
     calls = [(candidates, [parts[s].name for s in sorted(read)], b, groups) for b, (groups, read) in enumerate(batches)]
-    return [c for found in _map(_batch_job, calls) for c in found]
+    _map(_batch_job, calls, each=found.add)
 
 
 def _shingle_job(part: Folder, digests: KeyFiles, candidates: KeyFiles, codes: list[int], batches: list[int]) -> int:

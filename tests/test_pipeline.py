@@ -679,9 +679,9 @@ def test_a_document_that_loses_boilerplate_is_compared_as_it_is_left(tmp_path):
              "text": text} for k, text in enumerate(texts)]  # fmt: skip
     (tmp_path / "in").mkdir()
     tables._write(rows, tables.shard_path(tmp_path / "in", "00", 0))
-    stats, duplicates, paths = across_documents.deduplicate(tmp_path / "in", tmp_path / "out")
+    stats, copies = across_documents.deduplicate(tmp_path / "in", tmp_path / "out")
     assert stats["boilerplate paragraphs removed"] == 7
-    assert [(paths[d.index], paths[d.kept], d.kind) for d in duplicates] == [("1.txt", "0.txt", "exact")]
+    assert [(c.path, c.kept_path, c.kind) for c in copies.listed()] == [("1.txt", "0.txt", "exact")]
 
 
 def _stage_table(tmp_path, texts):
@@ -812,11 +812,11 @@ def test_boilerplate_counts_copies_of_one_document_once(tmp_path):
     other = f"A different post by another person, who quoted the same memo and argued the opposite.\n{quote}"
     fillers = [f"Unrelated post number {k} about gardening, {k * 7} rows of leeks and a shed roof." for k in range(20)]
     source = _stage_table(tmp_path, [copied, *[copied] * 4, other, *fillers])
-    stats, duplicates, paths = across_documents.deduplicate(source, tmp_path / "out")
+    stats, copies = across_documents.deduplicate(source, tmp_path / "out")
     assert "boilerplate paragraphs removed" not in stats
     out = tables.read_shard(tables.shard_path(tmp_path / "out", "00", 0)).to_pylist()
     assert quote in out[5]["text"] and quote in out[0]["text"]
-    assert sorted(paths[d.index] for d in duplicates) == ["1.txt", "2.txt", "3.txt", "4.txt"]
+    assert sorted(c.path for c in copies.listed()) == ["1.txt", "2.txt", "3.txt", "4.txt"]
 
 
 def test_every_copy_names_a_kept_document():
@@ -970,6 +970,20 @@ def _chained_copies() -> list[tuple[str, str]]:
             *((f"f{n}.txt", f"{fillers[n]}\n{note}") for n in range(2, 7)), ("j.txt", j)]  # fmt: skip
 
 
+def test_the_copies_found_are_read_back_a_shard_or_a_few_clusters_at_a_time():
+    from pipeline.copies import Copy, Found
+
+    found = Found()
+    found.add([Copy(1 << 16 | 3, 0, "exact", 1.0, "b.txt", "z.txt", "idz"), Copy(2, 0, "near", 0.91, "a.txt", "z.txt", "idz")])
+    found.add([Copy(1 << 16 | 0, 7, "exact", 1.0, "c.txt", "m.txt", "idm"), Copy(5 << 16, 9, "exact", 1.0, "d.txt", "d.txt", "idd")])
+    assert len(found) == 4 and found.kinds() == {"exact": 3, "near": 1} and found.kept_paths() == 3
+    assert [c.path for c in found.of_shard(1)] == ["c.txt", "b.txt"] and found.of_shard(3) == []
+    assert found.codes().tolist() == [2, 1 << 16, 1 << 16 | 3, 5 << 16] and found.kept_of()[1].tolist() == [0, 7, 0, 9]
+    assert [c.path for c in found.listed()] == ["d.txt", "c.txt", "a.txt", "b.txt"]  # by kept path, then table order
+    assert [(c.kept_path, c.path) for c in found.listed(kept_paths=2)] == [("d.txt", "d.txt"), ("m.txt", "c.txt")]
+    found.close()
+
+
 @pytest.mark.parametrize("max_buckets", [128, 3])
 def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_once(tmp_path, monkeypatch, max_buckets):
     """Shards of two documents and buckets of one shard's keys (or, past the most buckets, of several): the copies
@@ -984,7 +998,7 @@ def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_onc
     assert buckets.buckets_for(12) == min(12, max_buckets)
     monkeypatch.setattr(copies, "BATCH_SHARDS", 1)
     documents = _chained_copies()
-    stats, duplicates, paths = across_documents.deduplicate(_shards_of(tmp_path, documents), tmp_path / "out")
+    stats, copies = across_documents.deduplicate(_shards_of(tmp_path, documents), tmp_path / "out")
     out = [row for part in tables.shards(tmp_path / "out") for row in tables.read_shard(part).to_pylist()]
     assert stats["boilerplate paragraphs removed"] == 6
     texts = [row["text"] for row in out]  # as boilerplate left them
@@ -1001,7 +1015,7 @@ def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_onc
         ("w.txt", "exact copy of w.txt"), ("y2.txt", "exact copy of y.txt"), ("k.txt", "near copy of j.txt")}  # fmt: skip
     assert ("same.txt", 8) in marked and ("w.txt", 13) in marked  # of equal length and path, the first is kept
     assert (stats["exact duplicates"], stats["near duplicates"]) == (3, 6)
-    assert sorted((paths[d.index], paths[d.kept], d.kind) for d in duplicates) == sorted(
+    assert sorted((c.path, c.kept_path, c.kind) for c in copies.listed()) == sorted(
         (path, reason.split(" of ")[-1], reason.split()[0]) for (path, _), (reason, _) in marked.items())
     assert not list((tmp_path / ".keys").glob("out-*"))
 
@@ -1020,7 +1034,7 @@ def test_the_run_process_gets_the_copies_and_their_candidates_not_the_fingerprin
     stale = tmp_path / ".keys" / "out-0badc0de" / "digests"  # of a run killed in the step
     stale.mkdir(parents=True)
     received = _spied(monkeypatch, rewrite, across_documents, copies)
-    stats, duplicates, _ = across_documents.deduplicate(_shards_of(tmp_path, documents), tmp_path / "out")
+    stats, _ = across_documents.deduplicate(_shards_of(tmp_path, documents), tmp_path / "out")
     assert (stats["exact duplicates"], stats["near duplicates"]) == (3, 6)
 
     def inside(value) -> list:

@@ -205,15 +205,15 @@ CLUSTERS_SHOWN = 50
 
 @_stage("deduplicated", "Repeated paragraphs and boilerplate removed; exact and near copies (MinHash LSH) rejected with duplicate_of.", "language_tagged")
 def deduplicated(paths: CorpusPaths) -> dg.MaterializeResult:
-    stats, duplicates, source_paths = across_documents.deduplicate(paths.stage("language_tagged"), paths.stage("deduplicated"))
+    stats, copies = across_documents.deduplicate(paths.stage("language_tagged"), paths.stage("deduplicated"))
     clusters = collections.defaultdict(list)
-    for dup in duplicates:
-        how = "exact copy" if dup.kind == "exact" else f"near copy, Jaccard {dup.similarity:.2f}"
-        clusters[source_paths[dup.kept]].append(f"`{source_paths[dup.index]}` ({how})")
-    shown = sorted(clusters.items())[:CLUSTERS_SHOWN]
-    listing = "\n".join(f"- kept `{kept}`: {', '.join(copies)}" for kept, copies in shown)
-    if len(clusters) > CLUSTERS_SHOWN:
-        listing += f"\n- … and {len(clusters) - CLUSTERS_SHOWN} more clusters"
+    for c in copies.listed(kept_paths=CLUSTERS_SHOWN):
+        how = "exact copy" if c.kind == "exact" else f"near copy, Jaccard {c.similarity:.2f}"
+        clusters[c.kept_path].append(f"`{c.path}` ({how})")
+    listing = "\n".join(f"- kept `{kept}`: {', '.join(found)}" for kept, found in clusters.items())
+    if (more := copies.kept_paths() - len(clusters)) > 0:
+        listing += f"\n- … and {more} more clusters"
+    copies.close()
     return _stage_result(paths, "deduplicated", stats, **{"duplicate clusters": dg.MetadataValue.md(listing or "_none_")})
 
 
