@@ -7,7 +7,7 @@ line 1-3 sentences of the bench corpus's English pool (eval/bench_corpus.py) dra
 (a near copy), one in ten carries one of a few site lines (chrome lines repeated across documents). Each size runs
 `make run`'s command once (eval/bench_pipeline.run_pipeline: a fresh instance, an empty curated folder) while the
 process tree is sampled. Reported per size: wall seconds, CPU ms a document, the peak RSS of the Dagster run
-process (whole run, and in each step across documents), of a worker, and of the tree. Figures go to stdout and
+process (whole run, and in each step), of a worker, and of the tree. Figures go to stdout and
 eval/results/scale_memory.json.
 """
 
@@ -25,7 +25,6 @@ RESULTS = PROJECT / "eval" / "results" / "scale_memory.json"
 VERSION = 2  # of the corpus below: a change makes it again
 DUMP_RECORDS = 50_000
 SITE_LINES = ["Share this post", "Back to the index", "Subscribe to the newsletter", "Report this post", "All rights reserved"]
-ACROSS_DOCUMENTS = ["chrome_stripped", "deduplicated", "publish_corpus", "corpus_checks"]  # steps across every document
 
 
 def build(n: int, seed: int = 40):
@@ -77,7 +76,7 @@ def main(sizes: list[int]) -> None:
             "peak_rss_mb_dagster_run": by_process.get("dagster run"),
             "peak_rss_mb_worker": by_process.get("worker"),
             "peak_rss_mb_tree": run["peak_rss_mb"],
-            "dagster_run_mb_in": {step: run["stages"][step]["peak_rss_mb_dagster_run"] for step in ACROSS_DOCUMENTS},
+            "dagster_run_mb_in": {step: figures["peak_rss_mb_dagster_run"] for step, figures in run["stages"].items()},
             "seconds_in": {step: run["stages"][step]["seconds"] for step in run["stages"]},
         }
         results[str(n)] = entry

@@ -939,6 +939,24 @@ def _shards_of(tmp_path, documents: list[tuple[str, str]], per_shard: int = 2):
     return source
 
 
+def test_the_spread_of_quality_signals_is_read_from_evenly_spaced_documents_and_the_largest_of_all(tmp_path):
+    from pipeline import stages
+
+    fields = DOCUMENTS.field("quality").type
+    source = tmp_path / "quality"
+    source.mkdir()
+    for shard in range(4):  # 3 documents a shard, the middle one rejected; words: 0, 1, 2, ... over the live ones
+        rows = [{**dict.fromkeys(DOCUMENTS.names), "doc_id": f"id{shard}{k}", "source_path": f"{shard}{k}.txt", "source_sha256": "",
+                 "source_bytes": 0, "text": "t", "reject_stage": "quality" if k == 1 else None,
+                 "quality": {**dict.fromkeys(f.name for f in fields), "words": 100 if k == 1 else 2 * shard + k // 2}}
+                for k in range(3)]  # fmt: skip
+        tables._write(rows, tables.shard_path(source, "00", shard))
+    everything, largest = stages.quality_signals(source)
+    assert everything["words"].to_pylist() == list(range(8)) and largest["words"] == 7
+    some, largest = stages.quality_signals(source, most=3)
+    assert some["words"].to_pylist() == [2, 5, 7] and largest["words"] == 7
+
+
 def _chained_copies() -> list[tuple[str, str]]:
     """Exact copies, near copies that chain (a ~ b, b ~ c, a not ~ c) where the order of lengths decides, ties of
     length broken by path and then by place, an exact copy of a near copy, and a document that is a copy of another

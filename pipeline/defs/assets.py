@@ -244,8 +244,9 @@ def _rules_table(rules: tuple, stats: collections.Counter, named: collections.Co
     return "\n".join(rows)
 
 
-def _signals_table(signals: pa.Table) -> str:
-    """Each signal's spread over the documents kept: quantiles and a histogram from its least to its largest value."""
+def _signals_table(signals: pa.Table, largest: dict[str, float]) -> str:
+    """Each signal's spread over the documents kept (`signals`, of some of them: stages.quality_signals): quantiles
+    and a histogram from its least to its `largest` value."""
     rows = ["| signal | p10 | median | p90 | max | histogram |", "|---|---|---|---|---|---|"]
     for name in signals.column_names:
         values = np.asarray(signals[name].drop_null().to_numpy(zero_copy_only=False), float)
@@ -253,9 +254,10 @@ def _signals_table(signals: pa.Table) -> str:
             rows.append(f"| {name} | | | | | _none_ |")
             continue
         p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
-        counts, _ = np.histogram(values, HISTOGRAM_BINS, (values.min(), max(values.max(), values.min() + 1e-9)))
+        top = max(largest.get(name, values.max()), values.max())
+        counts, _ = np.histogram(values, HISTOGRAM_BINS, (values.min(), max(top, values.min() + 1e-9)))
         bars = "".join(BARS[min(len(BARS) - 1, int(len(BARS) * c / counts.max()))] if c else " " for c in counts)
-        rows.append(f"| {name} | {p10:.3g} | {p50:.3g} | {p90:.3g} | {values.max():.3g} | `{bars}` |")
+        rows.append(f"| {name} | {p10:.3g} | {p50:.3g} | {p90:.3g} | {top:.3g} | `{bars}` |")
     return "\n".join(rows)
 
 
@@ -267,11 +269,11 @@ def quality(paths: CorpusPaths) -> dg.MaterializeResult:
     except (SettingError, RulesError) as e:
         raise dg.Failure(description=str(e), allow_retries=False) from None
     stats, examples = stages.assess_quality(paths.stage("deduplicated"), paths.stage("quality"), paths.memo, rules, enforced, masked)
-    signals = stages.quality_signals(paths.stage("quality"))
+    signals, largest = stages.quality_signals(paths.stage("quality"))
     return _stage_result(
         paths, "quality", stats,
         **{"rules": dg.MetadataValue.md(_rules_table(rules, stats, _named_at_chrome(paths.stage("chrome_stripped")), examples)),
-           "signals": dg.MetadataValue.md(_signals_table(signals)),
+           "signals": dg.MetadataValue.md(_signals_table(signals, largest)),
            "quality rules enforced": enforced,
            "rules file": dg.MetadataValue.path(str(rules_file or RULES_FILE)),
            "personal data masked": masked},
