@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline import text as tx
-from pipeline.buckets import KeyFiles, key_files
+from pipeline.buckets import SHARD, Grouped, KeyFiles, key_files
 from pipeline.copies import Copy, CopyFiles, Found, document_code, find_copies
 from pipeline.executors import _map
 from pipeline.rewrite import _rewrite
@@ -46,22 +46,21 @@ def _repeated_in_buckets(
     key once): a task a bucket, on the workers. With `kept_of` (Found.kept_of: the codes of the copies, and of the
     document each copies), a key counts once a group (a kept document and its copies), and `documents` are the
     groups: a paragraph of one document and four copies of another stands in two. Each task gets that map."""
-    calls = [(keys, shards, bucket, documents, min_docs, min_share, kept_of) for bucket in range(keys.buckets)]
-    return np.sort(np.concatenate([np.zeros(0, np.int64), *_map(_bucket_job, calls)]))
+    with keys.grouped(shards) as grouped:
+        calls = [(grouped, bucket, documents, min_docs, min_share, kept_of) for bucket in range(keys.buckets)]
+        return np.sort(np.concatenate([np.zeros(0, np.int64), *_map(_bucket_job, calls)]))
 
 
 def _bucket_job(
-    keys: KeyFiles, shards: list[str], bucket: int, documents: int, min_docs: int, min_share: float,
-    kept_of: tuple[np.ndarray, np.ndarray] | None = None,
+    keys: Grouped, bucket: int, documents: int, min_docs: int, min_share: float, kept_of: tuple[np.ndarray, np.ndarray] | None = None
 ) -> np.ndarray:
-    """The keys of a bucket, over the files of every shard, that stand in at least repeat_floor documents (or
-    groups of copies, with `kept_of`: the codes of the copies, and of the document each copies)."""
+    """The keys of a bucket, of every shard, that stand in at least repeat_floor documents (or groups of copies,
+    with `kept_of`: the codes of the copies, and of the document each copies)."""
+    read = keys.bucket(bucket)
+    counted = read["key"].to_numpy()
     if kept_of is None:
-        counted = np.concatenate([np.zeros(0, np.int64), *(keys.bucket(shard, bucket) for shard in shards)])
         return _frequent(counted, documents, min_docs, min_share)
-    read = [keys.batch(shard, bucket) for shard in shards]
-    counted = np.concatenate([np.zeros(0, np.int64), *(batch["key"].to_numpy() for batch in read)])
-    group = np.concatenate([np.zeros(0, np.int64), *(document_code(s, batch["row"].to_numpy()) for s, batch in enumerate(read))])
+    group = document_code(read[SHARD].to_numpy(), read["row"].to_numpy())
     return _frequent(_once_a_group(counted, group, *kept_of), documents, min_docs, min_share)
 
 

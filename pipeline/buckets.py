@@ -1,8 +1,9 @@
 """The keys a step across documents counts, kept on the work store while the step runs and cut into buckets, so
 that the run process holds what the step finds, never the keys of every document: each shard's job writes the keys
-of its documents to a file of its own (Arrow IPC, a record batch a bucket), a task a bucket reads that batch of
-every shard's file (across_documents counts them), and each shard's job reads its own file again to find the
-documents that hold the keys found.
+of its documents to a file of its own (Arrow IPC, a record batch a bucket); a task a group of shards combines their
+files into one of the same buckets (KeyFiles.grouped); a task a bucket reads that batch of every group's file
+(across_documents and copies count them), and each shard's job reads its own file again to find the documents that
+hold the keys found.
 
 The files are in a folder of the step's own in `.keys/` beside the stage's table (`.keys/chrome_stripped-<random>`;
 on object storage a prefix, never under the stage's: that holds the shards it lists, and listing `.keys/` does not
@@ -25,6 +26,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from pipeline import storage
+from pipeline.executors import _map
 from pipeline.tables import Folder, _created, _opened, read_shard
 
 # A bucket holds the keys of this many shards (16,384 documents: of the chrome stage's short lines, about half a
@@ -34,7 +36,12 @@ from pipeline.tables import Folder, _created, _opened, read_shard
 # square. At 100 million documents a bucket of band keys holds about 120 MB (docs/design.md).
 SHARDS_A_BUCKET = 64
 MAX_BUCKETS = 128
+# A task combines the files of this many shards (65,536 documents) before the buckets are read: read a batch at a
+# time from every shard's file, the keys of a million documents took 180 µs a read (the file's footer read each
+# time), 500,000 reads a kind of key; from files of 256 shards, 2,000.
+GROUP_SHARDS = 256
 KEYS = ".keys"  # the folder of the steps' keys, beside the stage tables
+SHARD = "shard"  # the column of a group's file that says which shard a key is from (its place in the step's list)
 # a line's key (pipeline.text.dedup.line_keys) and the row of the shard's document that holds it
 SCHEMA = pa.schema([("key", pa.int64()), ("row", pa.uint16())])
 
@@ -90,12 +97,52 @@ class KeyFiles:
         with _opened(self.folder / shard) as source:
             return ipc.open_file(source).get_batch(bucket)
 
+    @contextlib.contextmanager
+    def grouped(self, shards: list[str]) -> Iterator[Grouped]:
+        """The files of `shards` combined, GROUP_SHARDS at a time, a task a group, into files of the same buckets
+        whose keys also say their shard's place in `shards`; removed when done with."""
+        groups = self.beside(f"grouped-{os.urandom(4).hex()}", self.schema.append(pa.field(SHARD, pa.uint32())))
+        names = [f"group-{start // GROUP_SHARDS:06d}" for start in range(0, len(shards), GROUP_SHARDS)]
+        try:
+            _map(_group_job, [(self, groups, shards[k * GROUP_SHARDS : (k + 1) * GROUP_SHARDS], k * GROUP_SHARDS, name)
+                              for k, name in enumerate(names)])  # fmt: skip
+            yield Grouped(groups, names)
+        finally:
+            _remove(groups.folder)
+
     def beside(self, name: str, schema: pa.Schema, buckets: int | None = None) -> KeyFiles:
         """Other keys of the same step, in a folder `name` within this one (removed with it)."""
         folder = self.folder / name
         if not isinstance(folder, storage.ObjectPath):
             folder.mkdir(exist_ok=True)
         return KeyFiles(folder, self.buckets if buckets is None else buckets, schema)
+
+
+@dataclass(frozen=True)
+class Grouped:
+    """A step's keys of every shard, in files of groups of shards (KeyFiles.grouped): what a bucket's task reads."""
+
+    files: KeyFiles
+    groups: list[str]
+
+    def bucket(self, bucket: int) -> pa.Table:
+        """A bucket's keys of every shard, each with its shard's place (SHARD), in the shards' order."""
+        return pa.Table.from_batches([self.files.batch(group, bucket) for group in self.groups], self.files.schema)
+
+
+def _group_job(source: KeyFiles, target: KeyFiles, shards: list[str], first: int, name: str) -> int:
+    """The files of `shards` (the first at place `first`) as one file of `target`, bucket by bucket; how many keys."""
+    buckets: list[list[pa.RecordBatch]] = [[] for _ in range(source.buckets)]
+    for place, shard in enumerate(shards, first):
+        with _opened(source.folder / shard) as file:
+            reader = ipc.open_file(file)
+            for bucket, batches in enumerate(buckets):
+                batch = reader.get_batch(bucket)
+                batches.append(batch.append_column(SHARD, pa.array(np.full(batch.num_rows, place, np.uint32))))
+    with _created(target.folder / name) as sink, ipc.new_file(sink, target.schema) as writer:
+        for batches in buckets:
+            writer.write_batch(pa.concat_batches(batches))
+    return sum(batch.num_rows for batches in buckets for batch in batches)
 
 
 @contextlib.contextmanager

@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 
 from pipeline import tables
 from pipeline import text as tx
-from pipeline.buckets import KeyFiles
+from pipeline.buckets import SHARD, Grouped, KeyFiles
 from pipeline.executors import _map
 from pipeline.tables import Folder, read_shard, shards
 from pipeline.text.dedup import BANDS, NUM_PERM, Fingerprint
@@ -43,11 +43,11 @@ CANDIDATES = pa.schema([("code", pa.int64()), ("length", pa.int64()), ("path", p
                         ("shingles", pa.list_(pa.uint32()))])  # fmt: skip
 
 
-def document_code(shard: int, rows: np.ndarray | int) -> np.ndarray | int:
+def document_code(shard: np.ndarray | int, rows: np.ndarray | int) -> np.ndarray | int:
     """A document of a table as one number: its shard's place in the table's order, then its row. Codes sort as
     match_duplicates orders documents of equal length and path."""
     if isinstance(rows, np.ndarray):
-        return (np.int64(shard) << np.int64(16)) | rows.astype(np.int64)
+        return (np.asarray(shard, np.int64) << np.int64(16)) | rows.astype(np.int64)
     return shard << 16 | rows
 
 
@@ -167,7 +167,8 @@ def find_copies(folder: Folder, files: CopyFiles) -> Found:
     match_duplicates finds, ordering documents by their CopyFiles' lengths and paths, then as the table."""
     names = [part.name for part in shards(folder)]
     found = Found()
-    _map(_exact_job, [(files.digests, names, b) for b in range(files.digests.buckets)], each=found.add)
+    with files.digests.grouped(names) as digests:
+        _map(_exact_job, [(digests, b) for b in range(files.digests.buckets)], each=found.add)
     copied = found.codes()
     groups: set[tuple[int, ...]] = set()  # the documents sharing a band's key, once whatever the band
 
@@ -179,24 +180,23 @@ def find_copies(folder: Folder, files: CopyFiles) -> Found:
             if len(group) > 1:
                 groups.add(tuple(group.tolist()))
 
-    _map(_band_job, [(files.bands, names, b) for b in range(files.bands.buckets)], each=without_copies)
+    with files.bands.grouped(names) as bands:
+        _map(_band_job, [(bands, b) for b in range(files.bands.buckets)], each=without_copies)
     del copied
     _near_copies(folder, files, groups, found)
     found.through_near_copies()
     return found
 
 
-def _exact_job(digests: KeyFiles, shards: list[str], bucket: int) -> list[Copy]:
+def _exact_job(digests: Grouped, bucket: int) -> list[Copy]:
     """The exact copies of a digest bucket: of each digest's documents, the first in match_duplicates' order
     (the longest, then the smallest path, then the first in the table) is kept, the others are its copies."""
-    read = [digests.batch(shard, bucket) for shard in shards]
-    keys = np.concatenate([np.zeros(0, np.int64), *(batch["key"].to_numpy() for batch in read)])
-    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    shared, by_digest, at = counts[inverse] > 1, {}, 0  # only a digest whose first bytes others share can be copied
-    for s, batch in enumerate(read):
-        here, at = shared[at : at + batch.num_rows], at + batch.num_rows
-        for digest, length, row, path, doc_id in zip(*(batch.filter(pa.array(here))[name].to_pylist() for name in DIGESTS.names[1:])):
-            by_digest.setdefault(digest, []).append((-length, path, document_code(s, row), doc_id))
+    read = digests.bucket(bucket)
+    _, inverse, counts = np.unique(read["key"].to_numpy(), return_inverse=True, return_counts=True)
+    shared = read.filter(pa.array(counts[inverse] > 1))  # only a digest whose first bytes others share can be copied
+    by_digest = {}
+    for digest, length, shard, row, path, doc_id in zip(*(shared[name].to_pylist() for name in ("digest", "length", SHARD, "row", "path", "doc_id"))):
+        by_digest.setdefault(digest, []).append((-length, path, document_code(shard, row), doc_id))
     found = []
     for documents in by_digest.values():
         documents.sort()
@@ -205,13 +205,12 @@ def _exact_job(digests: KeyFiles, shards: list[str], bucket: int) -> list[Copy]:
     return found
 
 
-def _band_job(bands: KeyFiles, shards: list[str], bucket: int) -> tuple[np.ndarray, np.ndarray]:
+def _band_job(bands: Grouped, bucket: int) -> tuple[np.ndarray, np.ndarray]:
     """The documents of a band bucket that share a band's key: their codes, a group after another, in order, and
     the size of each group."""
-    read = [bands.batch(shard, bucket) for shard in shards]
-    key = np.concatenate([np.zeros(0, np.int64), *(batch["key"].to_numpy() for batch in read)])
-    band = np.concatenate([np.zeros(0, np.uint8), *(batch["band"].to_numpy() for batch in read)])
-    code = np.concatenate([np.zeros(0, np.int64), *(document_code(s, batch["row"].to_numpy()) for s, batch in enumerate(read))])
+    read = bands.bucket(bucket)
+    key, band = read["key"].to_numpy(), read["band"].to_numpy()
+    code = document_code(read[SHARD].to_numpy(), read["row"].to_numpy())
     order = np.lexsort((code, key, band))
     key, band, code = key[order], band[order], code[order]
     starts = np.flatnonzero(np.concatenate(([True], (key[1:] != key[:-1]) | (band[1:] != band[:-1])))) if len(key) else np.zeros(0, int)

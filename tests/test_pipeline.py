@@ -1002,17 +1002,19 @@ def test_the_copies_found_are_read_back_a_shard_or_a_few_clusters_at_a_time():
     found.close()
 
 
-@pytest.mark.parametrize("max_buckets", [128, 3])
-def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_once(tmp_path, monkeypatch, max_buckets):
-    """Shards of two documents and buckets of one shard's keys (or, past the most buckets, of several): the copies
-    chain across shards, buckets and batches of components, and each is marked as tx.dedup.find_duplicates
-    decides on the same texts in memory."""
+@pytest.mark.parametrize("max_buckets, group_shards", [(128, 256), (3, 5)])
+def test_copies_found_a_bucket_a_task_are_those_found_on_the_whole_corpus_at_once(tmp_path, monkeypatch, max_buckets, group_shards):
+    """Shards of two documents and buckets of one shard's keys (or, past the most buckets, of several), the shards'
+    files read in one group (or in groups of five, the last smaller): the copies chain across shards, buckets,
+    groups and batches of components, and each is marked as tx.dedup.find_duplicates decides on the same texts in
+    memory."""
     from pipeline import buckets, copies
     from pipeline.text import find_duplicates
 
     monkeypatch.setattr(tables, "SHARD_DOCS", 2)
     monkeypatch.setattr(buckets, "SHARDS_A_BUCKET", 1)
     monkeypatch.setattr(buckets, "MAX_BUCKETS", max_buckets)
+    monkeypatch.setattr(buckets, "GROUP_SHARDS", group_shards)
     assert buckets.buckets_for(12) == min(12, max_buckets)
     monkeypatch.setattr(copies, "BATCH_SHARDS", 1)
     documents = _chained_copies()
