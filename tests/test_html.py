@@ -279,3 +279,22 @@ def test_a_block_repeated_for_another_screen_is_kept_once_and_not_as_its_hidden_
     # blocks that differ in a word are two blocks
     other = twice.replace("Paragraph 3", "Part 3", 1)
     assert html_to_text(other).text.split("\n") == ["Guide", *story[:3], story[3].replace("Paragraph 3", "Part 3"), *story]
+
+
+def test_the_furniture_every_post_of_a_thread_has_goes_what_each_wrote_stays():
+    said = ["The installer cannot reach the mirror since the update, on every machine here:",
+            "Same here since Tuesday.",
+            "Try the mirror in Frankfurt first, it answered for me this morning, with this line:"]  # fmt: skip
+    code = ["E: Failed to fetch the release file", "", "deb http://ftp.de.debian.org/debian stable main"]
+    posts = "".join(
+        f"<article class='post'><div class='user-cell'><a class='username' href='/u/{name}'>{name}</a><div class='rank'>Senior"
+        f" Member</div><dl class='stats'><dt>Posts</dt><dd>{k + 1},234</dd><dt>Location</dt><dd>Berlin</dd></dl></div>"
+        f"<div class='message'><time datetime='2024-05-0{k + 1}'>May {k + 1}</time><div class='body'>{text}"
+        + (f"<div class='code-box'>{line}</div>" if line else "") + "</div></div></article>"
+        for k, (name, text, line) in enumerate(zip(["alice", "bob", "carol"], said, code))
+    )
+    page = html_to_text(f"<html><body><h1>Mirror down</h1><div class='thread'>{posts}</div></body></html>")
+    lines = page.text.split("\n")
+    assert all(text in lines for text in said) and code[0] in lines and code[2] in lines  # (a code box: the writing's class)
+    assert not any(word in page.text for word in ("Senior", "Posts", "1,234", "Berlin"))
+    assert page.posts == (("alice", "2024-05-01"), ("bob", "2024-05-02"), ("carol", "2024-05-03"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from collections.abc import Callable, Set
@@ -120,7 +121,7 @@ def _contents(node: etree._Element) -> list:
     return found
 
 
-_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD = 1, 2, 4, 8, 16, 32, 64, 128
+_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD, _POST = 1, 2, 4, 8, 16, 32, 64, 128, 256
 # A box named for ads holds an ad: a slot, an image, a line; one holding writing is a section that carries ad
 # slots ("TestReport__Section--Ads"), text.
 _AD_NAMES = re.compile(r"(^|[\s_-])(advert|ads?)([\s_-]|$)")
@@ -139,8 +140,8 @@ def _name_says(name: str) -> int:
     patterns cost a microsecond or more on a long Tailwind class list. The patterns are lower case, matched on the
     name in lower case: a third of the time re.IGNORECASE takes."""
     name = name.lower()
-    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _AD_NAMES]
-    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD)
+    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _AD_NAMES, _POST_NAMES]
+    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD, _POST)
     return sum(flag for flag, pattern in zip(flags, found) if pattern.search(name))
 
 
@@ -435,6 +436,81 @@ def _main_content(
     return chosen
 
 
+# A post's furniture: the boxes every post of a thread has around what its author wrote (the author's rank, count
+# of posts and location, the votes, "Click to expand"), one class in each post, short in all of them and nowhere
+# most of a post's text. The box of what was written has the most of some post's text, however short its replies.
+FURNITURE_CHARS = 200  # characters in any one of them
+FURNITURE_SHARE = 0.5  # of its post's text, in every post
+
+
+def _furniture(roots: list[etree._Element], links: dict) -> Set[etree._Element]:
+    """The boxes inside the posts of a thread (see _a_post; each with an author or a date) that are furniture: in
+    two posts or more with one tag and class, each short and under half its post; not those inside what an author
+    wrote (the deepest box holding half a post, and the boxes of the class most posts have it in: a quote's, a
+    code box's, a mention's class is the writing's)."""
+    message: dict[etree._Element, etree._Element] = {}  # each post's writing
+    for root in roots:
+        for node in root.iterdescendants(etree.Element):  # (in the page's order: a post before the posts inside it)
+            if (node.tag == "article" or (name := node.get("class")) and _name_says(name) & _POST) and _a_post(node) \
+                    and _written(links, node) and any(map(_meta_kind, node.iterdescendants(etree.Element))):
+                message[node] = _writing(node, links)
+    if len(message) < 2:
+        return _NONE
+    named = collections.Counter((box.tag, box.get("class")) for _, box in message.values() if box is not None)
+    writing = {named.most_common(1)[0][0]} if named else set()
+    boxes = {box for box, _ in message.values() if not box.get("class")}  # (a short post's writing may be its user's box)
+    post_of: dict[etree._Element, etree._Element] = {}  # each element's nearest post
+    in_writing: set[etree._Element] = set()
+    kinds: dict[tuple[str, str], list[tuple[etree._Element, etree._Element]]] = {}
+    for post in message:
+        if post in post_of:  # (inside another post: seen)
+            continue
+        for node in post.iterdescendants(etree.Element):
+            parent = node.getparent()
+            post_of[node] = above = parent if parent in message else post_of[parent]
+            name = node.get("class")
+            if parent in in_writing or node in boxes or (node.tag, name) in writing:
+                in_writing.add(node)
+            if name and node.tag not in _PARAGRAPH_TAGS and node.tag not in _HEADINGS and not (node.tag in _NAMED_NOT_DROPPED and _in_sentence(parent)):
+                kinds.setdefault((node.tag, name), []).append((node, above))
+    found: set[etree._Element] = set()
+    for instances in kinds.values():
+        if len(instances) < 2 or len({post for _, post in instances}) < 2:
+            continue
+        if all((text := links.get(node, (0,))[0]) <= FURNITURE_CHARS and text < FURNITURE_SHARE * links.get(post, (0,))[0]
+               for node, post in instances):
+            found.update(node for node, _ in instances if node not in in_writing)
+    return found
+
+
+def _in_sentence(parent: etree._Element) -> bool:
+    """Does a box hold a sentence of its own around its inline elements (a mention, a tag, a link in a reply)?"""
+    return len((parent.text or "").strip()) + sum(len(child.tail.strip()) for child in parent if child.tail) >= MIN_PARAGRAPH
+
+
+def _writing(post: etree._Element, links: dict) -> tuple[etree._Element, etree._Element | None]:
+    """The deepest box of a post that holds half its text, and the deepest of them with a class."""
+    half, box, named = FURNITURE_SHARE * links.get(post, (0,))[0], post, None
+    while True:
+        sizes = [(links[child][0], child) for child in box if child in links]
+        if not sizes:
+            return box, named
+        size, child = max(sizes, key=lambda pair: pair[0])
+        if size < half:
+            return box, named
+        box = child
+        named = box if box.get("class") else named
+
+
+def _a_post(node: etree._Element) -> bool:
+    """A post of a thread: an <article> or a box named for a post, a comment, a reply or an answer, beside
+    another of its tag and class (and mostly text, not links: not a teaser of another page)."""
+    if not (node.tag == "article" or _says(node) & _POST):
+        return False
+    name = node.get("class")
+    return any(other.tag == node.tag and other.get("class") == name for other in (*node.itersiblings(), *node.itersiblings(preceding=True)))
+
+
 _NONE: frozenset[etree._Element] = frozenset()
 COPY = 200  # characters: a box this long that repeats its sibling word for word is the page's layout for another screen
 
@@ -546,6 +622,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
 
     roots = _main_content(body, links, candidates, dropped)
     within = sum(_unlinked(links, root) for root in roots)
+    furniture = _furniture(roots, links)
 
     def walk(teasers: bool) -> tuple[list[str], int, list[etree._Element], dict]:
         """The page's paragraphs; with `teasers`, lists of links whose links read as headlines are text too."""
@@ -596,6 +673,14 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
                 if kind not in said and (value := _meta_value(node, kind)):
                     said[kind], took_meta[0] = value, True
                     continue
+            if node in furniture:  # (its author and date still said of the post)
+                for part in node.iterdescendants(etree.Element):
+                    if (kind := _meta_kind(part)) and (post := _post_of(part, roots)) is not None:
+                        said = posts.setdefault(post, {})
+                        if kind not in said and (value := _meta_value(part, kind)):
+                            said[kind] = value
+                left_out.append(node)
+                continue
             if tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
                 # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
                 # but inside a page's marked content a list of links may be the content (a page of references)
