@@ -298,3 +298,19 @@ def test_the_furniture_every_post_of_a_thread_has_goes_what_each_wrote_stays():
     assert all(text in lines for text in said) and code[0] in lines and code[2] in lines  # (a code box: the writing's class)
     assert not any(word in page.text for word in ("Senior", "Posts", "1,234", "Berlin"))
     assert page.posts == (("alice", "2024-05-01"), ("bob", "2024-05-02"), ("carol", "2024-05-03"))
+
+
+def test_a_long_first_post_keeps_the_replies_written_in_its_own_template():
+    first = [f"Paragraph {i} of the announcement, which the maintainer wrote, runs on for a while, as notices do, with commas." for i in range(12)]
+    replies = [f"Reply {i}: sad news, but, honestly, we all saw it coming, and thanks for the years of work." for i in range(3)]
+
+    def post(kind: str, paragraphs: list[str]) -> str:
+        return f"<div class='{kind}'><div class='wrap'><div class='item-body'><div class='message'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div></div></div></div>"
+
+    thread = ("<html><body><main><h1>The project ends</h1>" + post("discussion", first) + "<div class='comments'>"
+              + "".join(post("comment", [r]) for r in replies) + "</div></main></body></html>")  # fmt: skip
+    assert html_to_text(thread).text.split("\n") == ["The project ends", *first, *replies]
+    # a blog's comments, in boxes of their own, still follow a long article out
+    blog = thread.replace("class='comment'><div class='wrap'><div class='item-body'><div class='message'>", "class='comment'><div class='wrap'><div class='item-body'><div class='comment-text'>")
+    text = html_to_text(blog).text.split("\n")
+    assert set(first) <= set(text) and not set(replies) & set(text)

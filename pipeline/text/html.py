@@ -277,6 +277,24 @@ def _article_before(body: etree._Element, comments: set, articles: set) -> bool:
     return False
 
 
+def _replies_alike(top: etree._Element, body: etree._Element, held: dict[etree._Element, int]) -> list[etree._Element]:
+    """The comments' boxes that hold paragraphs in the best box's structure (its tag and class, its parent's and
+    their parent's): a thread's replies, the first post and each reply in one template (a forum's "message" box in
+    its "body" box in its "wrap"). A blog's comments are in boxes of their own; a site's field for any text ("field-
+    item") sits in a field named for the article's body or a comment's."""
+    kind = _shape(top)
+    return [box for box in held if box is not top and _shape(box) == kind and _in_comments(box, body)] if top.get("class") else []
+
+
+def _shape(box: etree._Element, levels: int = 3) -> tuple:
+    found = []
+    for node in (box, *box.iterancestors()):
+        found.append((node.tag, node.get("class")))
+        if len(found) == levels:
+            break
+    return tuple(found)
+
+
 def _inside_chrome(chain: list[etree._Element], dropped: Callable[[etree._Element], bool], verdicts: dict) -> bool:
     """Is the first of a chain of elements (one and its ancestors) in a box dropped as chrome? Each element's
     answer is kept in `verdicts`: the paragraphs of a box ask of the same ancestors."""
@@ -372,6 +390,9 @@ def _main_content(
             if ancestor is body:
                 break
     articles = bool(comments) and _article_before(body, set(comments), {n for n in ranked if written[n] == mass[n] >= THREAD_POST})
+    replies = _replies_alike(top, body, held) if articles else []
+    if replies:  # a thread whose first post is long: its replies are its text
+        articles = False
     if articles:
         for node in [n for n in scores if 2 * written[n] < mass[n] or _in_comments(n, body)]:  # mostly comments
             del scores[node]
@@ -417,6 +438,8 @@ def _main_content(
     posts = [a for a in body.iter("article") if next(a.iterancestors("article"), None) is None and _written(links, a)]
     if len(posts) > 1 and mass.get(top, 0) < THREAD_POST and any(top is a or a in top.iterancestors() or top in a.iterancestors() for a in posts):
         top = _common_ancestor(posts + [top], body)
+    if replies:
+        top = _common_ancestor([top, *replies], body)
     parent = top.getparent()
     if top is body or parent is None:
         return [top]
