@@ -314,3 +314,18 @@ def test_a_long_first_post_keeps_the_replies_written_in_its_own_template():
     blog = thread.replace("class='comment'><div class='wrap'><div class='item-body'><div class='message'>", "class='comment'><div class='wrap'><div class='item-body'><div class='comment-text'>")
     text = html_to_text(blog).text.split("\n")
     assert set(first) <= set(text) and not set(replies) & set(text)
+
+
+def test_a_tree_of_nested_comments_is_read_whole_not_as_its_longest_comment():
+    said = [f"Comment {i}: I would rather, on the whole, keep the clones explicit, since they cost little." for i in range(5)]
+    said[2] = " ".join(f"Sentence {k} of a long reply, which argues the point at length, with commas, and more." for k in range(12))
+
+    def comment(k: int, inside: str = "") -> str:
+        return (f"<li class='subtree'><div class='comment'><div class='byline'><a href='/u/{k}'>user{k}</a></div>"
+                f"<div class='comment-text'><p>{said[k]}</p></div></div>{inside}</li>")
+
+    tree = (f"<ol class='comments'>{comment(0, '<ol>' + comment(1, '<ol>' + comment(2) + '</ol>') + '</ol>')}"
+            f"{comment(3, '<ol>' + comment(4) + '</ol>')}</ol>")
+    page = f"<html><body><div class='story'><h1><a href='/s'>Project goals for 2024</a></h1></div>{tree}<div class='footer'>About</div></body></html>"
+    text = html_to_text(page).text.split("\n")
+    assert [line for line in text if line in said] == said

@@ -295,6 +295,20 @@ def _shape(box: etree._Element, levels: int = 3) -> tuple:
     return tuple(found)
 
 
+KIN_LEVELS = 2  # a comment's text box is at most this far inside the box named for the comment
+
+
+def _kin(top: etree._Element, scores: dict, links: dict) -> list[etree._Element]:
+    """The boxes of the best box's tag and class elsewhere in the page, when it is a comment's text (in a box named
+    for comments at most KIN_LEVELS up) and they hold paragraphs, mostly not links, two of them or more: a thread of
+    comments, nested as replies (named for posts, a blog's front page's posts came in too)."""
+    name = top.get("class")
+    if not name or not any(_says(box) & _COMMENTS for box in (top, *top.iterancestors())[: KIN_LEVELS + 1]):
+        return []
+    kin = [box for box in scores if box is not top and box.tag == top.tag and box.get("class") == name and _written(links, box)]
+    return kin if len(kin) >= 2 else []
+
+
 def _inside_chrome(chain: list[etree._Element], dropped: Callable[[etree._Element], bool], verdicts: dict) -> bool:
     """Is the first of a chain of elements (one and its ancestors) in a box dropped as chrome? Each element's
     answer is kept in `verdicts`: the paragraphs of a box ask of the same ancestors."""
@@ -416,6 +430,9 @@ def _main_content(
                 break
             if ancestor is body:
                 break
+    # A comment among others of its class that hold more text together, nested as replies or not: all of them.
+    if not articles and (kin := _kin(top, scores, links)):
+        top = _common_ancestor([top, *kin], body)
     # Up while the parent scores more (the container of the paragraphs, not one of them).
     last, threshold = final(top), final(top) / 3
     parent = top.getparent()
