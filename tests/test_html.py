@@ -329,3 +329,17 @@ def test_a_tree_of_nested_comments_is_read_whole_not_as_its_longest_comment():
     page = f"<html><body><div class='story'><h1><a href='/s'>Project goals for 2024</a></h1></div>{tree}<div class='footer'>About</div></body></html>"
     text = html_to_text(page).text.split("\n")
     assert [line for line in text if line in said] == said
+
+
+def test_a_thread_of_short_posts_outweighing_the_box_that_outscores_it_is_the_text():
+    said = [f"Post {i}: the update took ten minutes here and the phone kept all its settings afterwards. The second attempt "
+            f"went through at once. Only the backup before it took a while longer than the update itself did here" for i in range(6)]
+    posts = "".join(f"<li class='postbit'><div class='who'><a href='/u/{i}'>user{i}</a></div><div class='postbody'><div class='row'>"
+                    f"<div class='content'><blockquote class='postcontent'>{p}</blockquote></div></div></div></li>" for i, p in enumerate(said))
+    words = ", ".join(f"error code 8018{k:02d} update" for k in range(18))  # search words, a comma each: they score as prose
+    side = "".join(f"<li><a href='/t{k}'>Another thread about phones number {k}</a></li>" for k in range(8))
+    page = (f"<html><body><div class='wrapper'><div id='content'><h1>The update is out</h1><div class='postlist'><ol class='posts'>"
+            f"{posts}</ol></div><div class='thread-info'><h4>Visitors found this page searching for:</h4><div class='terms'>{words}</div>"
+            f"</div></div><div class='side'><ul>{side}</ul></div></div></body></html>")  # fmt: skip
+    text = html_to_text(page).text.split("\n")
+    assert [line for line in text if line in said] == said and not any("error code" in line for line in text)

@@ -145,6 +145,12 @@ def _name_says(name: str) -> int:
     return sum(flag for flag, pattern in zip(flags, found) if pattern.search(name))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _post_named(name: str) -> bool:
+    """_name_says(name) & _POST, asked of every class in the main content: one pattern, not all of them."""
+    return bool(_POST_NAMES.search(name.lower()))
+
+
 def _says(node: etree._Element) -> int:
     return _name_says(node.get("class", "")) | _name_says(node.get("id", ""))
 
@@ -295,6 +301,30 @@ def _shape(box: etree._Element, levels: int = 3) -> tuple:
     return tuple(found)
 
 
+POSTS = 3  # siblings of one tag and class, each holding paragraphs: a thread's posts, a list's items
+
+
+def _outweighed(top: etree._Element, mass: dict, total: int, links: dict, body: etree._Element) -> etree._Element | None:
+    """The box of a thread's posts when the best box is beside them and they hold more of the page's paragraphs: the
+    parent of POSTS siblings or more of one tag and class, mostly text, with twice the best box's paragraph text
+    and half the page's ("similar threads" or a list of search words outscoring a thread of short posts)."""
+    if 2 * mass.get(top, 0) >= total:  # (siblings hold no more than the page)
+        return None
+    groups: dict[tuple, list[etree._Element]] = {}
+    for box in mass:
+        if box is not body and (name := box.get("class")):
+            groups.setdefault((box.getparent(), box.tag, name), []).append(box)
+    found, most = None, 2 * mass.get(top, 0)
+    for (parent, _, _), boxes in groups.items():
+        if len(boxes) < POSTS or parent is None:
+            continue
+        held = sum(mass[box] for box in boxes)
+        if held > most and 2 * held >= total and all(_written(links, box) for box in boxes) and parent is not top \
+                and parent not in top.iterancestors() and top not in parent.iterancestors():
+            found, most = parent, held
+    return found
+
+
 KIN_LEVELS = 2  # a comment's text box is at most this far inside the box named for the comment
 
 
@@ -419,9 +449,12 @@ def _main_content(
             if heavy is None:
                 return [top]
             top = heavy
+    overruled = None  # the best box, when a thread's posts outweigh it (not taken back as their sibling)
+    if not articles and (posts_box := _outweighed(top, mass, written[body] if comments else total, links, body)) is not None:
+        overruled, top = top, posts_box
     best = final(top)
     # Several near-best containers (posts of a thread, the parts of a long article): their common ancestor.
-    near = [node for node in ranked[1:5] if final(node) >= 0.75 * best]
+    near = [node for node in ranked[1:5] if final(node) >= 0.75 * best] if overruled is None else []
     if len(near) >= 2:
         ancestries = [set(node.iterancestors()) for node in near]
         for ancestor in top.iterancestors() if top is not body else ():
@@ -436,7 +469,7 @@ def _main_content(
     # Up while the parent scores more (the container of the paragraphs, not one of them).
     last, threshold = final(top), final(top) / 3
     parent = top.getparent()
-    while top is not body and parent is not None:
+    while top is not body and parent is not None and overruled is None:
         if parent in scores:
             if final(parent) < threshold:
                 break
@@ -465,6 +498,8 @@ def _main_content(
     for sibling in parent:
         if not _is_tag(sibling) or sibling.tag in _NEVER_TEXT or dropped(sibling):
             continue
+        if overruled is not None and sibling is not top and (sibling is overruled or sibling in overruled.iterancestors()):
+            continue
         bonus = final(top) * SIBLING_SHARE if sibling.get("class") and sibling.get("class") == top.get("class") else 0
         text, linked, _ = links.get(sibling, (0, 0, 0))
         density = linked / text if text else 0
@@ -484,16 +519,21 @@ FURNITURE_SHARE = 0.5  # of its post's text, in every post
 
 
 def _furniture(roots: list[etree._Element], links: dict) -> Set[etree._Element]:
-    """The boxes inside the posts of a thread (see _a_post; each with an author or a date) that are furniture: in
+    """The boxes inside the posts of a thread (<article>s or boxes named for a post, a comment, a reply or an answer,
+    beside another of their tag and class, mostly text, each with an author or a date) that are furniture: in
     two posts or more with one tag and class, each short and under half its post; not those inside what an author
     wrote (the deepest box holding half a post, and the boxes of the class most posts have it in: a quote's, a
     code box's, a mention's class is the writing's)."""
-    message: dict[etree._Element, etree._Element] = {}  # each post's writing
-    for root in roots:
-        for node in root.iterdescendants(etree.Element):  # (in the page's order: a post before the posts inside it)
-            if (node.tag == "article" or (name := node.get("class")) and _name_says(name) & _POST) and _a_post(node) \
-                    and _written(links, node) and any(map(_meta_kind, node.iterdescendants(etree.Element))):
-                message[node] = _writing(node, links)
+    named_posts = [node for root in roots for node in root.iterdescendants(etree.Element)  # (in the page's order)
+                   if node.tag == "article" or (name := node.get("class")) and _post_named(name)]
+    if len(named_posts) < 2:
+        return _NONE
+    repeated = collections.Counter((node.getparent(), node.tag, node.get("class")) for node in named_posts)
+    message: dict[etree._Element, tuple] = {}  # each post's writing
+    for node in named_posts:  # a post beside another of its tag and class, mostly text, with an author or a date
+        if repeated[node.getparent(), node.tag, node.get("class")] >= 2 and _written(links, node) and (
+                next(node.iter("time"), None) is not None or any(map(_meta_kind, node.iterdescendants(etree.Element)))):
+            message[node] = _writing(node, links)
     if len(message) < 2:
         return _NONE
     named = collections.Counter((box.tag, box.get("class")) for _, box in message.values() if box is not None)
@@ -540,15 +580,6 @@ def _writing(post: etree._Element, links: dict) -> tuple[etree._Element, etree._
             return box, named
         box = child
         named = box if box.get("class") else named
-
-
-def _a_post(node: etree._Element) -> bool:
-    """A post of a thread: an <article> or a box named for a post, a comment, a reply or an answer, beside
-    another of its tag and class (and mostly text, not links: not a teaser of another page)."""
-    if not (node.tag == "article" or _says(node) & _POST):
-        return False
-    name = node.get("class")
-    return any(other.tag == node.tag and other.get("class") == name for other in (*node.itersiblings(), *node.itersiblings(preceding=True)))
 
 
 _NONE: frozenset[etree._Element] = frozenset()
