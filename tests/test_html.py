@@ -279,3 +279,67 @@ def test_a_block_repeated_for_another_screen_is_kept_once_and_not_as_its_hidden_
     # blocks that differ in a word are two blocks
     other = twice.replace("Paragraph 3", "Part 3", 1)
     assert html_to_text(other).text.split("\n") == ["Guide", *story[:3], story[3].replace("Paragraph 3", "Part 3"), *story]
+
+
+def test_the_furniture_every_post_of_a_thread_has_goes_what_each_wrote_stays():
+    said = ["The installer cannot reach the mirror since the update, on every machine here:",
+            "Same here since Tuesday.",
+            "Try the mirror in Frankfurt first, it answered for me this morning, with this line:"]  # fmt: skip
+    code = ["E: Failed to fetch the release file", "", "deb http://ftp.de.debian.org/debian stable main"]
+    posts = "".join(
+        f"<article class='post'><div class='user-cell'><a class='username' href='/u/{name}'>{name}</a><div class='rank'>Senior"
+        f" Member</div><dl class='stats'><dt>Posts</dt><dd>{k + 1},234</dd><dt>Location</dt><dd>Berlin</dd></dl></div>"
+        f"<div class='message'><time datetime='2024-05-0{k + 1}'>May {k + 1}</time><div class='body'>{text}"
+        + (f"<div class='code-box'>{line}</div>" if line else "") + "</div></div></article>"
+        for k, (name, text, line) in enumerate(zip(["alice", "bob", "carol"], said, code))
+    )
+    page = html_to_text(f"<html><body><h1>Mirror down</h1><div class='thread'>{posts}</div></body></html>")
+    lines = page.text.split("\n")
+    assert all(text in lines for text in said) and code[0] in lines and code[2] in lines  # (a code box: the writing's class)
+    assert not any(word in page.text for word in ("Senior", "Posts", "1,234", "Berlin"))
+    assert page.posts == (("alice", "2024-05-01"), ("bob", "2024-05-02"), ("carol", "2024-05-03"))
+
+
+def test_a_long_first_post_keeps_the_replies_written_in_its_own_template():
+    first = [f"Paragraph {i} of the announcement, which the maintainer wrote, runs on for a while, as notices do, with commas." for i in range(12)]
+    replies = [f"Reply {i}: sad news, but, honestly, we all saw it coming, and thanks for the years of work." for i in range(3)]
+
+    def post(kind: str, paragraphs: list[str]) -> str:
+        return f"<div class='{kind}'><div class='wrap'><div class='item-body'><div class='message'>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</div></div></div></div>"
+
+    thread = ("<html><body><main><h1>The project ends</h1>" + post("discussion", first) + "<div class='comments'>"
+              + "".join(post("comment", [r]) for r in replies) + "</div></main></body></html>")  # fmt: skip
+    assert html_to_text(thread).text.split("\n") == ["The project ends", *first, *replies]
+    # a blog's comments, in boxes of their own, still follow a long article out
+    blog = thread.replace("class='comment'><div class='wrap'><div class='item-body'><div class='message'>", "class='comment'><div class='wrap'><div class='item-body'><div class='comment-text'>")
+    text = html_to_text(blog).text.split("\n")
+    assert set(first) <= set(text) and not set(replies) & set(text)
+
+
+def test_a_tree_of_nested_comments_is_read_whole_not_as_its_longest_comment():
+    said = [f"Comment {i}: I would rather, on the whole, keep the clones explicit, since they cost little." for i in range(5)]
+    said[2] = " ".join(f"Sentence {k} of a long reply, which argues the point at length, with commas, and more." for k in range(12))
+
+    def comment(k: int, inside: str = "") -> str:
+        return (f"<li class='subtree'><div class='comment'><div class='byline'><a href='/u/{k}'>user{k}</a></div>"
+                f"<div class='comment-text'><p>{said[k]}</p></div></div>{inside}</li>")
+
+    tree = (f"<ol class='comments'>{comment(0, '<ol>' + comment(1, '<ol>' + comment(2) + '</ol>') + '</ol>')}"
+            f"{comment(3, '<ol>' + comment(4) + '</ol>')}</ol>")
+    page = f"<html><body><div class='story'><h1><a href='/s'>Project goals for 2024</a></h1></div>{tree}<div class='footer'>About</div></body></html>"
+    text = html_to_text(page).text.split("\n")
+    assert [line for line in text if line in said] == said
+
+
+def test_a_thread_of_short_posts_outweighing_the_box_that_outscores_it_is_the_text():
+    said = [f"Post {i}: the update took ten minutes here and the phone kept all its settings afterwards. The second attempt "
+            f"went through at once. Only the backup before it took a while longer than the update itself did here" for i in range(6)]
+    posts = "".join(f"<li class='postbit'><div class='who'><a href='/u/{i}'>user{i}</a></div><div class='postbody'><div class='row'>"
+                    f"<div class='content'><blockquote class='postcontent'>{p}</blockquote></div></div></div></li>" for i, p in enumerate(said))
+    words = ", ".join(f"error code 8018{k:02d} update" for k in range(18))  # search words, a comma each: they score as prose
+    side = "".join(f"<li><a href='/t{k}'>Another thread about phones number {k}</a></li>" for k in range(8))
+    page = (f"<html><body><div class='wrapper'><div id='content'><h1>The update is out</h1><div class='postlist'><ol class='posts'>"
+            f"{posts}</ol></div><div class='thread-info'><h4>Visitors found this page searching for:</h4><div class='terms'>{words}</div>"
+            f"</div></div><div class='side'><ul>{side}</ul></div></div></body></html>")  # fmt: skip
+    text = html_to_text(page).text.split("\n")
+    assert [line for line in text if line in said] == said and not any("error code" in line for line in text)

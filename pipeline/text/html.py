@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from collections.abc import Callable, Set
@@ -120,7 +121,7 @@ def _contents(node: etree._Element) -> list:
     return found
 
 
-_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD = 1, 2, 4, 8, 16, 32, 64, 128
+_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD, _POST = 1, 2, 4, 8, 16, 32, 64, 128, 256
 # A box named for ads holds an ad: a slot, an image, a line; one holding writing is a section that carries ad
 # slots ("TestReport__Section--Ads"), text.
 _AD_NAMES = re.compile(r"(^|[\s_-])(advert|ads?)([\s_-]|$)")
@@ -139,9 +140,15 @@ def _name_says(name: str) -> int:
     patterns cost a microsecond or more on a long Tailwind class list. The patterns are lower case, matched on the
     name in lower case: a third of the time re.IGNORECASE takes."""
     name = name.lower()
-    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _AD_NAMES]
-    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD)
+    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _AD_NAMES, _POST_NAMES]
+    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD, _POST)
     return sum(flag for flag, pattern in zip(flags, found) if pattern.search(name))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _post_named(name: str) -> bool:
+    """_name_says(name) & _POST, asked of every class in the main content: one pattern, not all of them."""
+    return bool(_POST_NAMES.search(name.lower()))
 
 
 def _says(node: etree._Element) -> int:
@@ -276,6 +283,62 @@ def _article_before(body: etree._Element, comments: set, articles: set) -> bool:
     return False
 
 
+def _replies_alike(top: etree._Element, body: etree._Element, held: dict[etree._Element, int]) -> list[etree._Element]:
+    """The comments' boxes that hold paragraphs in the best box's structure (its tag and class, its parent's and
+    their parent's): a thread's replies, the first post and each reply in one template (a forum's "message" box in
+    its "body" box in its "wrap"). A blog's comments are in boxes of their own; a site's field for any text ("field-
+    item") sits in a field named for the article's body or a comment's."""
+    kind = _shape(top)
+    return [box for box in held if box is not top and _shape(box) == kind and _in_comments(box, body)] if top.get("class") else []
+
+
+def _shape(box: etree._Element, levels: int = 3) -> tuple:
+    found = []
+    for node in (box, *box.iterancestors()):
+        found.append((node.tag, node.get("class")))
+        if len(found) == levels:
+            break
+    return tuple(found)
+
+
+POSTS = 3  # siblings of one tag and class, each holding paragraphs: a thread's posts, a list's items
+
+
+def _outweighed(top: etree._Element, mass: dict, total: int, links: dict, body: etree._Element) -> etree._Element | None:
+    """The box of a thread's posts when the best box is beside them and they hold more of the page's paragraphs: the
+    parent of POSTS siblings or more of one tag and class, mostly text, with twice the best box's paragraph text
+    and half the page's ("similar threads" or a list of search words outscoring a thread of short posts)."""
+    if 2 * mass.get(top, 0) >= total:  # (siblings hold no more than the page)
+        return None
+    groups: dict[tuple, list[etree._Element]] = {}
+    for box in mass:
+        if box is not body and (name := box.get("class")):
+            groups.setdefault((box.getparent(), box.tag, name), []).append(box)
+    found, most = None, 2 * mass.get(top, 0)
+    for (parent, _, _), boxes in groups.items():
+        if len(boxes) < POSTS or parent is None:
+            continue
+        held = sum(mass[box] for box in boxes)
+        if held > most and 2 * held >= total and all(_written(links, box) for box in boxes) and parent is not top \
+                and parent not in top.iterancestors() and top not in parent.iterancestors():
+            found, most = parent, held
+    return found
+
+
+KIN_LEVELS = 2  # a comment's text box is at most this far inside the box named for the comment
+
+
+def _kin(top: etree._Element, scores: dict, links: dict) -> list[etree._Element]:
+    """The boxes of the best box's tag and class elsewhere in the page, when it is a comment's text (in a box named
+    for comments at most KIN_LEVELS up) and they hold paragraphs, mostly not links, two of them or more: a thread of
+    comments, nested as replies (named for posts, a blog's front page's posts came in too)."""
+    name = top.get("class")
+    if not name or not any(_says(box) & _COMMENTS for box in (top, *top.iterancestors())[: KIN_LEVELS + 1]):
+        return []
+    kin = [box for box in scores if box is not top and box.tag == top.tag and box.get("class") == name and _written(links, box)]
+    return kin if len(kin) >= 2 else []
+
+
 def _inside_chrome(chain: list[etree._Element], dropped: Callable[[etree._Element], bool], verdicts: dict) -> bool:
     """Is the first of a chain of elements (one and its ancestors) in a box dropped as chrome? Each element's
     answer is kept in `verdicts`: the paragraphs of a box ask of the same ancestors."""
@@ -371,6 +434,9 @@ def _main_content(
             if ancestor is body:
                 break
     articles = bool(comments) and _article_before(body, set(comments), {n for n in ranked if written[n] == mass[n] >= THREAD_POST})
+    replies = _replies_alike(top, body, held) if articles else []
+    if replies:  # a thread whose first post is long: its replies are its text
+        articles = False
     if articles:
         for node in [n for n in scores if 2 * written[n] < mass[n] or _in_comments(n, body)]:  # mostly comments
             del scores[node]
@@ -383,9 +449,12 @@ def _main_content(
             if heavy is None:
                 return [top]
             top = heavy
+    overruled = None  # the best box, when a thread's posts outweigh it (not taken back as their sibling)
+    if not articles and (posts_box := _outweighed(top, mass, written[body] if comments else total, links, body)) is not None:
+        overruled, top = top, posts_box
     best = final(top)
     # Several near-best containers (posts of a thread, the parts of a long article): their common ancestor.
-    near = [node for node in ranked[1:5] if final(node) >= 0.75 * best]
+    near = [node for node in ranked[1:5] if final(node) >= 0.75 * best] if overruled is None else []
     if len(near) >= 2:
         ancestries = [set(node.iterancestors()) for node in near]
         for ancestor in top.iterancestors() if top is not body else ():
@@ -394,10 +463,13 @@ def _main_content(
                 break
             if ancestor is body:
                 break
+    # A comment among others of its class that hold more text together, nested as replies or not: all of them.
+    if not articles and (kin := _kin(top, scores, links)):
+        top = _common_ancestor([top, *kin], body)
     # Up while the parent scores more (the container of the paragraphs, not one of them).
     last, threshold = final(top), final(top) / 3
     parent = top.getparent()
-    while top is not body and parent is not None:
+    while top is not body and parent is not None and overruled is None:
         if parent in scores:
             if final(parent) < threshold:
                 break
@@ -416,6 +488,8 @@ def _main_content(
     posts = [a for a in body.iter("article") if next(a.iterancestors("article"), None) is None and _written(links, a)]
     if len(posts) > 1 and mass.get(top, 0) < THREAD_POST and any(top is a or a in top.iterancestors() or top in a.iterancestors() for a in posts):
         top = _common_ancestor(posts + [top], body)
+    if replies:
+        top = _common_ancestor([top, *replies], body)
     parent = top.getparent()
     if top is body or parent is None:
         return [top]
@@ -423,6 +497,8 @@ def _main_content(
     chosen = []
     for sibling in parent:
         if not _is_tag(sibling) or sibling.tag in _NEVER_TEXT or dropped(sibling):
+            continue
+        if overruled is not None and sibling is not top and (sibling is overruled or sibling in overruled.iterancestors()):
             continue
         bonus = final(top) * SIBLING_SHARE if sibling.get("class") and sibling.get("class") == top.get("class") else 0
         text, linked, _ = links.get(sibling, (0, 0, 0))
@@ -433,6 +509,77 @@ def _main_content(
                                      re.search(r"\.( |$)", "".join(sibling.itertext())))):  # fmt: skip
             chosen.append(sibling)
     return chosen
+
+
+# A post's furniture: the boxes every post of a thread has around what its author wrote (the author's rank, count
+# of posts and location, the votes, "Click to expand"), one class in each post, short in all of them and nowhere
+# most of a post's text. The box of what was written has the most of some post's text, however short its replies.
+FURNITURE_CHARS = 200  # characters in any one of them
+FURNITURE_SHARE = 0.5  # of its post's text, in every post
+
+
+def _furniture(roots: list[etree._Element], links: dict) -> Set[etree._Element]:
+    """The boxes inside the posts of a thread (<article>s or boxes named for a post, a comment, a reply or an answer,
+    beside another of their tag and class, mostly text, each with an author or a date) that are furniture: in
+    two posts or more with one tag and class, each short and under half its post; not those inside what an author
+    wrote (the deepest box holding half a post, and the boxes of the class most posts have it in: a quote's, a
+    code box's, a mention's class is the writing's)."""
+    named_posts = [node for root in roots for node in root.iterdescendants(etree.Element)  # (in the page's order)
+                   if node.tag == "article" or (name := node.get("class")) and _post_named(name)]
+    if len(named_posts) < 2:
+        return _NONE
+    repeated = collections.Counter((node.getparent(), node.tag, node.get("class")) for node in named_posts)
+    message: dict[etree._Element, tuple] = {}  # each post's writing
+    for node in named_posts:  # a post beside another of its tag and class, mostly text, with an author or a date
+        if repeated[node.getparent(), node.tag, node.get("class")] >= 2 and _written(links, node) and (
+                next(node.iter("time"), None) is not None or any(map(_meta_kind, node.iterdescendants(etree.Element)))):
+            message[node] = _writing(node, links)
+    if len(message) < 2:
+        return _NONE
+    named = collections.Counter((box.tag, box.get("class")) for _, box in message.values() if box is not None)
+    writing = {named.most_common(1)[0][0]} if named else set()
+    boxes = {box for box, _ in message.values() if not box.get("class")}  # (a short post's writing may be its user's box)
+    post_of: dict[etree._Element, etree._Element] = {}  # each element's nearest post
+    in_writing: set[etree._Element] = set()
+    kinds: dict[tuple[str, str], list[tuple[etree._Element, etree._Element]]] = {}
+    for post in message:
+        if post in post_of:  # (inside another post: seen)
+            continue
+        for node in post.iterdescendants(etree.Element):
+            parent = node.getparent()
+            post_of[node] = above = parent if parent in message else post_of[parent]
+            name = node.get("class")
+            if parent in in_writing or node in boxes or (node.tag, name) in writing:
+                in_writing.add(node)
+            if name and node.tag not in _PARAGRAPH_TAGS and node.tag not in _HEADINGS and not (node.tag in _NAMED_NOT_DROPPED and _in_sentence(parent)):
+                kinds.setdefault((node.tag, name), []).append((node, above))
+    found: set[etree._Element] = set()
+    for instances in kinds.values():
+        if len(instances) < 2 or len({post for _, post in instances}) < 2:
+            continue
+        if all((text := links.get(node, (0,))[0]) <= FURNITURE_CHARS and text < FURNITURE_SHARE * links.get(post, (0,))[0]
+               for node, post in instances):
+            found.update(node for node, _ in instances if node not in in_writing)
+    return found
+
+
+def _in_sentence(parent: etree._Element) -> bool:
+    """Does a box hold a sentence of its own around its inline elements (a mention, a tag, a link in a reply)?"""
+    return len((parent.text or "").strip()) + sum(len(child.tail.strip()) for child in parent if child.tail) >= MIN_PARAGRAPH
+
+
+def _writing(post: etree._Element, links: dict) -> tuple[etree._Element, etree._Element | None]:
+    """The deepest box of a post that holds half its text, and the deepest of them with a class."""
+    half, box, named = FURNITURE_SHARE * links.get(post, (0,))[0], post, None
+    while True:
+        sizes = [(links[child][0], child) for child in box if child in links]
+        if not sizes:
+            return box, named
+        size, child = max(sizes, key=lambda pair: pair[0])
+        if size < half:
+            return box, named
+        box = child
+        named = box if box.get("class") else named
 
 
 _NONE: frozenset[etree._Element] = frozenset()
@@ -546,6 +693,7 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
 
     roots = _main_content(body, links, candidates, dropped)
     within = sum(_unlinked(links, root) for root in roots)
+    furniture = _furniture(roots, links)
 
     def walk(teasers: bool) -> tuple[list[str], int, list[etree._Element], dict]:
         """The page's paragraphs; with `teasers`, lists of links whose links read as headlines are text too."""
@@ -596,6 +744,14 @@ def html_to_text(markup: str, any_depth: bool = False) -> HtmlText:
                 if kind not in said and (value := _meta_value(node, kind)):
                     said[kind], took_meta[0] = value, True
                     continue
+            if node in furniture:  # (its author and date still said of the post)
+                for part in node.iterdescendants(etree.Element):
+                    if (kind := _meta_kind(part)) and (post := _post_of(part, roots)) is not None:
+                        said = posts.setdefault(post, {})
+                        if kind not in said and (value := _meta_value(part, kind)):
+                            said[kind] = value
+                left_out.append(node)
+                continue
             if tag in _LIST_TAGS and _mostly_links(*links.get(node, (0, 0, 0))) and node.find(".//h1") is None:
                 # a menu, a list of related stories, a tag cloud: links, not text (not the page's title and byline);
                 # but inside a page's marked content a list of links may be the content (a page of references)
