@@ -32,7 +32,7 @@ from pipeline.tables import Folder, _created, _opened, read_shard
 # A bucket holds the keys of this many shards (16,384 documents: of the chrome stage's short lines, about half a
 # million keys), up to MAX_BUCKETS buckets (2 million documents), then larger ones: each shard's file holds a record
 # batch a bucket (about 220 bytes of metadata each, beside 10-150 bytes of keys a document) and a bucket's task
-# reads a batch of every shard's file, so buckets that grew with the corpus would cost files and reads as its
+# reads a batch of every group's file, so buckets that grew with the corpus would cost files and reads as its
 # square. At 100 million documents a bucket of band keys holds about 120 MB (docs/design.md).
 SHARDS_A_BUCKET = 64
 MAX_BUCKETS = 128
