@@ -148,7 +148,7 @@ def strip_chrome(source: Folder, target: Folder, memo: Path | None = None, rules
         stats, written = _run("chrome", source, target, memo, decide=(rules,), keys=keys)
         # Second look, across the corpus: short lines that stand in many documents are the sites' own.
         floor = (stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
-        repeated = _repeated_in_buckets(keys, [part.name for part in parts], *floor) if sum(written) else []
+        repeated = _repeated_in_buckets(keys, [part.name for part in parts], *floor) if written else []
         if len(repeated):
             results = _rewrite(target, _removals(target, keys, repeated, "chrome_removed", None), _remove_job, in_place=True)
             gone, emptied = sum(n for n, _, _ in results), sum(len(e) for _, _, e in results)
@@ -179,9 +179,9 @@ def deduplicate(source: Folder, target: Folder) -> tuple[Stats, Found]:
         files = CopyFiles.within(keys)
         stats, found = _run("dedup", source, target, None, keys=files)
         copies = find_copies(target, files)  # first, so that a paragraph's copies count once
-        floor = (sum(n for _, n in found) - len(copies), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
+        floor = (found[1] - len(copies), BOILERPLATE_MIN_DOCS, BOILERPLATE_MIN_SHARE)
         names = [part.name for part in shards(target)]
-        boilerplate = _repeated_in_buckets(keys, names, *floor, copies.kept_of()) if sum(n for n, _ in found) else []
+        boilerplate = _repeated_in_buckets(keys, names, *floor, copies.kept_of()) if found[0] else []
         if len(boilerplate):  # out of every document; those that changed get new fingerprints, and are compared again
             results = _rewrite(target, _removals(target, keys, boilerplate, "paragraphs_removed", files), _remove_job, in_place=True)
             stats["boilerplate paragraphs removed"] += sum(n for n, _, _ in results)

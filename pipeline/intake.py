@@ -17,7 +17,7 @@ from pipeline import storage, tables
 from pipeline import text as tx
 from pipeline.corpus import DOCUMENTS, MAX_DOCUMENT_BYTES, doc_id
 from pipeline.rewrite import _rewrite
-from pipeline.tables import BATCH_NAMES, SHARD_BYTES, Folder, Row, Stats, _total, _write, batch_of, shard_path
+from pipeline.tables import BATCH_NAMES, SHARD_BYTES, Folder, Row, Stats, _write, batch_of, shard_path
 
 
 def read_raw_listing(raw_dir: Path | str) -> dict[str, Path | storage.RemoteFile]:
@@ -201,6 +201,7 @@ def read_raw(raw_dir: Path, target: Folder, batches: Collection[str] = BATCH_NAM
         numbered.append((group, batch, seen[batch]))
         seen[batch] += 1
     calls = lambda building: [(group, building, batch, k, limit) for group, batch, k in numbered]  # noqa: E731
-    stats = _total(_rewrite(target, calls, _read_job, batches=batches, sizes=[len(group) for _, group in groups], unit="files"))
+    stats: Stats = Counter()  # each shard's counts added as they come
+    _rewrite(target, calls, _read_job, each=stats.update, batches=batches, sizes=[len(group) for _, group in groups], unit="files")
     stats["out"] = stats["in"] - stats["rejected"]
     return stats

@@ -23,7 +23,7 @@ from pipeline.corpus import DOCUMENTS, wanted_languages
 from pipeline.executors import _cluster, _ServedMemo, ray_address
 from pipeline.memo import Memo
 from pipeline.rewrite import _rewrite
-from pipeline.tables import BATCH_NAMES, Folder, Row, Stats, _row_count, _rows, _total, _with_rows, _write, read_shard, shards
+from pipeline.tables import BATCH_NAMES, Folder, Row, Stats, _row_count, _rows, _with_rows, _write, read_shard, shards
 from pipeline.text.chrome import repeatable
 from pipeline.text.dedup import Fingerprint, line_keys, paragraph_set
 
@@ -256,6 +256,14 @@ _COLLECT: dict[str, Callable[[list[Row], str, KeyFiles | CopyFiles | None], obje
     "dedup": lambda rows, shard, copies: (copies.keys.write(shard, *_keys(rows, bool)), copies.write(shard, _fingerprints(rows))),
     "quality": lambda rows, *_: _failing_examples(rows),
 }
+# how the run process gathers, as they come, what the shard jobs of a stage hand back besides their counts (a list of
+# every shard's grows with the corpus): (what it starts from, how it adds a shard's) — the chrome stage's keys
+# written; the dedup stage's paragraph keys and documents; the quality stage's first document failing each rule
+_GATHER: dict[str, tuple[object, Callable[[object, object], object]]] = {
+    "chrome": (0, lambda written, more: written + more),
+    "dedup": ((0, 0), lambda found, more: (found[0] + more[0], found[1] + more[1])),
+    "quality": ({}, lambda examples, more: {**more, **examples}),  # the first shard's example of a rule stays
+}
 
 
 def _fingerprints(rows: list[Row], which: list[int] | None = None) -> list[tuple[int, str, str, Fingerprint]]:
@@ -302,27 +310,29 @@ def _row_job(
 def _run(
     stage: str, source: Folder, target: Folder, memo: Path | None, settings: tuple = (), decide: tuple = (),
     batches: Collection[str] | None = None, keys: KeyFiles | CopyFiles | None = None,
-) -> tuple[Stats, list]:
+) -> tuple[Stats, object]:
     """A per-document stage over every shard (of `batches` only, for an ingest stage): `settings` go to its
     function (and into its memo keys), `decide` to its _DECIDE step (not into the keys), `keys` (the KeyFiles of
-    its step across documents) to its _COLLECT."""
+    its step across documents) to its _COLLECT. Its counts, and what _GATHER gathered of its shards."""
     parts = shards(source, batches)
     memo_at = _cluster().memo_server(memo) if memo and ray_address() and parts else memo
     calls = lambda building: [(stage, part, building / part.name, memo_at, settings, decide, keys) for part in parts]  # noqa: E731
-    store = Memo(memo)
+    store, stats = Memo(memo), Counter()
+    gathered, gather = _GATHER.get(stage, (None, lambda gathered, _: gathered))
 
-    def remember(result: tuple[Stats, object, list, list[str]]) -> tuple[Stats, object]:  # a shard's, then let go
-        stats, extra, fresh, keys = result
+    def remember(result: tuple[Stats, object, list, list[str]]) -> None:  # a shard's, then let go
+        nonlocal gathered
+        counts, extra, fresh, keys = result
         store.add(fresh)
         store.used(keys)
-        return stats, extra
+        stats.update(counts)
+        gathered = gather(gathered, extra)
 
-    results = _rewrite(target, calls, _row_job, each=remember, batches=batches, sizes=[_row_count(part) for part in parts])
+    _rewrite(target, calls, _row_job, each=remember, batches=batches, sizes=[_row_count(part) for part in parts])
     if batches is None or set(batches) >= set(BATCH_NAMES):  # what this run did not use (changed or removed
         store.keep_only(stage)  # files, older code) goes; a run of some batches did not see the others
-    stats = _total([s for s, _ in results])
     stats["out"] = stats["in"] - stats["rejected"]
-    return stats, [extra for _, extra in results]
+    return stats, gathered
 
 
 def decode(source: Folder, target: Folder, batches: Collection[str] = BATCH_NAMES) -> Stats:
@@ -344,21 +354,17 @@ def assess_quality(
     """The quality signals of every live document (its personal data masked first, with `mask_pii`), and the
     `rules` decided on them: failing documents rejected, or, not `enforced`, only counted. Also returns an example
     document for each rule documents failed first (how a reason names it, its text)."""
-    stats, found = _run("quality", source, target, memo, (mask_pii,), (rules, enforced))
-    examples: dict[str, tuple[str, str]] = {}
-    for shard_examples in found:
-        for rule, example in shard_examples.items():
-            examples.setdefault(rule, example)
-    return stats, examples
+    return _run("quality", source, target, memo, (mask_pii,), (rules, enforced))
 
 
 SIGNALS_READ = 100_000  # documents whose signals make the UI's table of their spread, at most
 
 
-def quality_signals(folder: Folder, most: int = SIGNALS_READ) -> tuple[pa.Table, dict[str, float]]:
-    """The quality signals of the live documents of a stage's table, a column each, of `most` of them at most,
-    evenly spaced in the table's order (the run process holds no more, however large the corpus: every document's
-    took 160 MB at a million); and each signal's largest value over them all."""
+def quality_signals(folder: Folder, most: int = SIGNALS_READ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """The quality signals of the live documents of a stage's table, as floats (NaN where there is none), of `most`
+    of them at most, evenly spaced in the table's order; and each signal's largest value over them all. The run
+    process holds no more, however large the corpus: every document's took 160 MB at a million, and a table a
+    shard of the few kept (small buffers among a shard's passing ones) 130 MB more: the arrays are made first."""
     parts, live, largest = shards(folder), [], {}
     for part in parts:
         column = _live_signals(part)
@@ -366,15 +372,20 @@ def quality_signals(folder: Folder, most: int = SIGNALS_READ) -> tuple[pa.Table,
         for field in column.type:
             if (top := pc.max(pc.struct_field(column, field.name)).as_py()) is not None:
                 largest[field.name] = max(largest.get(field.name, top), top)
-    n, at, chunks = sum(live), 0, []
+    n, at, filled = sum(live), 0, 0
+    names = [field.name for field in DOCUMENTS.field("quality").type]
+    signals = {name: np.empty(min(n, most)) for name in names}
     for part, count in zip(parts, live):
         index = np.arange(at, at + count)
         at += count
-        taken = (index + 1) * most // n > index * most // n if n > most else np.ones(count, bool)
-        if taken.any():
-            chunks += _live_signals(part).filter(pa.array(taken)).chunks
-    column = pa.chunked_array(chunks, DOCUMENTS.field("quality").type)
-    return pa.table({f.name: pc.struct_field(column, f.name) for f in column.type}), largest
+        taken = np.flatnonzero((index + 1) * most // n > index * most // n) if n > most else np.arange(count)
+        if len(taken):
+            column = _live_signals(part).take(pa.array(taken))
+            for name in names:
+                values = pc.struct_field(column, name).cast(pa.float64()).fill_null(np.nan)
+                signals[name][filled : filled + len(taken)] = values.to_numpy()
+            filled += len(taken)
+    return signals, largest
 
 
 def _live_signals(part: Folder) -> pa.ChunkedArray:

@@ -28,14 +28,7 @@ BATCHES = 8
 BATCH_NAMES = tuple(f"{k:02d}" for k in range(BATCHES))
 
 Row = dict  # a document of a shard, the fields a job reads
-Stats = Counter  # what a job counted, summed over a stage's shards (_total)
-
-
-def _total(results: list[Stats]) -> Stats:
-    stats: Stats = Counter()
-    for part in results:
-        stats.update(part)
-    return stats
+Stats = Counter  # what a job counted, summed over a stage's shards as they come
 
 
 # A folder of shards: local, or a prefix of object storage (storage.ObjectPath), where the stage's list of shards

@@ -952,9 +952,10 @@ def test_the_spread_of_quality_signals_is_read_from_evenly_spaced_documents_and_
                 for k in range(3)]  # fmt: skip
         tables._write(rows, tables.shard_path(source, "00", shard))
     everything, largest = stages.quality_signals(source)
-    assert everything["words"].to_pylist() == list(range(8)) and largest["words"] == 7
+    assert everything["words"].tolist() == list(range(8)) and largest["words"] == 7
+    assert np.isnan(everything["lines"]).all()  # a signal no document has
     some, largest = stages.quality_signals(source, most=3)
-    assert some["words"].to_pylist() == [2, 5, 7] and largest["words"] == 7
+    assert some["words"].tolist() == [2, 5, 7] and largest["words"] == 7
 
 
 def _chained_copies() -> list[tuple[str, str]]:

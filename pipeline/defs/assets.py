@@ -244,12 +244,12 @@ def _rules_table(rules: tuple, stats: collections.Counter, named: collections.Co
     return "\n".join(rows)
 
 
-def _signals_table(signals: pa.Table, largest: dict[str, float]) -> str:
+def _signals_table(signals: dict[str, np.ndarray], largest: dict[str, float]) -> str:
     """Each signal's spread over the documents kept (`signals`, of some of them: stages.quality_signals): quantiles
     and a histogram from its least to its `largest` value."""
     rows = ["| signal | p10 | median | p90 | max | histogram |", "|---|---|---|---|---|---|"]
-    for name in signals.column_names:
-        values = np.asarray(signals[name].drop_null().to_numpy(zero_copy_only=False), float)
+    for name, values in signals.items():
+        values = values[~np.isnan(values)]
         if not len(values):
             rows.append(f"| {name} | | | | | _none_ |")
             continue
