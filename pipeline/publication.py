@@ -311,7 +311,8 @@ class Tally:
     def corpus(self, part: pa.Table | pa.RecordBatch) -> None:
         self._add(part, part["doc_id"])
         blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(part["text"])), 0)
-        self.empty += part.filter(blank)["source_path"].to_pylist()[: self.SHOWN]
+        if len(self.empty) < self.SHOWN:
+            self.empty += part.filter(blank)["source_path"].to_pylist()[: self.SHOWN - len(self.empty)]
 
     def rejected(self, part: pa.Table | pa.RecordBatch) -> None:
         self._add(part, pa.nulls(len(part), pa.string()))

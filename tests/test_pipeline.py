@@ -635,8 +635,10 @@ def test_the_tests_before_publication_name_each_thing_that_makes_a_corpus_unfit(
     assert fit.problems(["1.txt", "3.txt", "dump.jsonl"]) == {"doc_id_unique": [], "no_empty_text": [], "every_raw_file_accounted_for": []}
     monkeypatch.setattr(publication.Tally, "SHOWN", 2)  # a stage that lost every file: a few named, not all held
     lost = publication.Tally()
+    lost.corpus(_published(*((f"e{k}", f"{k}.txt", None, "") for k in range(2))))
+    lost.corpus(_published(("e2", "2.txt", None, "")))
     assert lost.problems(f"{k}.txt" for k in range(5)) == {
-        "doc_id_unique": [], "no_empty_text": [], "every_raw_file_accounted_for": ["missing: 0.txt", "missing: 1.txt"]}
+        "doc_id_unique": [], "no_empty_text": ["0.txt", "1.txt"], "every_raw_file_accounted_for": ["missing: 3.txt", "missing: 4.txt"]}
 
 
 def _rows(curated, name):
