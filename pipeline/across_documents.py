@@ -209,10 +209,10 @@ class _MarkCalls(Sequence):
 
     def __getitem__(self, s: int) -> tuple[Folder, Folder, dict[int, tuple[str, str]]]:
         part = self.parts[s]  # an IndexError past the last ends iteration
-        return part, self.building / part.name, {c.code & 0xFFFF: (reason(c), c.kept_id) for c in self.copies.of_shard(s)}
+        return part, self.building / part.name, {c.code & 0xFFFF: (_copy_reason(c), c.kept_id) for c in self.copies.of_shard(s)}
 
 
-def reason(copy: Copy) -> str:
+def _copy_reason(copy: Copy) -> str:
     """A copy's reject reason."""
     how = "exact copy" if copy.kind == "exact" else f"near copy (Jaccard {copy.similarity:.2f})"
     return f"{how} of {copy.kept_path}"

@@ -88,10 +88,6 @@ class KeyFiles:
         """Everything a shard's file holds, every bucket's."""
         return read_shard(self.folder / shard)
 
-    def bucket(self, shard: str, bucket: int) -> np.ndarray:
-        """The keys of one bucket of a shard (of an object, only that batch is read)."""
-        return self.batch(shard, bucket)["key"].to_numpy()
-
     def batch(self, shard: str, bucket: int) -> pa.RecordBatch:
         """One bucket of a shard's file."""
         with _opened(self.folder / shard) as source:

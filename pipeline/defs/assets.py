@@ -254,7 +254,7 @@ def _signals_table(signals: dict[str, np.ndarray], largest: dict[str, float]) ->
             rows.append(f"| {name} | | | | | _none_ |")
             continue
         p10, p50, p90 = np.quantile(values, [0.1, 0.5, 0.9])
-        top = max(largest.get(name, values.max()), values.max())
+        top = largest[name]  # over every document (the sample's largest is among them)
         counts, _ = np.histogram(values, HISTOGRAM_BINS, (values.min(), max(top, values.min() + 1e-9)))
         bars = "".join(BARS[min(len(BARS) - 1, int(len(BARS) * c / counts.max()))] if c else " " for c in counts)
         rows.append(f"| {name} | {p10:.3g} | {p50:.3g} | {p90:.3g} | {top:.3g} | `{bars}` |")
