@@ -1,7 +1,8 @@
 """Score chrome stripping on eval/data/chrome/labels.jsonl, line by line. Run: `make eval`.
 
-Each document goes through what the pipeline's chrome stage does (html_to_text for a page, then strip_chrome,
-then the lines repeated across the set's documents removed).
+Each document goes through what the pipeline's chrome stage does (read_page for a page: html_to_text,
+strip_chrome, the vote with trafilatura's text; strip_chrome for a text; then the lines repeated across the set's
+documents removed).
 A text export's line is kept when the output holds it (each output line used once). A page's line is kept
 when its text, whitespace collapsed, is part of the output: a chrome line that happens to be a phrase of the
 article counts as kept, so chrome removal on pages is if anything understated.
@@ -12,14 +13,14 @@ import json
 import pathlib
 import sys
 
-from pipeline.text import html_to_text, repeated_lines, strip_chrome
+from pipeline.text import read_page, repeated_lines, strip_chrome
 
 HERE = pathlib.Path(__file__).resolve().parent / "data" / "chrome"
 
 
 def clean(row: dict) -> str:
     if row["format"] == "html":
-        return strip_chrome(html_to_text((HERE / row["page"]).read_text(encoding="utf-8")).text, from_html=True).text
+        return read_page((HERE / row["page"]).read_text(encoding="utf-8")).voted.text
     return strip_chrome(("\n\n" if row.get("spaced") else "\n").join(text for _, text in row["lines"])).text
 
 

@@ -9,7 +9,8 @@
   docs), scored against each page's whole main text by word-4-gram precision and recall averaged over pages (the
   ScrapingHub article-extraction-benchmark's F1), per page type, with the pages that score 0.
 
-The text scored is what the pipeline's chrome stage keeps of a page: decode_bytes, html_to_text, strip_chrome.
+The text scored is what the pipeline's chrome stage keeps of a page: decode_bytes, then read_page (html_to_text,
+strip_chrome, the vote with trafilatura's text; --own: without it).
 The news set's pages are unpacked once into .test-data/extraction/ (git-ignored).
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import gzip
 import json
 import pathlib
@@ -35,11 +37,11 @@ RESULTS = HERE.parent / "results" / "extraction.json"
 Extract = Callable[[bytes], str]
 
 
-def pipeline_text(data: bytes) -> str:
-    """What the pipeline's chrome stage makes of a page's bytes."""
-    from pipeline.text import decode_bytes, html_to_text, strip_chrome
+def pipeline_text(data: bytes, second_opinion: bool = True) -> str:
+    """What the pipeline's chrome stage makes of a page's bytes (PIPELINE_EXTRACTOR=own: without trafilatura's)."""
+    from pipeline.text import decode_bytes, read_page
 
-    return strip_chrome(html_to_text(decode_bytes(data).text).text, from_html=True).text
+    return read_page(decode_bytes(data).text, second_opinion).voted.text
 
 
 def news_pages() -> Iterator[tuple[str, bytes, list[str], list[str]]]:
@@ -165,10 +167,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--set", choices=("news", "mixed"), help="one set only (default both)")
     parser.add_argument("--worst", type=int, default=10, help="how many of the worst pages to list")
     parser.add_argument("--json", type=pathlib.Path, help=f"write the figures here (make eval: {RESULTS.name})")
+    parser.add_argument("--own", action="store_true", help="html_to_text alone, as PIPELINE_EXTRACTOR=own reads a page")
     args = parser.parse_args(argv)
-    news = score_news(pipeline_text) if args.set in (None, "news") else None
-    mixed = score_mixed(pipeline_text) if args.set in (None, "mixed") else None
-    report("the pipeline", news, mixed, args.worst)
+    extract = functools.partial(pipeline_text, second_opinion=not args.own)
+    news = score_news(extract) if args.set in (None, "news") else None
+    mixed = score_mixed(extract) if args.set in (None, "mixed") else None
+    report("the pipeline" + " (html_to_text alone)" * args.own, news, mixed, args.worst)
     if args.json:
         args.json.write_text(json.dumps({"news": news, "mixed": mixed}, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0

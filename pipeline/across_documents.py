@@ -21,7 +21,7 @@ from pipeline.buckets import SHARD, Grouped, KeyFiles, key_files
 from pipeline.copies import Copy, CopyFiles, Found, document_code, find_copies
 from pipeline.executors import _map
 from pipeline.rewrite import _rewrite
-from pipeline.stages import _fingerprints, _reindex, _run
+from pipeline.stages import SECOND_OPINION, _fingerprints, _reindex, _run
 from pipeline.tables import Folder, Stats, _rows, _with_rows, _write, read_shard, shards
 from pipeline.text.chrome import label
 from pipeline.text.dedup import collapse_blank_lines, key_length, keyed_lengths, line_keys, repeat_floor
@@ -141,11 +141,12 @@ def _counted(n: int, thing: str) -> str:
     return f"{n} {thing}{'s' * (n != 1)}"
 
 
-def strip_chrome(source: Folder, target: Folder, memo: Path | None = None, rules: tuple = ()) -> Stats:
-    """The chrome stage; `rules`, the quality rules that name a document found to be nothing but chrome."""
+def strip_chrome(source: Folder, target: Folder, memo: Path | None = None, rules: tuple = (), extractor: str = SECOND_OPINION) -> Stats:
+    """The chrome stage; `rules`, the quality rules that name a document found to be nothing but chrome;
+    `extractor`, PIPELINE_EXTRACTOR's value (corpus.extractor)."""
     parts = shards(source)
     with key_files(target, len(parts)) as keys:  # each shard's job writes its short lines' keys there
-        stats, written = _run("chrome", source, target, memo, decide=(rules,), keys=keys)
+        stats, written = _run("chrome", source, target, memo, (extractor,), decide=(rules,), keys=keys)
         # Second look, across the corpus: short lines that stand in many documents are the sites' own.
         floor = (stats["out"], tx.chrome.REPEATED_MIN_DOCS, tx.chrome.REPEATED_MIN_SHARE)
         repeated = _repeated_in_buckets(keys, [part.name for part in parts], *floor) if written else []

@@ -241,6 +241,12 @@ def max_document_bytes() -> int:
     return _number("PIPELINE_MAX_DOCUMENT_BYTES", "bytes", f"{MAX_DOCUMENT_BYTES:,}") or MAX_DOCUMENT_BYTES
 
 
+def extractor() -> str:
+    """PIPELINE_EXTRACTOR: both (the default: html_to_text's text voted with trafilatura's, line by line) or own
+    (html_to_text's alone: a page read in about a quarter of the time, news F1 0.901 against 0.932)."""
+    return "own" if _switch("PIPELINE_EXTRACTOR", ("both", "own")) else "both"
+
+
 def pii_masked() -> bool:
     """PIPELINE_PII: off (the default) or mask (e-mail addresses, IP addresses, phone numbers)."""
     return _switch("PIPELINE_PII", ("off", "mask"))

@@ -13,18 +13,21 @@ import functools
 import hashlib
 import pickle
 import sqlite3
+from importlib.metadata import version
 from pathlib import Path
 
 # The code behind each stage: a change to any of these files makes the stage process everything again.
 _TEXT = Path(__file__).resolve().parent / "text"
 STAGE_CODE = {
     "mojibake": ["mojibake.py", "decode.py", "compiled.py", "data/char_frequency.tsv", "data/bigram_frequency.tsv.gz"],
-    "chrome": ["chrome.py", "html.py", "dedup.py", "language.py", "compiled.py"],
+    "chrome": ["chrome.py", "html.py", "main_content.py", "dedup.py", "language.py", "compiled.py"],
     "language": ["language.py", "compiled.py"],
     "quality": ["quality.py", "pii.py", "compiled.py", "data/stop_words.json"],  # not quality_rules.toml: a threshold changed re-decides, no signal is computed again
 }
 # and for every stage, the row functions and _apply (pipeline/stages.py) and how a shard's rows are read (tables.py)
 _ENGINE = ("stages.py", "tables.py")
+# the libraries whose output a stage keeps: another version of one makes the stage process everything again
+STAGE_LIBRARIES = {"mojibake": ("ftfy",), "chrome": ("trafilatura", "lxml"), "language": ("langdetect",)}
 
 
 @functools.cache
@@ -34,6 +37,8 @@ def code_version(stage: str) -> str:
         digest.update((Path(__file__).parent / name).read_bytes())
     for name in STAGE_CODE[stage]:
         digest.update((_TEXT / name).read_bytes())
+    for library in STAGE_LIBRARIES.get(stage, ()):
+        digest.update(f"{library} {version(library)}".encode())
     return digest.hexdigest()[:16]
 
 

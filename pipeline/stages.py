@@ -115,27 +115,37 @@ def _fix_mojibake(row: Row, stats: Stats) -> Row:
 KEPT_LINES = "chrome kept lines"
 
 
-def _strip_chrome(row: Row, stats: Stats) -> Row:
+SECOND_OPINION = "both"  # PIPELINE_EXTRACTOR's default: html_to_text's text voted with trafilatura's
+
+
+def _strip_chrome(row: Row, stats: Stats, extractor: str = SECOND_OPINION) -> Row:
     text, update, posts = row["text"], {"is_html": False}, []
     if tx.looks_like_html(text, row["source_path"]):
-        page = tx.html_to_text(text)
-        if page.why_empty:
+        read = tx.read_page(text, second_opinion=extractor == SECOND_OPINION)
+        page, result, voted = read.page, read.chrome, read.voted
+        if page.why_empty and not voted.text.strip():
             raise Reject(f"no main content: {page.why_empty}")
-        text = page.text
         update.update(is_html=True, page_title=page.title, page_language=page.lang)
         stats["html pages"] += 1
         posts = [{"author": author, "score": None, "age": date, "depth": 0} for author, date in page.posts]
-    result = tx.strip_chrome(text, from_html=update["is_html"])
-    if result.removed:
+        if voted.cut or voted.added:
+            stats["pages trafilatura's text changed"] += 1
+            stats["lines left out by the vote with trafilatura"] += len(voted.cut)
+            stats["lines trafilatura added"] += len(voted.added)
+    else:
+        result = tx.strip_chrome(text, from_html=False)
+        voted = tx.main_content.Voted(result.text)
+    removed = result.removed + voted.cut  # the vote's cuts are the page's too: related stories, pitches, comments
+    if removed:
         stats["documents with chrome"] += 1
-        stats["chrome lines removed"] += len(result.removed)
+        stats["chrome lines removed"] += len(removed)
     posts += [vars(p) for p in result.posts]
     stats["posts found"] += len(posts)
-    if not result.text.strip():
+    if not voted.text.strip():
         raise Reject(f"{ALL_CHROME} ({len(result.removed)} interface lines, no text)")
     if not update["is_html"]:  # the memo keeps which lines are kept, not the text and the lines removed
         update[KEPT_LINES] = result.kept
-    return {**update, "text": result.text, "chrome_removed": result.removed, "posts": posts}
+    return {**update, "text": voted.text, "chrome_removed": removed, "posts": posts}
 
 
 def _tag_language(row: Row, stats: Stats, *wanted: str) -> Row:

@@ -29,6 +29,7 @@ from pipeline.text.quality import RULES_FILE
 
 from .conftest import RAW, copy_seeds
 from .test_chrome import LEMMY_CHROME
+from .test_main_content import FERRY, FILED
 from .test_mojibake import TWEET_EXPECTED
 
 ALL = [
@@ -913,6 +914,24 @@ def test_quality_rules_reject_junk_re_decide_from_the_memo_and_can_be_switched_o
 
     monkeypatch.setenv("PIPELINE_QUALITY", "maybe")
     with pytest.raises(dg.Failure, match="PIPELINE_QUALITY is 'maybe': it takes on .* or off"):
+        materialize(raw, curated)
+
+
+def test_the_extractor_setting_reads_the_pages_again_and_a_wrong_value_stops_the_run(tmp_path, monkeypatch):
+    raw, curated = small_raw(tmp_path), tmp_path / "curated"
+    (raw / "ferry.html").write_text(FERRY)
+    both = materialize(raw, curated).asset_materializations_for_node("chrome_stripped")[0].metadata
+    corpus, _ = _tables(curated)
+    assert both["extractor"].value == "both" and FILED not in corpus["ferry.html"]["text"]
+    monkeypatch.setenv("PIPELINE_EXTRACTOR", "own")  # another reading: the chrome stage's results not reused
+    own = materialize(raw, curated).asset_materializations_for_node("chrome_stripped")[0].metadata
+    corpus, _ = _tables(curated)
+    assert own["extractor"].value == "own" and FILED in corpus["ferry.html"]["text"]
+    assert "reused from an earlier run" not in own["changes"].data
+    again = materialize(raw, curated).asset_materializations_for_node("chrome_stripped")[0].metadata
+    assert again["changes"].data["reused from an earlier run"] == again["documents in"].value  # the same reading
+    monkeypatch.setenv("PIPELINE_EXTRACTOR", "trafilatura")
+    with pytest.raises(dg.Failure, match="PIPELINE_EXTRACTOR is 'trafilatura': it takes both .* or own"):
         materialize(raw, curated)
 
 

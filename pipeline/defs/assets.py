@@ -21,7 +21,7 @@ from pipeline.card import card, write_card
 from pipeline.publication import Tally, Version, files, published_parts
 from pipeline.corpus import (
     COLUMN_DOCS, CORPUS, DOCUMENTS, PIPELINE_VERSION, REJECTED, SCHEMA_VERSION, LocationError, SettingError,
-    batches_per_run, max_document_bytes, pii_masked, quality_enforced, quality_rules_file, shown_path,
+    batches_per_run, extractor, max_document_bytes, pii_masked, quality_enforced, quality_rules_file, shown_path,
 )  # fmt: skip
 from pipeline.text.quality import RULES_FILE, RulesError, load_rules
 from pipeline.defs.resources import CorpusPaths
@@ -180,19 +180,19 @@ def mojibake_fixed(paths: CorpusPaths, batches: list[str]) -> dg.MaterializeResu
     return _stage_result(paths, "mojibake_fixed", stats, batches)
 
 
-@_stage("chrome_stripped", "HTML reduced to its main content; interface lines removed; forum posts' metadata kept; a page of nothing but interface rejected, named by the quality rule its text fails.", "mojibake_fixed")
+@_stage("chrome_stripped", "HTML reduced to its main content (html_to_text voted with trafilatura, PIPELINE_EXTRACTOR); interface lines removed; forum posts' metadata kept; a page of nothing but interface rejected, named by the quality rule its text fails.", "mojibake_fixed")
 def chrome_stripped(paths: CorpusPaths) -> dg.MaterializeResult:
     try:  # the quality rules name what a page of nothing but chrome is (a list of products: gopher_bullets)
-        rules = load_rules(quality_rules_file())
-    except RulesError as e:
+        rules, reader = load_rules(quality_rules_file()), extractor()
+    except (SettingError, RulesError) as e:
         raise dg.Failure(description=str(e), allow_retries=False) from None
-    stats = across_documents.strip_chrome(paths.stage("mojibake_fixed"), paths.stage("chrome_stripped"), paths.memo, rules)
+    stats = across_documents.strip_chrome(paths.stage("mojibake_fixed"), paths.stage("chrome_stripped"), paths.memo, rules, reader)
     removed: collections.Counter = collections.Counter()
     for part in tables.shards(paths.stage("chrome_stripped")):
         lines = tables.read_shard(part, ["chrome_removed"])["chrome_removed"]
         removed.update(pc.list_flatten(lines).to_pylist())
     sample = "\n".join(f"- `{line[:80]}` × {n}" for line, n in removed.most_common(20))
-    return _stage_result(paths, "chrome_stripped", stats, **{"removed lines (most frequent)": dg.MetadataValue.md(sample or "_none_")})
+    return _stage_result(paths, "chrome_stripped", stats, **{"removed lines (most frequent)": dg.MetadataValue.md(sample or "_none_"), "extractor": reader})
 
 
 @_stage("language_tagged", "Main language with its score and shares (langdetect's model); the page's own language.", "chrome_stripped")

@@ -1,0 +1,80 @@
+"""The vote of html_to_text's text with trafilatura's (pipeline/text/main_content.py)."""
+
+from collections import Counter
+
+from pipeline.text import html_to_text, read_page, strip_chrome
+from pipeline.text.main_content import trafilatura_text, vote
+
+STORY = [
+    "The harbour authority said on Tuesday that the second ferry line will open in the spring, two years after the first one.",
+    "Ticket prices stay as they are until the end of the year, the authority's spokesperson told reporters at the quay.",
+    "Residents of the island had asked for an earlier crossing for a decade; the new line leaves at six in the morning.",
+]  # fmt: skip
+LEAD = "In short: a second ferry line, an earlier crossing and no change to the fares, as the council had promised in its plan for the island."
+
+
+def test_what_lies_after_the_lines_both_extractors_hold_goes_and_is_listed():
+    tail = ["Related: Council votes to keep the old library open late", "Sign up for our morning newsletter", "Tags: harbour, ferries"]
+    voted = vote("\n".join(STORY + tail), "\n".join(STORY))
+    assert voted.text == "\n".join(STORY) and voted.cut == tail and voted.added == []
+    # unless it outweighs them: trafilatura stopped early (after a table, before a docs page's list of references)
+    references = [f"RFC {k}: More documentation conventions for the harbour's ferry timetables" for k in range(6)]
+    assert vote("\n".join(STORY[:1] + references), "\n".join(STORY)).text == "\n".join(STORY[:1] + references)
+
+
+def test_a_lead_the_pipeline_missed_comes_from_trafilatura_and_short_lines_before_the_story_go():
+    voted = vote("\n".join(["Home > News > Local", *STORY]), "\n".join([LEAD, *STORY]))
+    assert voted.text.split("\n") == [LEAD, *STORY]
+    assert voted.cut == ["Home > News > Local"] and voted.added == [LEAD]
+
+
+def test_the_pipeline_keeps_its_own_lines_between_the_shared_ones_and_gains_trafilaturas_prose_in_its_place():
+    table = "Line\tDeparts\tArrives"  # a table row, a code line, a short line: the pipeline's, kept
+    theirs = "\n".join([STORY[0], LEAD, STORY[1], STORY[2]])
+    voted = vote("\n".join([STORY[0], table, STORY[1], STORY[2]]), theirs)
+    assert voted.text.split("\n") == [STORY[0], LEAD, table, STORY[1], STORY[2]] and voted.added == [LEAD]  # after its line before
+
+
+def test_a_thread_is_the_pipelines_whole_and_a_short_second_opinion_changes_nothing():
+    replies = "\n".join(STORY + ["Same here, the early boat is what we needed.", "Agreed."])
+    assert vote(replies, "\n".join(STORY), posts=3).text == replies  # trafilatura keeps a thread's first post
+    assert vote(replies, "A teaser of the story.").text == replies  # under 200 characters: no opinion
+
+
+def test_two_texts_that_disagree_are_both_kept_and_a_page_of_menus_stays_empty():
+    voted = vote(LEAD, "\n".join(STORY))  # they share no line: neither is trusted to cut the other
+    assert voted.text == "\n".join([*STORY, LEAD]) and voted.cut == [] and voted.added == STORY
+    menus = "\n".join(f"Category {k} item {j}" for k in range(5) for j in range(8))
+    assert vote("", menus).text == ""  # links only: the pipeline's "no main content" stands
+    assert vote("", "\n".join(STORY)).text == "\n".join(STORY)  # prose the pipeline missed
+
+
+def test_read_page_is_the_chrome_stages_reading_of_a_page_with_or_without_the_second_opinion():
+    page = "<html><body><nav><a href=/>Home</a> <a href=/news>News</a></nav><article><h1>A second ferry line</h1>" + "".join(
+        f"<p>{line}</p>" for line in STORY) + "</article><footer>© The Island Post</footer></body></html>"  # fmt: skip
+    own = read_page(page, second_opinion=False)
+    assert own.voted.text == strip_chrome(html_to_text(page).text, from_html=True).text
+    both = read_page(page)
+    assert all(line in both.voted.text for line in STORY) and "Home" not in both.voted.text
+    assert both.page.title == own.page.title and trafilatura_text(page).count("ferry") >= 2
+    assert trafilatura_text("<html><body><p>\x00</p>") == ""  # nothing found: no opinion, no error
+
+
+FILED = "Filed under harbour, ferries and the island's council meetings this year"
+POSTED = "Posted in Local News on Tuesday, with 4 comments so far today"
+# a story whose box ends with its tags and its post's line, which html_to_text keeps and trafilatura leaves out
+FERRY = (f"<html><body><article><h1>A second ferry line</h1>{''.join(f'<p>{x}</p>' for x in STORY)}"
+         f"<div class='tags'><p>{FILED}</p></div><div class='entry-meta'><p>{POSTED}</p></div></article></body></html>")  # fmt: skip
+
+
+def test_the_chrome_stage_counts_what_the_vote_did_and_lists_its_cuts_with_the_chrome():
+    from pipeline.stages import _strip_chrome
+
+    stats, own = Counter(), Counter()
+    row = _strip_chrome({"text": FERRY, "source_path": "ferry.html"}, stats)
+    alone = _strip_chrome({"text": FERRY, "source_path": "ferry.html"}, own, "own")
+    assert row["text"].split("\n") == ["A second ferry line", *STORY]
+    assert alone["text"].split("\n") == ["A second ferry line", *STORY, FILED, POSTED]
+    assert {FILED, POSTED} <= set(row["chrome_removed"]) and not {FILED, POSTED} & set(alone["chrome_removed"])
+    assert stats["lines left out by the vote with trafilatura"] == 2 and stats["pages trafilatura's text changed"] == 1
+    assert own["pages trafilatura's text changed"] == 0
