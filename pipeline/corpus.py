@@ -241,10 +241,13 @@ def max_document_bytes() -> int:
     return _number("PIPELINE_MAX_DOCUMENT_BYTES", "bytes", f"{MAX_DOCUMENT_BYTES:,}") or MAX_DOCUMENT_BYTES
 
 
+EXTRACTORS = ("both", "own")  # PIPELINE_EXTRACTOR's values, the default first
+
+
 def extractor() -> str:
     """PIPELINE_EXTRACTOR: both (the default: html_to_text's text voted with trafilatura's, line by line) or own
     (html_to_text's alone: a page read in about a quarter of the time, news F1 0.901 against 0.930)."""
-    return "own" if _switch("PIPELINE_EXTRACTOR", ("both", "own")) else "both"
+    return EXTRACTORS[_switch("PIPELINE_EXTRACTOR", EXTRACTORS)]
 
 
 def pii_masked() -> bool:

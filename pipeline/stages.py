@@ -19,7 +19,7 @@ from pipeline import tables
 from pipeline import text as tx
 from pipeline.buckets import KeyFiles
 from pipeline.copies import CopyFiles
-from pipeline.corpus import DOCUMENTS, wanted_languages
+from pipeline.corpus import DOCUMENTS, EXTRACTORS, wanted_languages
 from pipeline.executors import _cluster, _ServedMemo, ray_address
 from pipeline.memo import Memo
 from pipeline.rewrite import _rewrite
@@ -115,7 +115,7 @@ def _fix_mojibake(row: Row, stats: Stats) -> Row:
 KEPT_LINES = "chrome kept lines"
 
 
-SECOND_OPINION = "both"  # PIPELINE_EXTRACTOR's default: html_to_text's text voted with trafilatura's
+SECOND_OPINION = EXTRACTORS[0]  # PIPELINE_EXTRACTOR's default: html_to_text's text voted with trafilatura's
 
 
 def _strip_chrome(row: Row, stats: Stats, extractor: str = SECOND_OPINION) -> Row:
