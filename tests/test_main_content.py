@@ -2,7 +2,10 @@
 
 from collections import Counter
 
+from lxml import etree
+
 from pipeline.text import html_to_text, read_page, strip_chrome
+from pipeline.text.html import parse_html
 from pipeline.text.main_content import trafilatura_text, vote
 
 STORY = [
@@ -58,6 +61,15 @@ def test_read_page_is_the_chrome_stages_reading_of_a_page_with_or_without_the_se
     assert all(line in both.voted.text for line in STORY) and "Home" not in both.voted.text
     assert both.page.title == own.page.title and trafilatura_text(page).count("ferry") >= 2
     assert trafilatura_text("<html><body><p>\x00</p>") == ""  # nothing found: no opinion, no error
+
+
+def test_one_parse_serves_both_extractors_and_neither_changes_the_tree():
+    page = FERRY.replace("<p>The", "<p><!-- a note to the editor -->The", 1)
+    tree = parse_html(page)
+    before = etree.tostring(tree)
+    assert html_to_text(page, page=tree) == html_to_text(page)
+    assert trafilatura_text(tree) == trafilatura_text(page) and "editor" not in trafilatura_text(tree)
+    assert etree.tostring(tree) == before
 
 
 FILED = "Filed under harbour, ferries and the island's council meetings this year"

@@ -18,8 +18,10 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from pipeline.text.chrome import ChromeResult, strip_chrome
-from pipeline.text.html import HtmlText, html_to_text
+from pipeline.text.html import HtmlText, html_to_text, parse_html
 
 _TOKEN = re.compile(r"\w+")
 PROSE = 120  # characters: a line of one side alone, outside the shared lines, kept as writing
@@ -36,9 +38,9 @@ class Voted:
     added: list[str] = field(default_factory=list)  # trafilatura's lines it added
 
 
-def trafilatura_text(html: str) -> str:
-    """trafilatura's main text of a page (comments left out: a thread's posts are the pipeline's), "" where it finds
-    none or fails on the markup (its failure is not the page's)."""
+def trafilatura_text(html: str | etree._Element) -> str:
+    """trafilatura's main text of a page, its markup or parse_html's tree of it (comments left out: a thread's posts
+    are the pipeline's), "" where it finds none or fails on the markup (its failure is not the page's)."""
     import trafilatura  # 0.2 s to import: only where pages are read
 
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # it warns of every odd page, on stderr
@@ -130,9 +132,11 @@ class PageText:
 
 def read_page(html: str, second_opinion: bool = True) -> PageText:
     """A page's main content as the chrome stage reads it; without the second opinion, html_to_text's alone (about
-    a quarter of the time)."""
-    page = html_to_text(html)
+    a quarter of the time). The page is parsed once for both extractors (neither changes the tree)."""
+    tree = parse_html(html)
+    page = html_to_text(html, page=tree)
     chrome = strip_chrome(page.text, from_html=True)
     posts = max(len(page.posts), len(chrome.posts))
-    theirs = trafilatura_text(html) if second_opinion and posts < THREAD else ""  # a thread is ours whole
+    mark_up = html if tree is None else tree
+    theirs = trafilatura_text(mark_up) if second_opinion and posts < THREAD else ""  # a thread is ours whole
     return PageText(page, chrome, vote(chrome.text, theirs, posts))
