@@ -257,6 +257,14 @@ def test_a_long_article_is_the_text_not_the_comments_that_outweigh_it():
             + "".join(f"<li class='comment'><div class='comment-body'><p>{c}</p></div></li>" for c in said)
             + "</ol></div></body></html>")  # fmt: skip
     assert html_to_text(page).text.split("\n") == ["On harbours", *story]
+    # nor where the page is read whole (the story a small part of its text) and holds a few comments
+    notes = [f"Note {i} of the guide to the harbour and its boats, a paragraph of the town's own pages, short." for i in range(60)]
+    boxes = "".join(f"<div class='box{k}'>" + "".join(f"<p>{n}</p>" for n in notes[20 * k : 20 * k + 20]) + "</div>" for k in range(3))
+    whole = ("<html><body><div class='story'><h1>On harbours</h1>" + "".join(f"<p>{p}</p>" for p in story) + "</div>" + boxes
+             + "<div id='comments' class='comments-area'><ol class='comment-list'>"
+             + "".join(f"<li class='comment'><div class='comment-body'><p>{c}</p></div></li>" for c in said[:3])
+             + "</ol></div></body></html>")  # fmt: skip
+    assert html_to_text(whole).text.split("\n") == ["On harbours", *story, *notes]
 
 
 def test_a_thread_of_posts_in_boxes_keeps_every_post():

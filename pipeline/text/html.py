@@ -378,8 +378,9 @@ def _common_ancestor(nodes: list[etree._Element], body: etree._Element) -> etree
 
 def _main_content(
     body: etree._Element, links: dict, candidates: list[tuple[etree._Element, bool]], dropped: Callable[[etree._Element], bool]
-) -> list[etree._Element]:
-    """The containers that hold the page's main text, in the page's order."""
+) -> tuple[list[etree._Element], Set[etree._Element]]:
+    """The containers that hold the page's main text, in the page's order, and the boxes of comments inside them
+    that are not its text (those after a long article)."""
     scores: dict[etree._Element, float] = {}
     verdicts: dict[etree._Element, bool] = {}
     chains: dict[etree._Element, tuple[etree._Element, ...]] = {body: (body,)}  # each element and its ancestors
@@ -411,7 +412,7 @@ def _main_content(
     if not scores:  # no paragraph: the page's marked content, else all of it
         main = next(body.iter("main"), None)
         articles = [a for a in body.iter("article") if next(a.iterancestors("article"), None) is None]
-        return [main if main is not None else articles[0] if len(articles) == 1 else body]
+        return [main if main is not None else articles[0] if len(articles) == 1 else body], set()
 
     def final(node: etree._Element) -> float:
         text, linked, _ = links.get(node, (0, 0, 0))
@@ -438,6 +439,7 @@ def _main_content(
     replies = _replies_alike(top, body, held) if articles else []
     if replies:  # a thread whose first post is long: its replies are its text
         articles = False
+    not_text = set(comments) if articles else set()  # and not read where the chosen box holds them
     if articles:
         for node in [n for n in scores if 2 * written[n] < mass[n] or _in_comments(n, body)]:  # mostly comments
             del scores[node]
@@ -448,7 +450,7 @@ def _main_content(
         while True:
             heavy = next((child for child in top if _is_tag(child) and written.get(child, 0) >= MAIN_SHARE * total), None)
             if heavy is None:
-                return [top]
+                return [top], not_text
             top = heavy
     overruled = None  # the best box, when a thread's posts outweigh it (not taken back as their sibling)
     if not articles and (posts_box := _outweighed(top, mass, written[body] if comments else total, links, body)) is not None:
@@ -493,7 +495,7 @@ def _main_content(
         top = _common_ancestor([top, *replies], body)
     parent = top.getparent()
     if top is body or parent is None:
-        return [top]
+        return [top], not_text
     limit = max(10, final(top) * SIBLING_SHARE)
     chosen = []
     for sibling in parent:
@@ -509,7 +511,7 @@ def _main_content(
         elif sibling.tag == "p" and ((text > 80 and density < 0.25) or (0 < text <= 80 and density == 0 and
                                      re.search(r"\.( |$)", "".join(sibling.itertext())))):  # fmt: skip
             chosen.append(sibling)
-    return chosen
+    return chosen, not_text
 
 
 # A post's furniture: the boxes every post of a thread has around what its author wrote (the author's rank, count
@@ -698,7 +700,7 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
                 _unlinked(links, node) >= AD_TEXT and _ad_box(node) and not _hidden(node, ads=False))
         return chrome[node] and (_unlinked(links, node) < PROTECTED_SHARE * outer or outer == 0)
 
-    roots = _main_content(body, links, candidates, dropped)
+    roots, comments = _main_content(body, links, candidates, dropped)
     within = sum(_unlinked(links, root) for root in roots)
     furniture = _furniture(roots, links)
 
@@ -719,8 +721,8 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
             line_links[0], took_meta[0] = 0, False
             current.clear()
 
-        def skipped(node: etree._Element) -> bool:  # chrome around the text, or inside its box
-            return dropped(node, within) or (_inner_chrome(node) and _unlinked(links, node) < INNER_SHARE * within)
+        def skipped(node: etree._Element) -> bool:  # chrome around the text, or inside its box, or comments after it
+            return dropped(node, within) or (_inner_chrome(node) and _unlinked(links, node) < INNER_SHARE * within) or node in comments
 
         # An explicit stack instead of recursion: thousands of nested tags must not overflow.
         stack: list[object] = []
