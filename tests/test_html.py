@@ -206,7 +206,7 @@ def test_a_box_named_for_ads_is_dropped_unless_it_holds_writing():
     assert "half price" not in text  # the slot inside is an ad
 
 
-def test_captions_share_bars_and_author_boxes_inside_the_story_go_its_comments_stay():
+def test_captions_share_bars_author_boxes_and_pitches_inside_the_story_go_its_comments_stay():
     story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(6)]
     comment = "Thanks, the second paragraph answers what I asked last week."
     page = ("<html><body><article><h1>The bridge</h1>" + "".join(f"<p>{p}</p>" for p in story[:3])
@@ -214,6 +214,8 @@ def test_captions_share_bars_and_author_boxes_inside_the_story_go_its_comments_s
             + "".join(f"<p>{p}</p>" for p in story[3:])
             + "<div class='share-tools'><span>Share this story</span></div>"
             + "<div class='author-bio'><p>Jane Doe writes about rivers and the towns along them.</p></div>"
+            + "<div class='donate-box'><p>Our reporting is free to read because readers like you support it.</p></div>"
+            + "<div class='signup-cta'><p>Get the morning briefing in your inbox, every weekday.</p></div>"
             + f"<ol class='comments'><li class='comment comment-author-jane'><p>{comment}</p></li></ol></article></body></html>")  # fmt: skip
     text = html_to_text(page).text.split("\n")
     assert text == ["The bridge", *story, comment]

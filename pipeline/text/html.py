@@ -26,9 +26,10 @@ _DROP_NAMES = re.compile(
     r"|(^|[\s_])header([\s_-]|$)",  # not "table-header", "card-header": those head a part of the text
 )
 # What surrounds a text inside its own box: captions and credits, share and rating bars, author boxes, comment
-# forms, buttons. Dropped inside the main content only, and only a box holding under INNER_SHARE of its text.
+# forms, buttons, pitches (newsletters, sign-ups, donations, a paywall's). Dropped inside the main content only, and
+# only a box holding under INNER_SHARE of its text.
 _INNER_CHROME_NAMES = re.compile(
-    r"caption|credit|shar(e|ing|iff)|social|rating|author|button|btn|respond|footer|promo|newsletter"
+    r"caption|credit|shar(e|ing|iff)|social|rating|author|button|btn|respond|footer|promo|newsletter|signup|sign-up|donat|paywall"
 )
 _INNER_CHROME_TAGS = {"figcaption"}
 INNER_SHARE = 0.2
