@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from pipeline.text.chrome import ChromeResult, strip_chrome
+from pipeline.text.dedup import _squeezed  # whitespace runs as one space, most lines untouched
 from pipeline.text.html import HtmlText, html_to_text, parse_html
 
 _TOKEN = re.compile(r"\w+")
@@ -48,10 +49,6 @@ def trafilatura_text(html: str | etree._Element) -> str:
         return trafilatura.extract(html, output_format="txt", include_comments=False) or ""
     except Exception:  # noqa: BLE001: a second opinion that fails leaves the first
         return ""
-
-
-def _squeezed(line: str) -> str:
-    return " ".join(line.split())
 
 
 def _grams(tokens: list[str]) -> list[tuple[str, str, str, str]]:
