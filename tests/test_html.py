@@ -278,6 +278,19 @@ def test_a_thread_of_posts_in_boxes_keeps_every_post():
     assert set(posts) <= set(text) and not any("Popular threads" in line for line in text)
 
 
+def test_a_posts_signature_goes_the_post_stays():
+    posts = [f"Reply {i}: I had the same problem with the installer, and switching the mirror, oddly, fixed it." for i in range(4)]
+    signature = "Sent from my phone. Visit my shop for the best deals on refurbished laptops!"
+    thread = ("<html><body><h1>Installer cannot reach the mirror</h1><div class='thread'>"
+              + "".join(f"<div class='msg'><div class='body'>{p}</div><div class='signature'>{signature}</div></div>"
+                        for p in posts) + "</div></body></html>")  # fmt: skip
+    text = html_to_text(thread).text.split("\n")
+    assert set(posts) <= set(text) and signature not in text
+    # an e-mail client's signature box, by its id, that the writer typed into: what they wrote
+    pasted = thread.replace("class='signature'", "id='ymail_signature'")
+    assert signature in html_to_text(pasted).text.split("\n")
+
+
 def test_a_block_repeated_for_another_screen_is_kept_once_and_not_as_its_hidden_copy():
     story = [f"Paragraph {i} of the guide, which its author wrote, runs on for a while, as guides do, with commas." for i in range(4)]
     block = "".join(f"<p>{p}</p>" for p in story)

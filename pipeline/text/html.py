@@ -32,6 +32,8 @@ _INNER_CHROME_NAMES = re.compile(
     r"caption|credit|shar(e|ing|iff)|social|rating|author|button|btn|respond|footer|promo|newsletter|signup|sign-up|donat|paywall"
 )
 _INNER_CHROME_TAGS = {"figcaption"}
+# A forum post's signature, by its class (an e-mail client's "signature" id can wrap what the writer pasted in).
+_SIGNATURE_CLASS = re.compile(r"signature", re.I)
 INNER_SHARE = 0.2
 _CONTENT_NAMES = re.compile(r"article|body|column|content|main|shadow")  # readability's "maybe a candidate"
 _BLOCK_TAGS = {
@@ -90,7 +92,9 @@ def _inner_chrome(tag: etree._Element) -> bool:
     # (not an item or an <article>: a comment or a post, which WordPress names "comment-author-NAME")
     if tag.tag in _INNER_CHROME_TAGS:
         return True
-    return tag.tag not in _NAMED_NOT_DROPPED and tag.tag not in ("li", "article") and bool(_says(tag) & _INNER)
+    if tag.tag in _NAMED_NOT_DROPPED or tag.tag in ("li", "article"):
+        return False
+    return bool(_says(tag) & _INNER) or bool(_SIGNATURE_CLASS.search(tag.get("class", "")))
 
 
 # Blocks judged by how much of their text is links (a menu or a list of headlines, wherever it stands).
@@ -883,7 +887,7 @@ def _rule(node: etree._Element, links: dict) -> str:
         return f'in role="{node.get("role")}"'
     if (style := (node.get("style") or "").replace(" ", "").lower()) and ("display:none" in style or "visibility:hidden" in style):
         return "in boxes styled invisible"
-    if _says(node) & (_DROP | _INNER | _AD):
+    if _says(node) & (_DROP | _INNER | _AD) or _SIGNATURE_CLASS.search(node.get("class", "")):
         return f"in boxes named like page chrome ({_named(node)})"
     return "in lists of links" if _mostly_links(*links.get(node, (0, 0, 0))) else f"in {_named(node)}"
 
