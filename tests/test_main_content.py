@@ -26,8 +26,8 @@ def test_what_lies_after_the_lines_both_extractors_hold_goes_and_is_listed():
 
 
 def test_a_lead_the_pipeline_missed_comes_from_trafilatura_and_short_lines_before_the_story_go():
-    voted = vote("\n".join(["Home > News > Local", *STORY]), "\n".join([LEAD, *STORY]))
-    assert voted.text.split("\n") == [LEAD, *STORY]
+    voted = vote("\n".join(["Home > News > Local", *STORY]), "\n".join([f"  {LEAD} ", *STORY]))
+    assert voted.text.split("\n") == [LEAD, *STORY]  # (without the page's indentation trafilatura keeps)
     assert voted.cut == ["Home > News > Local"] and voted.added == [LEAD]
 
 
@@ -36,6 +36,9 @@ def test_the_pipeline_keeps_its_own_lines_between_the_shared_ones_and_gains_traf
     theirs = "\n".join([STORY[0], LEAD, STORY[1], STORY[2]])
     voted = vote("\n".join([STORY[0], table, STORY[1], STORY[2]]), theirs)
     assert voted.text.split("\n") == [STORY[0], LEAD, table, STORY[1], STORY[2]] and voted.added == [LEAD]  # after its line before
+    # as a line of text: trafilatura keeps the page's indentation around a paragraph, and spaces after it
+    voted = vote("\n".join([STORY[0], table, STORY[1], STORY[2]]), theirs.replace(LEAD, f"{' ' * 28}{LEAD}{' ' * 24}"))
+    assert voted.text.split("\n") == [STORY[0], LEAD, table, STORY[1], STORY[2]] and voted.added == [LEAD]
 
 
 def test_a_thread_is_the_pipelines_whole_and_a_short_second_opinion_changes_nothing():

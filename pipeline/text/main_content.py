@@ -106,14 +106,15 @@ def vote(ours: str, theirs: str, posts: int = 0) -> Voted:
     keep = [whole_head or n >= PROSE for n in size[:first]]
     kept_head, cut_head = [x for x, k in zip(head, keep) if k], [x for x, k in zip(head, keep) if not k]
     prose = [len(x) >= PROSE for x in in_other.squeezed]
-    lead = [x for x, long in zip(other[: min(anchors)], prose) if long]  # before the first line both hold
+    # (its lines as they stand: trafilatura keeps a page's indentation around a paragraph, spaces at both ends)
+    lead = [x.strip() for x, long in zip(other[: min(anchors)], prose) if long]  # before the first line both hold
     inside: dict[int, list[str]] = {}  # their prose between shared lines, after our line the one before it is
     anchor = first
     for k in range(min(anchors), max(anchors) + 1):
         if k in anchors:
             anchor = min(max(anchors[k], first), last)
         elif prose[k]:
-            inside.setdefault(anchor, []).append(other[k])
+            inside.setdefault(anchor, []).append(other[k].strip())
     out = lead + kept_head
     for k, line in enumerate(span, first):
         out += [line, *inside.get(k, [])]
