@@ -50,6 +50,8 @@ def test_a_thread_is_the_pipelines_whole_and_a_short_second_opinion_changes_noth
 def test_two_texts_that_disagree_are_both_kept_and_a_page_of_menus_stays_empty():
     voted = vote(LEAD, "\n".join(STORY))  # they share no line: neither is trusted to cut the other
     assert voted.text == "\n".join([*STORY, LEAD]) and voted.cut == [] and voted.added == STORY
+    spaced = "\n \n".join(f"{line}   " for line in STORY)  # blank lines and spaces after lines, as trafilatura leaves some
+    assert vote(LEAD, spaced).text == "\n".join([*STORY, LEAD])
     menus = "\n".join(f"Category {k} item {j}" for k in range(5) for j in range(8))
     assert vote("", menus).text == ""  # links only: the pipeline's "no main content" stands
     assert vote("", "\n".join(STORY)).text == "\n".join(STORY)  # prose the pipeline missed

@@ -88,7 +88,7 @@ def vote(ours: str, theirs: str, posts: int = 0) -> Voted:
     different things and neither cuts the other: theirs, then ours. Where ours is empty, theirs only if it holds
     a line of prose: a page of menus gives trafilatura its links."""
     mine = [x for x in ours.split("\n") if x.strip()]
-    other = [x for x in theirs.split("\n") if x.strip()]
+    other = [x.rstrip() for x in theirs.split("\n") if x.strip()]  # (no blank lines, no spaces after a line)
     if posts >= THREAD or len(theirs.strip()) < FLOOR or not mine and all(len(_squeezed(x)) < PROSE for x in other):
         return Voted(ours)
     in_other, in_mine = _Lines(other), _Lines(mine)
@@ -96,7 +96,7 @@ def vote(ours: str, theirs: str, posts: int = 0) -> Voted:
     anchors = {k: at for k, x in enumerate(in_other.squeezed) if (at := in_mine.where(x)) is not None}  # theirs: ours
     size = [len(x) for x in in_mine.squeezed]
     if not shared or not anchors or sum(size[k] for k in shared) < AGREE * sum(size):
-        return Voted(theirs.strip() + "\n" + ours if ours.strip() else theirs.strip(), added=other)
+        return Voted("\n".join(other + ([ours] if ours.strip() else [])).strip(), added=other)
     first, last = shared[0], shared[-1]
     head, span, tail = mine[:first], mine[first : last + 1], mine[last + 1 :]
     in_span = sum(size[first : last + 1])
