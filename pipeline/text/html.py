@@ -32,8 +32,6 @@ _INNER_CHROME_NAMES = re.compile(
     r"caption|credit|shar(e|ing|iff)|social|rating|author|button|btn|respond|footer|promo|newsletter|signup|sign-up|donat|paywall"
 )
 _INNER_CHROME_TAGS = {"figcaption"}
-# A forum post's signature, by its class (an e-mail client's "signature" id can wrap what the writer pasted in).
-_SIGNATURE_CLASS = re.compile(r"signature", re.I)
 INNER_SHARE = 0.2
 _CONTENT_NAMES = re.compile(r"article|body|column|content|main|shadow")  # readability's "maybe a candidate"
 _BLOCK_TAGS = {
@@ -92,9 +90,7 @@ def _inner_chrome(tag: etree._Element) -> bool:
     # (not an item or an <article>: a comment or a post, which WordPress names "comment-author-NAME")
     if tag.tag in _INNER_CHROME_TAGS:
         return True
-    if tag.tag in _NAMED_NOT_DROPPED or tag.tag in ("li", "article"):
-        return False
-    return bool(_says(tag) & _INNER) or bool(_SIGNATURE_CLASS.search(tag.get("class", "")))
+    return tag.tag not in _NAMED_NOT_DROPPED and tag.tag not in ("li", "article") and bool(_says(tag) & (_INNER | _SIGNATURE))
 
 
 # Blocks judged by how much of their text is links (a menu or a list of headlines, wherever it stands).
@@ -127,7 +123,10 @@ def _contents(node: etree._Element) -> list:
     return found
 
 
-_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD, _POST = 1, 2, 4, 8, 16, 32, 64, 128, 256
+_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD, _POST, _SIGNATURE = 1, 2, 4, 8, 16, 32, 64, 128, 256, 512
+# A forum post's signature goes as the boxes around a text do (_INNER), named so by its class only: an e-mail
+# client's "signature" id can wrap what the writer pasted in.
+_SIGNATURE_NAMES = re.compile(r"signature")
 # A box named for ads holds an ad: a slot, an image, a line; one holding writing is a section that carries ad
 # slots ("TestReport__Section--Ads"), text.
 _AD_NAMES = re.compile(r"(^|[\s_-])(advert|ads?)([\s_-]|$)")
@@ -146,8 +145,9 @@ def _name_says(name: str) -> int:
     patterns cost a microsecond or more on a long Tailwind class list. The patterns are lower case, matched on the
     name in lower case: a third of the time re.IGNORECASE takes."""
     name = name.lower()
-    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _AD_NAMES, _POST_NAMES]
-    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD, _POST)
+    found = [_DROP_NAMES, _CONTENT_NAMES, _GOOD_NAMES, _BAD_NAMES, _INNER_CHROME_NAMES, _COMMENT_NAMES, _AUTHOR_NAMES, _AD_NAMES, _POST_NAMES,
+             _SIGNATURE_NAMES]  # fmt: skip
+    flags = (_DROP, _CONTENT, _GOOD, _BAD, _INNER, _COMMENTS, _AUTHOR, _AD, _POST, _SIGNATURE)
     return sum(flag for flag, pattern in zip(flags, found) if pattern.search(name))
 
 
@@ -158,7 +158,7 @@ def _post_named(name: str) -> bool:
 
 
 def _says(node: etree._Element) -> int:
-    return _name_says(node.get("class", "")) | _name_says(node.get("id", ""))
+    return _name_says(node.get("class", "")) | _name_says(node.get("id", "")) & ~_SIGNATURE
 
 
 def _is_tag(node: object) -> bool:
@@ -894,7 +894,7 @@ def _rule(node: etree._Element, links: dict) -> str:
         return f'in role="{node.get("role")}"'
     if (style := (node.get("style") or "").replace(" ", "").lower()) and ("display:none" in style or "visibility:hidden" in style):
         return "in boxes styled invisible"
-    if _says(node) & (_DROP | _INNER | _AD) or _SIGNATURE_CLASS.search(node.get("class", "")):
+    if _says(node) & (_DROP | _INNER | _AD | _SIGNATURE):
         return f"in boxes named like page chrome ({_named(node)})"
     return "in lists of links" if _mostly_links(*links.get(node, (0, 0, 0))) else f"in {_named(node)}"
 
