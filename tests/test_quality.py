@@ -70,6 +70,23 @@ def test_junk_shows_in_its_signals():
 
 
 
+def test_a_template_s_lorem_ipsum_beside_a_page_s_own_text_keeps_the_page():
+    # a shop's news post under its template's unfilled "About us" box (C4 drops every page saying lorem ipsum)
+    page = ("About us\nLorem ipsum dolor sit amet, consectetuer adipiscing elit.\nAenean commodo ligula eget dolor. Aenean massa.\n"
+            "The new demo boards arrived this week, and the wave kites come next month. " + PROSE)
+    found = signals(page, "en")
+    assert found.lorem_ipsum and 0.1 < found.lorem_ipsum_share < 0.5
+    assert "c4_lorem_ipsum" not in {name for name, _ in failed_rules(found.as_dict(), "en", load_rules())}
+    # a page that is its template's placeholder: headings, Cicero's passage the placeholder comes from, the placeholder
+    placeholder = "\n".join(["Welcome to our new website", "Sed ut perspiciatis unde omnis iste natus error sit voluptatem "
+                              "accusantium doloremque laudantium, totam rem aperiam.", "Lorem ipsum dolor sit amet.", "Latest news"])
+    found = signals(placeholder, "ca")
+    assert found.lorem_ipsum_share > 0.5
+    assert "c4_lorem_ipsum" in {name for name, _ in failed_rules(found.as_dict(), "ca", load_rules())}
+    # Cicero's own text ("dolorem ipsum") is not the placeholder
+    assert signals("Neque porro quisquam est, qui dolorem ipsum quia dolor sit amet, consectetur, adipisci velit.").lorem_ipsum_share == 0
+
+
 def test_the_rules_file_names_each_rule_and_a_failure_says_which_and_why():
     rules = load_rules()
     assert {"gopher_repetition", "c4_lorem_ipsum", "fineweb_list"} <= {r.name for r in rules}

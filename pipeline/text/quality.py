@@ -44,6 +44,8 @@ _TERMINAL = (".", "!", "?", '"', "”", "’", "'", "。", "！", "？", "…", 
 # STOP_WORDS_TOP most frequent words of wordfreq's list (41 languages), those that are one word as words() splits them.
 GOPHER_STOP_WORDS = frozenset({"the", "be", "to", "of", "and", "that", "have", "with"})
 _CODE_CHARS = "{}[]()<>;=&|\\^~$*/+"
+LOREM_IPSUM_FILE = Path(__file__).with_name("data") / "lorem_ipsum.txt"  # the placeholder's texts: its words
+_LOREM_IPSUM = re.compile(r"\blorem ipsum\b")
 SHORT_LINE = 30  # characters: FineWeb's short line
 
 
@@ -71,7 +73,8 @@ class Signals:
     dup_9gram_char_share: float
     dup_10gram_char_share: float
     terminal_line_share: float  # lines ending in terminal punctuation (C4)
-    lorem_ipsum: bool  # (C4)
+    lorem_ipsum: bool  # the text says "lorem ipsum" (C4)
+    lorem_ipsum_share: float  # where it says "lorem ipsum" as words: the words of the placeholder's Latin, of all words
     javascript_lines: int  # lines mentioning "javascript" (C4)
     curly_braces: bool  # (C4)
     code_char_share: float  # characters of code's punctuation, {}[]()<>;=&|\^~$*/+, of all characters
@@ -190,6 +193,21 @@ def _stop_word_ids(language: str | None) -> np.ndarray | None:
     return None if stops is None else np.sort(np.concatenate([_words_compiled(word)[0] for word in stops] or [np.zeros(0, np.uint64)]))
 
 
+@functools.cache
+def _placeholder_words() -> frozenset[str]:
+    lines = LOREM_IPSUM_FILE.read_text(encoding="utf-8").lower().split("\n")
+    return frozenset(words(" ".join(line for line in lines if not line.startswith("#"))))
+
+
+def _lorem_ipsum_words(lower: str) -> int:
+    """The words of the placeholder's Latin in a text that says "lorem ipsum" as words (not Cicero's "dolorem
+    ipsum", where the placeholder comes from), 0 in any other."""
+    if "lorem ipsum" not in lower or not _LOREM_IPSUM.search(lower):
+        return 0
+    placeholder = _placeholder_words()
+    return sum(word in placeholder for word in words(lower))
+
+
 def signals(text: str, language: str | None = None) -> Signals:
     from pipeline.text import compiled
 
@@ -222,6 +240,7 @@ def signals(text: str, language: str | None = None) -> Signals:
         **{f"dup_{n}gram_char_share": share for n, share in dup.items()},
         terminal_line_share=_share(sum(line.endswith(_TERMINAL) for line in lines), len(lines)),
         lorem_ipsum="lorem ipsum" in lower,
+        lorem_ipsum_share=_share(_lorem_ipsum_words(lower), n_words),
         javascript_lines=lower.count("javascript") and sum("javascript" in line for line in lower.split("\n")),
         curly_braces="{" in text or "}" in text,
         code_char_share=_share(sum(map(text.count, _CODE_CHARS)), chars),  # str.count: a C loop a character
