@@ -137,7 +137,7 @@ COLUMN_DOCS = {
     "languages": "each language of the text and its share, by the letters of the paragraphs written in it",
     "paragraph_languages": "the language of each paragraph (line) of 40 letters or more, by its index in text",
     "paragraphs_removed": "repeated paragraphs removed from this document",
-    "quality": "the quality signals of the text (README, 'The quality column'); null if rejected before the quality stage",
+    "quality": "the quality signals of the text (docs/design.md, 'Quality'); null if rejected before the quality stage",
     "pii": "e-mail addresses, IP addresses and phone numbers masked (PIPELINE_PII=mask); null when not masking",
     "n_chars": "characters in `text`",
     "ingested_at": "when this run wrote the row (UTC)",

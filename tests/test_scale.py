@@ -125,7 +125,7 @@ def test_raw_and_curated_in_object_storage_make_the_same_corpus(raw, local, tmp_
                               capture_output=True, text=True, check=True).stdout  # fmt: skip
         version = f"s3://corpora/curated/versions/{current['version']}"
         assert said.startswith(f"corpus:   {version}/corpus  {current['corpus']['rows']} documents")
-        # readers read the current version straight from the store, as the README shows
+        # readers read the current version straight from the store, as docs/usage.md shows
         monkeypatch.setenv("AWS_ALLOW_HTTP", "true")  # for Polars: this server speaks http://
         read = _read_from_the_store("s3://corpora/curated")
         assert read["version"] == current["version"]
@@ -343,9 +343,9 @@ def _stage_objects(store: pafs.FileSystem, stage: str) -> set[str]:
 
 
 def _read_from_the_store(location: str) -> dict:
-    """The README's snippet that reads the current version from object storage, run against `location`."""
-    snippet = re.search(r"```python s3\n(.*?)```", (ROOT / "README.md").read_text(), re.S)[1]
+    """docs/usage.md's snippet that reads the current version from object storage, run against `location`."""
+    snippet = re.search(r"```python s3\n(.*?)```", (ROOT / "docs" / "usage.md").read_text(), re.S)[1]
     names = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(compile(snippet.replace("s3://bucket/curated", location), "README.md", "exec"), names)
+        exec(compile(snippet.replace("s3://bucket/curated", location), "docs/usage.md", "exec"), names)
     return names
