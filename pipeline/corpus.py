@@ -23,7 +23,7 @@ from pipeline.text.quality import Signals
 pa.set_memory_pool(pa.system_memory_pool())
 
 PIPELINE_VERSION = version("pipeline")
-SCHEMA_VERSION = "6"  # 2: mojibake.lost_bytes; 3: paragraph_languages; 4: controls_removed; 5: url, source_record, fetched_at; 6: quality, pii
+SCHEMA_VERSION = "7"  # 2: mojibake.lost_bytes; 3: paragraph_languages; 4: controls_removed; 5: url, source_record, fetched_at; 6: quality, pii; 7: quality.lorem_ipsum_share
 
 MOJIBAKE = pa.struct(
     [
