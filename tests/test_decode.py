@@ -90,3 +90,14 @@ def test_c1_controls_wait_for_the_mojibake_repair():
 
     assert decode_bytes("He said \x93hi\x94".encode()).text == "He said \x93hi\x94"  # cp1252 quotes read as Latin-1
     assert strip_controls("stray \x81 and \x9d", c1=True) == ("stray  and ", 2)
+
+
+def test_soft_hyphens_go_after_the_repair_not_before():
+    from pipeline.text import fix_mojibake, strip_controls
+
+    # "í" in UTF-8 read as Latin-1 is "Ã" and a soft hyphen: the repair needs it
+    broken = "La decisi\u00c3\u00b3n fue r\u00c3\u00a1pida y un\u00c3\u00adsona, dijo el Bundes\xadministerium."
+    assert strip_controls(broken) == (broken, 0)
+    repaired = fix_mojibake(broken)
+    assert "unísona" in repaired and "Bundes\xadministerium" in repaired
+    assert strip_controls(repaired, c1=True) == (repaired.replace("\xad", ""), 1)  # after it, a word split where none shows

@@ -66,6 +66,8 @@ def test_read_page_is_the_chrome_stages_reading_of_a_page_with_or_without_the_se
     assert all(line in both.voted.text for line in STORY) and "Home" not in both.voted.text
     assert both.page.title == own.page.title and trafilatura_text(page).count("ferry") >= 2
     assert trafilatura_text("<html><body><p>\x00</p>") == ""  # nothing found: no opinion, no error
+    hyphenated = page.replace("ferry", "fer&shy;ry")  # soft hyphens: both read the words whole, so their lines agree
+    assert "\xad" not in trafilatura_text(hyphenated) and read_page(hyphenated).voted.text == both.voted.text
 
 
 def test_one_parse_serves_both_extractors_and_neither_changes_the_tree():
