@@ -41,6 +41,18 @@ def test_the_pipeline_keeps_its_own_lines_between_the_shared_ones_and_gains_traf
     assert voted.text.split("\n") == [STORY[0], LEAD, table, STORY[1], STORY[2]] and voted.added == [LEAD]
 
 
+def test_where_the_pipeline_read_one_part_of_what_trafilatura_reads_around_it_the_text_is_trafilaturas():
+    # a service page: the pipeline's box is its testimonials, trafilatura reads the course before them and the FAQ after
+    box = [STORY[1], "Rated 4.8 by 312 readers"]
+    theirs = [LEAD, STORY[0], STORY[1], STORY[2], "How long does the crossing take? About forty minutes, a little more in winter."]
+    voted = vote("\n".join(box), "\n".join(theirs))
+    assert voted.text == "\n".join(theirs)
+    assert voted.cut == ["Rated 4.8 by 312 readers"] and voted.added == [LEAD, STORY[0], STORY[2], theirs[-1]]
+    # reaching beyond it on one side only, the vote as ever: trafilatura's prose before it, not its short line after
+    one_side = vote("\n".join(box), "\n".join(theirs[1:3] + ["Short line."]))
+    assert one_side.text.split("\n") == [STORY[0], STORY[1]]
+
+
 def test_a_thread_is_the_pipelines_whole_and_a_short_second_opinion_changes_nothing():
     replies = "\n".join(STORY + ["Same here, the early boat is what we needed.", "Agreed."])
     assert vote(replies, "\n".join(STORY), posts=3).text == replies  # trafilatura keeps a thread's first post

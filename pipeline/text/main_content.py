@@ -29,6 +29,8 @@ PROSE = 120  # characters: a line of one side alone, outside the shared lines, k
 FLOOR = 200  # characters of trafilatura's text under which it has no opinion (a teaser, a title)
 AGREE = 0.1  # share of the pipeline's characters in shared lines under which the two read different things
 TAIL = 1.0  # the pipeline's lines after the last shared one, against those between the first and the last
+INSIDE = 0.5  # share of the pipeline's characters in shared lines from which its text may be part of trafilatura's
+AROUND = 0.2  # trafilatura's characters before the first shared line, and after the last, each against the pipeline's
 THREAD = 2  # posts the pipeline found (their authors and dates) from which a page is a thread, read whole
 
 
@@ -86,8 +88,9 @@ def vote(ours: str, theirs: str, posts: int = 0) -> Voted:
     """The pipeline's text `ours` (after strip_chrome) as trafilatura's `theirs` confirms it; `posts`, the posts the
     pipeline found on the page. A thread is ours whole (trafilatura keeps a thread's first post only); where
     trafilatura has no opinion, ours; where the two share no line, or lines under a tenth of ours, they read
-    different things and neither cuts the other: theirs, then ours. Where ours is empty, theirs only if it holds
-    a line of prose: a page of menus gives trafilatura its links."""
+    different things and neither cuts the other: theirs, then ours; where ours is a part of theirs (theirs reaches
+    beyond the shared lines on both sides), theirs. Where ours is empty, theirs only if it holds a line of prose: a
+    page of menus gives trafilatura its links."""
     mine = [x for x in ours.split("\n") if x.strip()]
     other = [x.rstrip() for x in theirs.split("\n") if x.strip()]  # (no blank lines, no spaces after a line)
     if posts >= THREAD or len(theirs.strip()) < FLOOR or not mine and all(len(_squeezed(x)) < PROSE for x in other):
@@ -96,8 +99,15 @@ def vote(ours: str, theirs: str, posts: int = 0) -> Voted:
     shared = [k for k, x in enumerate(in_mine.squeezed) if in_other.where(x) is not None]
     anchors = {k: at for k, x in enumerate(in_other.squeezed) if (at := in_mine.where(x)) is not None}  # theirs: ours
     size = [len(x) for x in in_mine.squeezed]
-    if not shared or not anchors or sum(size[k] for k in shared) < AGREE * sum(size):
+    whole, in_shared = sum(size), sum(size[k] for k in shared)
+    if not shared or not anchors or in_shared < AGREE * whole:
         return Voted("\n".join(other + ([ours] if ours.strip() else [])).strip(), added=other)
+    before, after = sum(map(len, in_other.squeezed[: min(anchors)])), sum(map(len, in_other.squeezed[max(anchors) + 1 :]))
+    if in_shared >= INSIDE * whole and before + after >= whole and min(before, after) >= AROUND * whole:
+        # ours is one part of what trafilatura reads around it on both sides (a service page's testimonials, a
+        # listing's first card): theirs
+        held = set(shared)
+        return Voted("\n".join(other), cut=[x for k, x in enumerate(mine) if k not in held], added=[x for k, x in enumerate(other) if k not in anchors])
     first, last = shared[0], shared[-1]
     head, span, tail = mine[:first], mine[first : last + 1], mine[last + 1 :]
     in_span = sum(size[first : last + 1])
