@@ -111,6 +111,15 @@ def test_numbers_and_formulas_in_content_stay():
     assert lines(strip_chrome(text).text) >= {"1 + 1", "Python 3 migration notes"}
 
 
+def test_a_numbered_lists_items_stay_counts_and_dates_go():
+    # a listicle's headings, a school's class: "N." and a word or two, as a count ("12 comments") is written
+    items = ["1. Kristi Dosh", "She wrote the most-read column of the year, and every one of them was worth reading.",
+             "2. Brand Guidelines", "A page of rules the whole team can read in five minutes, with the logo's colours.",
+             "3. Klasse", "Die dritte Klasse fährt im Mai nach Wien, und alle Eltern sind herzlich eingeladen."]  # fmt: skip
+    kept = strip_chrome("\n".join([*items, "12 comments", "3. März", "Share"])).text.split("\n")
+    assert kept == items
+
+
 def test_labelled_set_meets_its_targets():
     from eval.score_chrome import score
 

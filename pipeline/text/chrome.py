@@ -227,6 +227,9 @@ _TIME_ANYWHERE = re.compile(
     re.I,
 )
 _DIGIT = re.compile(r"\d")
+# A numbered list's item ("2. Brand Guidelines", "3. Klasse"), not a count ("12 comments"); a day and a month as
+# German and the Nordic languages write them ("3. März", "3. maj") stay a date.
+_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+(?!(jan|feb|mär|mar|apr|mai|maj|may|jun|jul|aug|sep|okt|oct|nov|dez|dec|des)[a-zä]*\.?$)", re.I)
 
 _HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)(@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}|[ur]/[\w-]{3,}$)")
 
@@ -437,7 +440,7 @@ def _strong(line: str) -> bool:
         or (words <= 10 and _footer(line))
         or (words <= 6 and _button(line, words))
         or (words <= 6 and _DIGIT.search(line) and _SELECTED.search(line))
-        or (words <= 4 and _COUNT.match(line))
+        or (words <= 4 and _COUNT.match(line) and not _LIST_ITEM.match(line))
         or _PAGING.search(line)
         or (words <= 6 and _RATING.search(line))
         or _dated(line)
