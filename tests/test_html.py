@@ -30,6 +30,11 @@ def test_main_content_kept_chrome_dropped():
     assert (page.title, page.lang) == ("On moats", "en-GB")
 
 
+def test_a_line_break_inside_code_is_a_line():
+    page = html_to_text("<html><body><p>Run it so:</p><pre>make run<br>make test<br/>  make bench</pre></body></html>")
+    assert page.text.split("\n") == ["Run it so:", "make run", "make test", "  make bench"]
+
+
 def test_a_tables_rows_survive_the_chrome_stage():
     # cells joined by " | " read as a bar of links to strip_chrome, which removed every row of a ranking
     rows = "".join(f"<tr><td>{i}</td><td>Insurer {i}</td><td>{i * 1000:,}</td><td>{i}.5</td></tr>" for i in range(1, 6))

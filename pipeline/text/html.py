@@ -624,7 +624,7 @@ _STRING_CONTAINERS = {"script", "style", "template", "rt", "rp"}
 
 def _pre_text(node: etree._Element) -> str:
     """The text of a `pre`, as beautifulsoup's get_text gave it: not what script, style, template and ruby
-    annotations hold, nor comments."""
+    annotations hold, nor comments; a `<br>` a line break, as a browser shows it (code pasted as `line<br>line`)."""
     parts: list[str] = []
     stack: list[tuple[object, bool]] = [(node, any(a.tag in _STRING_CONTAINERS for a in node.iterancestors()))]
     while stack:  # (a string or an element, whether it is inside one whose strings are left out)
@@ -632,6 +632,8 @@ def _pre_text(node: etree._Element) -> str:
         if isinstance(item, str):
             parts.append("" if hidden else item)
         elif _is_tag(item):
+            if item.tag == "br":
+                parts.append("\n")
             inside = hidden or item.tag in _STRING_CONTAINERS
             stack.extend((child, inside) for child in reversed(_contents(item)))
     return "".join(parts)
