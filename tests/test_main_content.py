@@ -6,7 +6,7 @@ from lxml import etree
 
 from pipeline.text import html_to_text, read_page, strip_chrome
 from pipeline.text.html import parse_html
-from pipeline.text.main_content import trafilatura_text, vote
+from pipeline.text.main_content import page_summary, trafilatura_text, vote
 
 STORY = [
     "The harbour authority said on Tuesday that the second ferry line will open in the spring, two years after the first one.",
@@ -29,6 +29,17 @@ def test_a_lead_the_pipeline_missed_comes_from_trafilatura_and_short_lines_befor
     voted = vote("\n".join(["Home > News > Local", *STORY]), "\n".join([f"  {LEAD} ", *STORY]))
     assert voted.text.split("\n") == [LEAD, *STORY]  # (without the page's indentation trafilatura keeps)
     assert voted.cut == ["Home > News > Local"] and voted.added == [LEAD]
+
+
+def test_a_standfirst_the_pages_description_repeats_stays_before_the_story_the_headline_goes():
+    headline, standfirst = "A second ferry line for the island", "Earlier crossings, the same fares: what changes in the spring."
+    page = (f"<html><head><title>{headline} | The Island Post</title><meta name=description content='{headline}: {standfirst}'>"
+            f"<meta property='og:title' content='{headline}'></head><body><p>x</p></body></html>")
+    summary = page_summary(parse_html(page))
+    assert summary == ([f"{headline}: {standfirst}"], [headline, f"{headline} | The Island Post"])  # (a description repeats the title)
+    voted = vote("\n".join([headline, standfirst, *STORY]), "\n".join(STORY), summary=summary)
+    assert voted.text.split("\n") == [standfirst, *STORY] and voted.cut == [headline]
+    assert vote("\n".join([headline, standfirst, *STORY]), "\n".join(STORY)).cut == [headline, standfirst]  # no description
 
 
 def test_the_pipeline_keeps_its_own_lines_between_the_shared_ones_and_gains_trafilaturas_prose_in_its_place():

@@ -32,6 +32,7 @@ TAIL = 1.0  # the pipeline's lines after the last shared one, against those betw
 INSIDE = 0.5  # share of the pipeline's characters in shared lines from which its text may be part of trafilatura's
 AROUND = 0.2  # trafilatura's characters before the first shared line, and after the last, each against the pipeline's
 THREAD = 2  # posts the pipeline found (their authors and dates) from which a page is a thread, read whole
+STANDFIRST = 6  # words from which a short line before the shared ones that the page's description repeats is kept
 
 
 @dataclass(frozen=True)
@@ -84,13 +85,34 @@ class _Lines:
         return held[0] if 2 * len(held) >= len(found) else None
 
 
-def vote(ours: str, theirs: str, posts: int = 0) -> Voted:
+def _half_in(line: str, texts: list[str]) -> bool:
+    """Whether one of `texts` holds half the word 4-grams of `line` (of four words or more)."""
+    grams = _grams(_TOKEN.findall(line))
+    return any(2 * sum(g in held for g in grams) >= len(grams) > 0 for held in (set(_grams(_TOKEN.findall(x))) for x in texts))
+
+
+def page_summary(tree: etree._Element | None) -> tuple[list[str], list[str]]:
+    """What a page says of itself in its head: its descriptions (meta description, og:, twitter:) and its titles
+    (<title>, og:, twitter:)."""
+    head = tree.find("head") if tree is not None else None
+    described, titles = [], []
+    for meta in head.iter("meta") if head is not None else ():
+        name, content = (meta.get("name") or meta.get("property") or "").lower(), meta.get("content")
+        if content and name in ("description", "og:description", "twitter:description"):
+            described.append(content)
+        elif content and name in ("og:title", "twitter:title"):
+            titles.append(content)
+    titles += [e.text for e in head.iter("title") if e.text] if head is not None else []
+    return described, titles
+
+
+def vote(ours: str, theirs: str, posts: int = 0, summary: tuple[list[str], list[str]] = ([], [])) -> Voted:
     """The pipeline's text `ours` (after strip_chrome) as trafilatura's `theirs` confirms it; `posts`, the posts the
     pipeline found on the page. A thread is ours whole (trafilatura keeps a thread's first post only); where
     trafilatura has no opinion, ours; where the two share no line, or lines under a tenth of ours, they read
     different things and neither cuts the other: theirs, then ours; where ours is a part of theirs (theirs reaches
     beyond the shared lines on both sides), theirs. Where ours is empty, theirs only if it holds a line of prose: a
-    page of menus gives trafilatura its links."""
+    page of menus gives trafilatura its links. `summary`: page_summary's, for the standfirst."""
     mine = [x for x in ours.split("\n") if x.strip()]
     other = [x.rstrip() for x in theirs.split("\n") if x.strip()]  # (no blank lines, no spaces after a line)
     if posts >= THREAD or len(theirs.strip()) < FLOOR or not mine and all(len(_squeezed(x)) < PROSE for x in other):
@@ -114,7 +136,10 @@ def vote(ours: str, theirs: str, posts: int = 0) -> Voted:
     whole_head = sum(size[:first]) >= in_span  # trafilatura started late
     if sum(size[last + 1 :]) >= TAIL * in_span:  # or stopped early (after a table, before a list of references)
         span, tail = span + tail, []
-    keep = [whole_head or n >= PROSE for n in size[:first]]
+    described, titles = summary  # a line of the head the page's description repeats, not its title: the standfirst,
+    # which trafilatura leaves out with the headline
+    keep = [whole_head or n >= PROSE or len(_TOKEN.findall(x)) >= STANDFIRST and _half_in(x, described) and not _half_in(x, titles)
+            for n, x in zip(size[:first], in_mine.squeezed)]
     kept_head, cut_head = [x for x, k in zip(head, keep) if k], [x for x, k in zip(head, keep) if not k]
     prose = [len(x) >= PROSE for x in in_other.squeezed]
     # (its lines as they stand: trafilatura keeps a page's indentation around a paragraph, spaces at both ends)
@@ -148,4 +173,4 @@ def read_page(html: str, second_opinion: bool = True) -> PageText:
     posts = max(len(page.posts), len(chrome.posts))
     mark_up = html if tree is None else tree
     theirs = trafilatura_text(mark_up) if second_opinion and posts < THREAD else ""  # a thread is ours whole
-    return PageText(page, chrome, vote(chrome.text, theirs, posts))
+    return PageText(page, chrome, vote(chrome.text, theirs, posts, page_summary(tree)))
