@@ -94,16 +94,17 @@ def _half_in(line: str, texts: list[str]) -> bool:
 def page_summary(tree: etree._Element | None) -> tuple[list[str], list[str]]:
     """What a page says of itself in its head: its descriptions (meta description, og:, twitter:) and its titles
     (<title>, og:, twitter:)."""
-    head = tree.find("head") if tree is not None else None
-    described, titles = [], []
-    for meta in head.iter("meta") if head is not None else ():
+    described: list[str] = []
+    titles: list[str] = []
+    if tree is None or (head := tree.find("head")) is None:
+        return described, titles
+    for meta in head.iter("meta"):
         name, content = (meta.get("name") or meta.get("property") or "").lower(), meta.get("content")
         if content and name in ("description", "og:description", "twitter:description"):
             described.append(content)
         elif content and name in ("og:title", "twitter:title"):
             titles.append(content)
-    titles += [e.text for e in head.iter("title") if e.text] if head is not None else []
-    return described, titles
+    return described, titles + [e.text for e in head.iter("title") if e.text]
 
 
 def vote(ours: str, theirs: str, posts: int = 0, summary: tuple[list[str], list[str]] = ([], [])) -> Voted:
@@ -136,8 +137,8 @@ def vote(ours: str, theirs: str, posts: int = 0, summary: tuple[list[str], list[
     whole_head = sum(size[:first]) >= in_span  # trafilatura started late
     if sum(size[last + 1 :]) >= TAIL * in_span:  # or stopped early (after a table, before a list of references)
         span, tail = span + tail, []
-    described, titles = summary  # a line of the head the page's description repeats, not its title: the standfirst,
-    # which trafilatura leaves out with the headline
+    # a line of the head the page's description repeats, not its title: the standfirst trafilatura leaves out
+    described, titles = summary
     keep = [whole_head or n >= PROSE or len(_TOKEN.findall(x)) >= STANDFIRST and _half_in(x, described) and not _half_in(x, titles)
             for n, x in zip(size[:first], in_mine.squeezed)]
     kept_head, cut_head = [x for x, k in zip(head, keep) if k], [x for x, k in zip(head, keep) if not k]
