@@ -125,7 +125,7 @@ COLUMN_DOCS = {
     "text": "the cleaned text; paragraphs separated by newlines",
     "source_encoding": "encoding the bytes were decoded with (Python codec name)",
     "decode_method": "how it was found: bom, http (the charset an archive's HTTP header declared), utf-8, meta or detected",
-    "controls_removed": "control characters taken out of the text (NUL, escape sequences, C1 left after repair) and soft hyphens",
+    "controls_removed": "control characters taken out of the text (NUL, escape sequences, C1 left after repair) and characters no one sees that split words (soft hyphens, zero-width spaces and joiners)",
     "mojibake": "what the mojibake repair did: kinds (code pages undone), runs, guessed, lost_bytes, unrecoverable",
     "is_html": "the source was HTML",
     "page_title": "the HTML <title>",

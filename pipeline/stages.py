@@ -95,7 +95,7 @@ def _decode(row: Row, stats: Stats) -> Row:
 
 def _fix_mojibake(row: Row, stats: Stats) -> Row:
     text, report = tx.repair_mojibake(row["text"])
-    text, c1 = tx.strip_controls(text, c1=True)  # what the repair left of U+0080-U+009F is no character; a soft hyphen shows nowhere
+    text, c1 = tx.strip_controls(text, c1=True)  # what the repair left of U+0080-U+009F is no character; a soft hyphen or a zero-width space shows nowhere
     stats["control characters removed"] += c1
     if report.changed:
         stats["documents repaired"] += 1

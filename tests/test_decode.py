@@ -92,7 +92,7 @@ def test_c1_controls_wait_for_the_mojibake_repair():
     assert strip_controls("stray \x81 and \x9d", c1=True) == ("stray  and ", 2)
 
 
-def test_soft_hyphens_go_after_the_repair_not_before():
+def test_unseen_characters_go_after_the_repair_not_before():
     from pipeline.text import fix_mojibake, strip_controls
 
     # "í" in UTF-8 read as Latin-1 is "Ã" and a soft hyphen: the repair needs it
@@ -101,3 +101,7 @@ def test_soft_hyphens_go_after_the_repair_not_before():
     repaired = fix_mojibake(broken)
     assert "unísona" in repaired and "Bundes\xadministerium" in repaired
     assert strip_controls(repaired, c1=True) == (repaired.replace("\xad", ""), 1)  # after it, a word split where none shows
+    # a byte-order mark and word joiners inside words, zero-width spaces at a line's ends and beside spaces: all go;
+    # one between two letters stays (Thai marks its words so)
+    unseen = "\u200bH\ufeffow to \u2060apply\u2060 it?\u200b\nคำ\u200bไทย"
+    assert strip_controls(unseen, c1=True) == ("How to apply it?\nคำ\u200bไทย", 5)

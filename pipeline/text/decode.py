@@ -92,7 +92,12 @@ _LINE_BREAK = re.compile(r"\r\n?|[\x0b\x0c]")  # CR LF, an old Mac's CR, a verti
 # Terminal escape sequences (colour, cursor moves, window titles) go whole: their letters are not text.
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_]?)")
 _BARE = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f\x7f]+")  # the C0 controls but \t \n \v \f \r and ESC, and DEL
-_AFTER_REPAIR = re.compile(r"[\x80-\x9f\xad]")  # C1 controls, and soft hyphens: shown nowhere, one splits its word
+_C1 = re.compile(r"[\x80-\x9f]")
+# Characters a reader never sees that split a word for whatever reads the text (a tokenizer, dedup, a search): soft
+# hyphens (where a word may break), word joiners, byte-order marks inside the text, and zero-width spaces but
+# between two letters or digits (Thai, Khmer and Myanmar text may mark its words so).
+_UNSEEN = re.compile(r"[\u00ad\u2060\ufeff]+|(?<!\w)\u200b+|\u200b+(?!\w)")
+_UNSEEN_CHAR = re.compile(r"[\u00ad\u200b\u2060\ufeff]")
 _CONTROL_BYTES = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])
 _WIDE = {"utf-16", "utf-16-le", "utf-16-be", "utf-32"}  # codecs whose bytes hold NULs for any text
 
@@ -102,21 +107,30 @@ def _has_control_bytes(data: bytes) -> bool:
     return len(data.translate(None, _CONTROL_BYTES)) != len(data)
 
 
+def drop_unseen(text: str) -> str:
+    """`text` without the characters a reader never sees that split its words (_UNSEEN)."""
+    return _UNSEEN.sub("", text) if _UNSEEN_CHAR.search(text) else text
+
+
 def strip_controls(text: str, c1: bool = False) -> tuple[str, int]:
     """`text` without control characters but tab and newline, and how many were taken out (an escape sequence
     counts one). Line breaks of other systems (CR LF, CR, form feed, vertical tab) become newlines, not counted.
-    C1 controls (U+0080-U+009F) and soft hyphens (U+00AD) only with `c1`: before the mojibake repair they are
-    evidence (cp1252 read as Latin-1; "í" read as Latin-1 is "Ã" and a soft hyphen), after it they are junk."""
+    C1 controls (U+0080-U+009F) and the unseen characters of drop_unseen only with `c1`: before the mojibake
+    repair they are evidence (cp1252 read as Latin-1; "í" read as Latin-1 is "Ã" and a soft hyphen), after it
+    they are junk."""
     data = text.encode("utf-8", "surrogatepass")
-    if not _has_control_bytes(data) and not (c1 and b"\xc2" in data and _AFTER_REPAIR.search(text)):  # U+0080-U+00BF: 0xC2 0x80-0xBF
-        return text, 0
-    text = _LINE_BREAK.sub("\n", text)
-    text, escapes = _ESCAPE.subn("", text)
-    before = len(text)
-    text = _BARE.sub("", text)
+    removed = 0
+    if _has_control_bytes(data):
+        text = _LINE_BREAK.sub("\n", text)
+        text, removed = _ESCAPE.subn("", text)
+        before = len(text)
+        text = _BARE.sub("", text)
+        removed += before - len(text)
     if c1:
-        text = _AFTER_REPAIR.sub("", text)
-    return text, escapes + before - len(text)
+        before = len(text)
+        text = drop_unseen(_C1.sub("", text) if b"\xc2" in data else text)  # (U+0080-U+009F: 0xC2 0x80-0x9F)
+        removed += before - len(text)
+    return text, removed
 
 
 def _blank(text: str) -> bool:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import lxml.html
 from lxml import etree
 
+from pipeline.text.decode import drop_unseen
+
 # Never text a person reads: the page's machinery and its controls.
 _NEVER_TEXT = {
     "script", "style", "template", "head", "button", "select", "input",
@@ -45,7 +47,6 @@ LINKED_LINE = 0.8  # of a line's characters inside links: a line made of links
 _LINK, _TRUSTED, _HEADING = object(), object(), object()  # a link, a trusted list of links, a heading (pushed to leave)
 # a paragraph of these alone is empty to a reader (site builders put a zero-width joiner in each spacer paragraph)
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
-SOFT_HYPHEN = "\u00ad"  # (&shy;) where a word may break: a browser shows the word whole, and so does the text
 _CELL_END = "\ue000"  # a private-use character marks a cell's end until whitespace is collapsed (then a tab)
 # Class and id names judge containers; inside a sentence or a heading they name styles, not chrome.
 _NAMED_NOT_DROPPED = {"a", "span", "em", "strong", "b", "i", "code", "small", "p"} | _HEADINGS
@@ -728,7 +729,7 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
         took_meta = [False]  # whether an author or a date left the current line (for metadata)
 
         def flush() -> None:
-            line = " ".join("".join(current).replace(SOFT_HYPHEN, "").split())  # runs of whitespace as one space
+            line = " ".join(drop_unseen("".join(current)).split())  # runs of whitespace as one space, as a browser shows it
             if _CELL_END in line:  # a table's row: its cells apart by tabs (" | " would read as a bar of links)
                 line = "\t".join(cell.strip() for cell in line.split(_CELL_END)).rstrip("\t")
             if line.strip(_INVISIBLE + " ") and not (took_meta[0] and _residue(line)):  # "Posted by", "#3", what a post's header leaves

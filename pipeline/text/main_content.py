@@ -22,7 +22,8 @@ from lxml import etree
 
 from pipeline.text.chrome import ChromeResult, strip_chrome
 from pipeline.text.dedup import _squeezed  # whitespace runs as one space, most lines untouched
-from pipeline.text.html import SOFT_HYPHEN, HtmlText, html_to_text, parse_html
+from pipeline.text.decode import drop_unseen
+from pipeline.text.html import HtmlText, html_to_text, parse_html
 
 _TOKEN = re.compile(r"\w+")
 PROSE = 120  # characters: a line of one side alone, outside the shared lines, kept as writing
@@ -50,7 +51,7 @@ def trafilatura_text(html: str | etree._Element) -> str:
     logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # it warns of every odd page, on stderr
     try:
         text = trafilatura.extract(html, output_format="txt", include_comments=False) or ""
-        return text.replace(SOFT_HYPHEN, "")  # as html_to_text reads the page
+        return drop_unseen(text)  # as html_to_text reads the page
     except Exception:  # noqa: BLE001: a second opinion that fails leaves the first
         return ""
 
