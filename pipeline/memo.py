@@ -20,7 +20,7 @@ from pathlib import Path
 _TEXT = Path(__file__).resolve().parent / "text"
 STAGE_CODE = {
     "mojibake": ["mojibake.py", "decode.py", "compiled.py", "data/char_frequency.tsv", "data/bigram_frequency.tsv.gz"],
-    "chrome": ["chrome.py", "html.py", "main_content.py", "dedup.py", "language.py", "compiled.py"],
+    "chrome": ["chrome.py", "html.py", "main_content.py", "decode.py", "dedup.py", "language.py", "compiled.py"],
     "language": ["language.py", "compiled.py"],
     "quality": ["quality.py", "pii.py", "compiled.py", "data/stop_words.json"],  # not quality_rules.toml: a threshold changed re-decides, no signal is computed again
 }
