@@ -229,7 +229,7 @@ _TIME_ANYWHERE = re.compile(
 _DIGIT = re.compile(r"\d")
 # A numbered list's item ("2. Brand Guidelines", "3. Klasse"), not a count ("12 comments"); a day and a month as
 # German and the Nordic languages write them ("3. März", "3. maj") stay a date.
-_LIST_ITEM = re.compile(r"^\d{1,3}\.\s+(?!(jan|feb|mär|mar|apr|mai|maj|may|jun|jul|aug|sep|okt|oct|nov|dez|dec|des)[a-zä]*\.?$)", re.I)
+_LIST_ITEM = re.compile(rf"^\d{{1,3}}\.\s+(?!({_MONTHS}|mär|mai|maj|okt|dez|des)[a-zä]*\.?$)", re.I)
 
 _HANDLE = re.compile(r"(^|\s|[•·*☆★]\s*)(@?[^\s@]+@[\w-]+(\.[\w-]+)*\.[a-z]{2,}|[ur]/[\w-]{3,}$)")
 

@@ -86,12 +86,6 @@ class _Lines:
         return held[0] if 2 * len(held) >= len(found) else None
 
 
-def _half_in(line: str, texts: list[str]) -> bool:
-    """Whether one of `texts` holds half the word 4-grams of `line` (of four words or more)."""
-    grams = _grams(_TOKEN.findall(line))
-    return any(2 * sum(g in held for g in grams) >= len(grams) > 0 for held in (set(_grams(_TOKEN.findall(x))) for x in texts))
-
-
 def page_summary(tree: etree._Element | None) -> tuple[list[str], list[str]]:
     """What a page says of itself in its head: its descriptions (meta description, og:, twitter:) and its titles
     (<title>, og:, twitter:)."""
@@ -138,9 +132,10 @@ def vote(ours: str, theirs: str, posts: int = 0, summary: tuple[list[str], list[
     whole_head = sum(size[:first]) >= in_span  # trafilatura started late
     if sum(size[last + 1 :]) >= TAIL * in_span:  # or stopped early (after a table, before a list of references)
         span, tail = span + tail, []
-    # a line of the head the page's description repeats, not its title: the standfirst trafilatura leaves out
-    described, titles = summary
-    keep = [whole_head or n >= PROSE or len(_TOKEN.findall(x)) >= STANDFIRST and _half_in(x, described) and not _half_in(x, titles)
+    # a line of the head the page's description holds (half its word 4-grams), not its title: the standfirst
+    # trafilatura leaves out
+    described, titles = (_Lines(texts) for texts in summary)
+    keep = [whole_head or n >= PROSE or len(_TOKEN.findall(x)) >= STANDFIRST and described.where(x) is not None and titles.where(x) is None
             for n, x in zip(size[:first], in_mine.squeezed)]
     kept_head, cut_head = [x for x, k in zip(head, keep) if k], [x for x, k in zip(head, keep) if not k]
     prose = [len(x) >= PROSE for x in in_other.squeezed]
