@@ -7,6 +7,7 @@ import functools
 import re
 from collections.abc import Callable, Set
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml import etree
@@ -719,6 +720,7 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
     roots, comments = _main_content(body, links, candidates, dropped)
     within = sum(_unlinked(links, root) for root in roots)
     furniture = _furniture(roots, links)
+    site = _site(page)
 
     def walk(teasers: bool) -> tuple[list[str], int, list[etree._Element], dict]:
         """The page's paragraphs; with `teasers`, lists of links whose links read as headlines are text too."""
@@ -789,6 +791,9 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
                 flush()
                 lines.extend((line, False, False) for line in _pre_text(node).splitlines() if line.strip())
                 continue
+            if node not in roots and _pointer(node, links, site):
+                left_out.append(node)
+                continue
             if tag in _BLOCK_TAGS:
                 flush()
                 if tag in _HEADINGS:
@@ -825,9 +830,64 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
         # A page of nothing but lists of links whose links are headlines (a listing: "Renting a car could lead to
         # your arrest") is read for them: a person sees them as its content, and the page would give nothing.
         paragraphs, after, left_out, posts = walk(teasers=True)
-    why = None if paragraphs else _why_empty(page, body, links, roots, left_out, after)
+    why = None if paragraphs else _why_empty(page, body, links, roots, left_out, after, site)
     found = tuple((said.get("author"), said.get("date")) for said in posts.values() if said)
     return HtmlText("\n".join(paragraphs), title or None, str(lang) if lang else None, why, found)
+
+
+# A pointer to another page of the site set into the text: a few words and a colon, then one link that reads as a
+# headline ("Read more: Looted colonial art: Germany to set up new contact office", "Czytaj też: …", "Lea también:
+# …"). The story it points to is not this page's; a link to another site ("Website: …", a podcast's shownotes), a
+# phone number, a case number or a label with a date in it is the text's own.
+_POINTER_BLOCKS = {"p", "div", "li", "h2", "h3", "h4", "h5", "h6"}
+POINTER_LABEL = 4  # words before the colon
+POINTER_WORDS = 3  # words of letters in the link, at least: a headline, not a number or a name
+POINTER_LINK = 150  # characters in the link, at most: a headline, not a paragraph
+_LETTER_WORD = re.compile(r"[^\W\d_]+")
+_DIGIT = re.compile(r"\d")
+
+
+def _host(url: str) -> str | None:
+    """The host a link or an address names, without "www."; "" for a link within the site, None for a link that
+    is no page (mailto:, tel:, javascript:, #…) or cannot be read."""
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if not url or url.startswith("#") or parts.scheme not in ("", "http", "https"):
+        return None
+    return (parts.hostname or "").removeprefix("www.")
+
+
+def _site(page: etree._Element) -> str:
+    """The page's own host, as its canonical address or og:url says ("" where it says none)."""
+    head = page.find("head")
+    for node in () if head is None else head.iter("link", "meta"):
+        if node.tag == "link" and "canonical" in (node.get("rel") or "").lower().split():
+            address = node.get("href")
+        elif node.tag == "meta" and (node.get("property") or "").lower() == "og:url":
+            address = node.get("content")
+        else:
+            continue
+        if address and (host := _host(address)):
+            return host
+    return ""
+
+
+def _pointer(node: etree._Element, links: dict, site: str) -> bool:
+    """Whether a block is a pointer to another page of the site (above), nothing else."""
+    text, linked, count = links.get(node, (0, 0, 0))
+    if node.tag not in _POINTER_BLOCKS or count != 1 or not 0 < linked <= POINTER_LINK or linked < text / 2:
+        return False
+    link = next(node.iter("a"))
+    if (host := _host(link.get("href") or "")) is None or host not in ("", site):
+        return False
+    words = " ".join("".join(link.itertext()).split())
+    whole = " ".join("".join(node.itertext()).split())
+    label, found, rest = whole.partition(words)
+    return (bool(found) and len(_LETTER_WORD.findall(words)) >= POINTER_WORDS and label.rstrip().endswith(":") and not rest.strip(" .…»›>")
+            and len(_LETTER_WORD.findall(label)) <= POINTER_LABEL and not _DIGIT.search(label))
 
 
 def _residue(line: str) -> bool:
@@ -869,7 +929,8 @@ def _post_of(node: etree._Element, roots: list[etree._Element]) -> etree._Elemen
 
 
 def _why_empty(
-    page: etree._Element, body: etree._Element, links: dict, roots: list[etree._Element], left_out: list[etree._Element], after: int
+    page: etree._Element, body: etree._Element, links: dict, roots: list[etree._Element], left_out: list[etree._Element], after: int,
+    site: str,
 ) -> str:
     """What a page that gives no text held, and which rules left it out, the largest first: "the page's 3,211
     characters of text all left out: 3,092 in lists of links, 119 in <footer>"."""
@@ -879,7 +940,8 @@ def _why_empty(
         return f"the page has no text outside its scripts ({scripts:,} characters of script)" if scripts else "the page has no text"
     why: dict[str, int] = {}
     for node in left_out:
-        why[_rule(node, links)] = why.get(_rule(node, links), 0) + links.get(node, (0,))[0]
+        rule = _rule(node, links, site)
+        why[rule] = why.get(rule, 0) + links.get(node, (0,))[0]
     if outside := total - sum(links.get(root, (0,))[0] for root in roots):
         why[f"outside the box taken as the main content ({_named(roots[0])})"] = outside
     if after:
@@ -888,8 +950,10 @@ def _why_empty(
     return f"the page's {total:,} characters of text all left out: {', '.join(parts)}"
 
 
-def _rule(node: etree._Element, links: dict) -> str:
+def _rule(node: etree._Element, links: dict, site: str) -> str:
     """Which rule of the walk left a box out, in a few words."""
+    if _pointer(node, links, site):
+        return "in pointers to other pages of the site"
     if node.tag in _CHROME_TAGS:
         return f"in <{node.tag}>"
     if node.get("hidden") is not None or node.get("aria-hidden") == "true":
