@@ -261,20 +261,21 @@ def test_lines_of_links_after_the_text_go_a_page_of_links_keeps_them():
 
 def test_a_pointer_to_another_story_of_the_site_goes_a_label_and_link_of_the_texts_own_stays():
     story = [f"Paragraph {i} of the story, which a reporter wrote, runs on for a while, as stories do, with commas." for i in range(4)]
-    pointers = ["<p>Read more: <a href='/2024/05/flood'>The river floods the valley for the third spring running</a></p>",
+    pointers = ["<p>Read more: <svg><a href='#icon'></a></svg><a href='/2024/05/flood'>The river floods the valley for the third spring running</a></p>",
                 "<p><strong>Czytaj też: <a href='https://www.valley.example/b'>Most na rzece otwarty po latach sporów</a></strong></p>"]
     own = ["<p>Website: <a href='https://bridges.example.org/'>The Friends of the Old Bridge</a></p>",  # another site
            "<p>Phone: <a href='tel:+441234567'>+44 1234 567 567</a></p>",  # no page
            "<p>Case number: <a href='/cases/166'>I ZR 166/07</a></p>",  # no headline
            "<p>2 December 2019: <a href='/tv'>The evening news on the council's vote</a></p>",  # a date: a record of the text
-           "<p>The plans are <a href='/plans'>on the council's site, with the drawings and the costs</a></p>"]  # no label
+           "<p>The plans are <a href='/plans'>on the council's site, with the drawings and the costs</a></p>",  # no label
+           "<p>Map: <svg><a href='/map'>x</a></svg><a href='/map'> </a></p>"]  # a link of no words (an icon's)
     page = ("<html><head><link rel='canonical' href='https://valley.example/2024/06/bridge'></head><body><article>"
             + f"<p>{story[0]}</p>" + pointers[0] + "".join(f"<p>{p}</p>" for p in story[1:3]) + pointers[1]
             + "".join(own) + f"<p>{story[3]}</p></article></body></html>")
     text = html_to_text(page).text.split("\n")
     assert text == [*story[:3], "Website: The Friends of the Old Bridge", "Phone: +44 1234 567 567", "Case number: I ZR 166/07",
                     "2 December 2019: The evening news on the council's vote",
-                    "The plans are on the council's site, with the drawings and the costs", story[3]]  # fmt: skip
+                    "The plans are on the council's site, with the drawings and the costs", "Map:", story[3]]  # fmt: skip
 
 
 def test_a_long_article_is_the_text_not_the_comments_that_outweigh_it():

@@ -880,12 +880,11 @@ def _pointer(node: etree._Element, links: dict, site: str) -> bool:
     text, linked, count = links.get(node, (0, 0, 0))
     if node.tag not in _POINTER_BLOCKS or count != 1 or not 0 < linked <= POINTER_LINK or linked < text / 2:
         return False
-    link = next(node.iter("a"))
-    if (host := _host(link.get("href") or "")) is None or host not in ("", site):
+    link = next((a for a in node.iter("a") if a in links), None)  # the one counted (not one inside an <svg>)
+    if link is None or (host := _host(link.get("href") or "")) is None or host not in ("", site):
         return False
     words = " ".join("".join(link.itertext()).split())
-    whole = " ".join("".join(node.itertext()).split())
-    label, found, rest = whole.partition(words)
+    label, found, rest = " ".join("".join(node.itertext()).split()).partition(words or "\0")
     return (bool(found) and len(_LETTER_WORD.findall(words)) >= POINTER_WORDS and label.rstrip().endswith(":") and not rest.strip(" .…»›>")
             and len(_LETTER_WORD.findall(label)) <= POINTER_LABEL and not _DIGIT.search(label))
 
