@@ -883,10 +883,12 @@ def _pointer(node: etree._Element, links: dict, site: str) -> bool:
     link = next((a for a in node.iter("a") if a in links), None)  # the one counted (not one inside an <svg>)
     if link is None or (host := _host(link.get("href") or "")) is None or host not in ("", site):
         return False
-    words = " ".join("".join(link.itertext()).split())
-    label, found, rest = " ".join("".join(node.itertext()).split()).partition(words or "\0")
-    return (bool(found) and len(_LETTER_WORD.findall(words)) >= POINTER_WORDS and label.rstrip().endswith(":") and not rest.strip(" .…»›>")
-            and len(_LETTER_WORD.findall(label)) <= POINTER_LABEL and not _DIGIT.search(label))
+    words, whole = (" ".join("".join(e.itertext()).split()) for e in (link, node))
+    if len(_LETTER_WORD.findall(words)) < POINTER_WORDS or words not in whole:
+        return False
+    label, _, rest = whole.partition(words)
+    return (label.rstrip().endswith(":") and not rest.strip(" .…»›>") and len(_LETTER_WORD.findall(label)) <= POINTER_LABEL
+            and not _DIGIT.search(label))
 
 
 def _residue(line: str) -> bool:
