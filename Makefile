@@ -111,12 +111,13 @@ mojibake-set: $(STAMP)
 
 # Copy the two main-content extraction sets (trafilatura's evaluation corpus at e90b0ef, and a subset of the Web
 # Content Extraction Benchmark at 977613a; eval/data/README.md) from where they were handed to the project: GitHub
-# is out of this machine's reach, so ../shared/ holds them as fetched.
+# is out of this machine's reach, so ../shared/ holds them as fetched. The held-out set comes from newspaper4k's sdist.
 SHARED ?= ../shared
-extraction-sets:
+extraction-sets: $(STAMP)
 	rm -rf eval/data/extraction eval/data/extraction-mixed && mkdir -p eval/data/extraction
 	cp $(SHARED)/extraction-dev/{COMMIT,LICENSE,README.md,evaldata.json,pages.tar.xz} eval/data/extraction/
 	cp -r $(SHARED)/extraction-dev-mixed eval/data/extraction-mixed && chmod -R u+w eval/data/extraction*
+	$(BIN)/python -m eval.build_extraction_heldout
 
 # Score trafilatura, resiliparse, readability-lxml, justext, goose3 and mixes on the extraction sets, quality and
 # time a page on one core (installed in .bench/extractors-venv, never imported by the pipeline; about 8 minutes).

@@ -310,13 +310,19 @@ def lemmy_html(rng: random.Random) -> list[dict]:
              "lines": content(expected) + chrome(*visible_lines_not_in(html, expected))}]  # fmt: skip
 
 
-def news() -> list[dict]:
+def newspaper4k_test_data() -> dict[str, bytes]:
+    """newspaper4k 0.9.6's test pages and the texts its tests expect of them (its sdist's tests/data/: html/NAME.html,
+    txt/NAME.txt), by path under tests/data/, and its licence as "LICENSE"."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
                         "-d", tmp, "newspaper4k==0.9.6"], check=True)  # fmt: skip
         with tarfile.open(next(pathlib.Path(tmp).glob("newspaper4k-*.tar.gz"))) as tar:
-            data = {m.name.split("tests/data/")[1]: tar.extractfile(m).read() for m in tar.getmembers()
-                    if "tests/data/" in m.name and m.isfile()}  # fmt: skip
+            return {m.name.split("tests/data/")[1] if "tests/data/" in m.name else "LICENSE": tar.extractfile(m).read()
+                    for m in tar.getmembers() if m.isfile() and ("tests/data/" in m.name or m.name.count("/") == 1 and m.name.endswith("/LICENSE"))}  # fmt: skip
+
+
+def news() -> list[dict]:
+    data = newspaper4k_test_data()
     docs = []
     for name in NEWS:
         html = data[f"html/{name}.html"].decode("utf-8", "replace")

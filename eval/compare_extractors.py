@@ -1,7 +1,9 @@
-"""Compare third-party main-content extractors on the two extraction development sets, for quality and speed.
+"""Compare third-party main-content extractors on the two extraction development sets and the held-out one, for
+quality and speed.
 
-Scores each extractor with eval/score_extraction.py's score_news (segment precision/recall/F1, pages left empty)
-and score_mixed (word-4-gram F1 overall and per page type, pages at F1 0), timing each page's extraction in one
+Scores each extractor with eval/score_extraction.py's score_news (segment precision/recall/F1, pages left empty),
+score_mixed (word-4-gram F1 overall and per page type, pages at F1 0) and score_heldout (the same on 23 news pages
+in 9 languages), timing each page's extraction in one
 process pinned to one core (CPU 0), and writes eval/results/extractors.json plus a markdown table. justext gets
 the stoplist of whichever of 16 languages' stopwords the page uses most (English on a tie).
 
@@ -119,12 +121,13 @@ def extractors() -> dict:
 
 
 def table(results: dict) -> str:
-    lines = ["| extractor | news F1 | news P | news R | news empty | mixed F1 | " + " | ".join(TYPES) + " | mixed F1=0 |",
-             "|---" * (7 + len(TYPES)) + "|"]  # fmt: skip
+    lines = ["| extractor | news F1 | news P | news R | news empty | mixed F1 | " + " | ".join(TYPES) + " | mixed F1=0 | held-out F1 |",
+             "|---" * (8 + len(TYPES)) + "|"]  # fmt: skip
     for name, r in results.items():
         n, m = r["news"], r["mixed"]
         kinds = " | ".join(f"{m['by_type'][k]['f1']:.3f}" for k in TYPES)
-        lines.append(f"| {name} | {n['f1']:.3f} | {n['precision']:.3f} | {n['recall']:.3f} | {n['empty']} | {m['f1']:.3f} | {kinds} | {m['zero']} |")
+        lines.append(f"| {name} | {n['f1']:.3f} | {n['precision']:.3f} | {n['recall']:.3f} | {n['empty']} | {m['f1']:.3f} | {kinds} | {m['zero']} "
+                     f"| {r['heldout']['f1']:.3f} |")  # fmt: skip
     lines += ["", "| extractor | ms median news | ms median mixed | ms mean (all) | ms worst (all) |", "|---|---|---|---|---|"]
     for name, r in results.items():
         n, m = r["news"], r["mixed"]
@@ -168,13 +171,13 @@ def main(argv: list[str]) -> int:
     ensure_venv(argv)
     os.sched_setaffinity(0, {0})  # one core, for the timings
     logging.disable(logging.CRITICAL)  # the libraries' warnings about odd pages; crashes are still printed
-    from eval.score_extraction import news_pages, score_mixed, score_news
+    from eval.score_extraction import news_pages, score_heldout, score_mixed, score_news
 
     results = {}
     for name, extract in extractors().items():
         if not args.only or name in args.only:
             print(f"scoring {name} ...", file=sys.stderr, flush=True)
-            results[name] = {"news": score_news(extract), "mixed": score_mixed(extract)}
+            results[name] = {"news": score_news(extract), "mixed": score_mixed(extract), "heldout": score_heldout(extract)}
     PAGES.write_text(json.dumps(results, ensure_ascii=False) + "\n", encoding="utf-8")
     summary = {name: {s: {k: v for k, v in r[s].items() if k != "worst"} for s in r} for name, r in results.items()}
     if not args.only:  # a partial run leaves the committed figures alone
