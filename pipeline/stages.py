@@ -263,7 +263,7 @@ _DECIDE: dict[str, Callable] = {"quality": _judge_quality, "chrome": _name_all_c
 # further), and how many keys and documents
 _COLLECT: dict[str, Callable[[list[Row], str, KeyFiles | CopyFiles | None], object]] = {
     "chrome": lambda rows, shard, keys: keys.write(shard, *_keys(rows, repeatable)),
-    "dedup": lambda rows, shard, copies: (copies.keys.write(shard, *_keys(rows, bool)), copies.write(shard, _fingerprints(rows))),
+    "dedup": lambda rows, shard, copies: (copies.keys.write(shard, *_keys(rows, tx.dedup.is_paragraph)), copies.write(shard, _fingerprints(rows))),
     "quality": lambda rows, *_: _failing_examples(rows),
 }
 # how the run process gathers, as they come, what the shard jobs of a stage hand back besides their counts (a list of

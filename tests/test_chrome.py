@@ -134,6 +134,9 @@ def test_lines_repeated_across_documents_are_chrome():
     posts = [f"Hot Network Questions\nPost {i}: a paragraph that a person wrote, long enough to be prose here." for i in range(4)]
     assert repeated_lines(posts + ["Hot Network Questions"]) == {"Hot Network Questions"}
     assert repeated_lines(posts[:2]) == set()  # two documents are no evidence
+    # code and numbers every documentation page holds are each page's own: "}" out of every page breaks its code
+    pages = [f"Example {i}: a function that a person wrote, long enough to be prose here.\n1\ndef f():\n    return {{}}\n}}\nx = {i}" for i in range(5)]
+    assert repeated_lines(pages) == set()
 
 
 def test_posts_of_engines_without_handles():

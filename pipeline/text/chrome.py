@@ -675,8 +675,14 @@ def label(line: str) -> bool:
 
 
 def repeatable(line: str) -> bool:
-    """A line short enough, and not a sentence, to be a site's own when many documents hold it."""
-    return len(line.split(maxsplit=8)) <= 8 and not _written(line)  # splitting stops at a ninth word
+    """A line short enough, and not a sentence, to be a site's own when many documents hold it: an interface's
+    words, not a line of code ("}", "});", "x = 1") or a number (a step's, a list's), which many documents hold
+    each in its own place."""
+    return (len(line.split(maxsplit=8)) <= 8 and not _written(line)  # splitting stops at a ninth word
+            and not _CODE_MARKS.search(line) and any(ch.isalpha() for ch in line))  # fmt: skip
+
+
+_CODE_MARKS = re.compile(r"[{};=]|\(\)")
 
 
 def repeated_lines(texts: list[str], min_docs: int = REPEATED_MIN_DOCS, min_share: float = REPEATED_MIN_SHARE) -> set[str]:

@@ -38,8 +38,27 @@ def _folded_lines(text: str) -> list[str]:
     return [line.lower() if line.isascii() else unicodedata.normalize("NFKC", line).casefold() for line in text.split("\n")]
 
 
+# A repeated line is a repeated paragraph from this many words (in Chinese, Japanese, Thai and the other scripts
+# written without spaces, two characters a word): shorter lines repeat by design, each in its own place (a line of
+# code, a list's "Team size: 51-200" under each of its entries, a "Conclusion" heading, a step's number); a site's
+# short lines across documents are the chrome stage's (chrome.repeatable: eight words at most).
+PARAGRAPH_WORDS = 9
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def is_paragraph(line: str) -> bool:
+    """May the line count as a paragraph that repeats, inside a document or across documents? Prose of
+    PARAGRAPH_WORDS words or more, and no table's row (html_to_text sets a row's cells apart by tabs: a calendar's
+    or a timetable's rows repeat)."""
+    if "\t" in line:
+        return False
+    words = len(line.split(maxsplit=PARAGRAPH_WORDS))  # (it stops splitting once there are enough)
+    return words >= PARAGRAPH_WORDS or words + len(_UNSPACED.findall(line)) // 2 >= PARAGRAPH_WORDS
+
+
 def dedup_paragraphs(text: str) -> tuple[str, list[str]]:
-    """Keep the first occurrence of every paragraph (line); return the text and the repeats removed."""
+    """Keep the first occurrence of every paragraph (a line, is_paragraph), and the first line once where the text
+    says it again right below (a page's title, then its heading); return the text and the repeats removed."""
     return _dedup_lines(text)[:2]
 
 
@@ -56,7 +75,8 @@ def _dedup_lines(text: str) -> tuple[str, list[str], str]:
     kept, removed, words = [], [], []
     for line, folded in zip(text.split("\n"), _folded_lines(text), strict=True):
         key = _squeezed(folded)
-        if key and key in seen:
+        # a paragraph said again, or the first line said again right below it (a page's title, then its heading)
+        if key and key in seen and (is_paragraph(line) or words == [key]):
             removed.append(line)
             continue
         seen.add(key)
@@ -109,7 +129,7 @@ def keyed_lengths(keys: set[int]) -> set[int]:
 
 
 def repeated_paragraphs(
-    texts: Sequence[str], min_docs: int = 3, min_share: float = 0.02, eligible: Callable[[str], bool] = bool
+    texts: Sequence[str], min_docs: int = 3, min_share: float = 0.02, eligible: Callable[[str], bool] = is_paragraph
 ) -> set[str]:
     """Paragraphs (lines, stripped) that stand in at least `min_docs` documents and `min_share` of them: a
     site's boilerplate or a signature, which no one writes anew in every document. Two documents quoting the
