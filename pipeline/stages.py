@@ -198,7 +198,8 @@ def _measure_quality(row: Row, stats: Stats, mask_pii: bool) -> Row:
         text, update["pii"] = masked.text, {"emails": masked.emails, "ips": masked.ips, "phones": masked.phones}
         for kind in ("emails", "ips", "phones"):
             stats[f"{kind} masked"] += update["pii"][kind]
-    return {**update, "text": text, "quality": tx.quality.signals(text, row["language"]).as_dict()}
+    # (read as the rules were set: every line once, though the text keeps a list's or a table's short lines in place)
+    return {**update, "text": text, "quality": tx.quality.signals(tx.dedup.distinct_lines(text), row["language"]).as_dict()}
 
 
 ALL_CHROME = "nothing but page chrome"

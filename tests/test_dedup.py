@@ -38,6 +38,8 @@ def test_short_lines_and_table_rows_repeat_by_design_and_stay():
     week = "12\t13\t14\t15\t16\t17\t18 and the nine days of the festival week"
     text = "\n".join(["Logging in:", *example, "Logging out:", *example, "Agency one", *entry, "Agency two", *entry, week, week])
     assert dedup_paragraphs(text) == (text, [])
+    # the quality rules read every line once, as they were set (a page's repeated buttons are no sign of junk writing)
+    assert [dedup.distinct_lines(text).split("\n").count(line) for line in (*example, *entry, week)] == [1] * 8
     # but a page's title said again by its heading, right below it, is said once
     assert dedup_paragraphs("On open source AI\n\nOn open source AI\n\nHello everyone!\nOn open source AI") == (
         "On open source AI\n\nHello everyone!\nOn open source AI", ["On open source AI"])

@@ -68,15 +68,22 @@ def dedup_and_fingerprint(text: str) -> tuple[str, list[str], Fingerprint]:
     return kept, removed, fingerprint(kept, normalized)
 
 
-def _dedup_lines(text: str) -> tuple[str, list[str], str]:
+def distinct_lines(text: str) -> str:
+    """The text with every line said again taken out, short ones too: what the quality rules read, set as they were
+    on texts deduplicated so (a page's nine "Download the chart" buttons, kept in its text, say nothing of its
+    writing; a list of "Buy now" lines becomes one short line, and too short a text is junk)."""
+    return _dedup_lines(text, paragraph=bool)[0]
+
+
+def _dedup_lines(text: str, paragraph: Callable[[str], bool] = is_paragraph) -> tuple[str, list[str], str]:
     """dedup_paragraphs, and the normalize of the text it returns: its kept lines' keys joined (words never span
-    a line break, and removing blank lines changes no word)."""
+    a line break, and removing blank lines changes no word). `paragraph`: which lines said again are taken out."""
     seen: set[str] = set()
     kept, removed, words = [], [], []
     for line, folded in zip(text.split("\n"), _folded_lines(text), strict=True):
         key = _squeezed(folded)
         # a paragraph said again, or the first line said again right below it (a page's title, then its heading)
-        if key and key in seen and (is_paragraph(line) or words == [key]):
+        if key and key in seen and (paragraph(line) or words == [key]):
             removed.append(line)
             continue
         seen.add(key)
