@@ -72,7 +72,8 @@ def distinct_lines(text: str) -> str:
     """The text with every line said again taken out, short ones too: what the quality rules read, set as they were
     on texts deduplicated so (a page's nine "Download the chart" buttons, kept in its text, say nothing of its
     writing; a list of "Buy now" lines becomes one short line, and too short a text is junk)."""
-    return _dedup_lines(text, paragraph=bool)[0]
+    keys = [key for folded in _folded_lines(text) if (key := _squeezed(folded))]
+    return text if len(set(keys)) == len(keys) else _dedup_lines(text, paragraph=bool)[0]  # (most texts: no line again)
 
 
 def _dedup_lines(text: str, paragraph: Callable[[str], bool] = is_paragraph) -> tuple[str, list[str], str]:
