@@ -234,3 +234,17 @@ def test_a_block_of_recommendations_ends_where_a_person_writes_again():
     after = "Thanks to everyone who answered, the fallback mirror works."
     text = "\n".join([PARAGRAPH, "level 3", "You might also like", "Faster mirrors for the installer?", "31 comments", after])
     assert lines(strip_chrome(text).text) == {PARAGRAPH, after}
+
+
+def test_a_code_blocks_short_lines_are_code_not_a_posts_header():
+    # "return ..." starts like an interface's "Return to top", and "def index():" is two words: in a block with code
+    # in it they are the example's lines (a docs page lost Flask's quickstart so)
+    code = ["@app.route('/')", "def index():", "return 'Index Page'", "@app.route('/hello')", "def hello():", "return 'Hello, World'"]
+    text = "\n".join(["A view function returns what the browser shows, as the two routes below do for their pages.", *code,
+                      "Both functions are registered with the application when the module is imported by the server."])
+    assert strip_chrome(text, from_html=True).text == text
+    # an unfilled template's placeholder is no code: the post's header around it still goes
+    thread = "\n".join(["The budget you need depends on what you are promoting, so test with a small amount first.",
+                        "Reply", "{{ board.errors[0].message }}", "cooler1 2 years ago",
+                        "It is possible that the method still works, but it is harder now for several reasons."])
+    assert "cooler1 2 years ago" not in strip_chrome(thread).text.split("\n")

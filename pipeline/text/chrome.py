@@ -238,6 +238,15 @@ def _handle(line: str) -> bool:
     return ("@" in line or "/" in line) and bool(_HANDLE.search(line))  # every handle holds one of them
 
 
+# A line of code: braces, a semicolon, an assignment, a call ("print(r.text)", "def index():"). An interface's lines
+# hold none ("Comments (3)" has its space), and a code block's short lines are not a post's header or footer; a
+# template's placeholder left unfilled ("{{ board.errors[0].message }}") is no code.
+_CODE_MARKS = re.compile(r"[{};=]|[^\W_]\(|\(\)")
+_PLACEHOLDER = re.compile(r"\{\{.*\}\}|\{%.*%\}")
+
+
+def _code(line: str) -> bool:
+    return bool(_CODE_MARKS.search(line)) and not _PLACEHOLDER.fullmatch(line)
 _SCORE = re.compile(r"^[▲▼↑↓⬆⬇]?\s*[+\-−]?\d[\d,.]*\s*[km]?\s*[▲▼↑↓⬆⬇]?$", re.I)  # "14", "▲ 877 ▼"
 _LANGUAGE_LABELS = {
     "english", "deutsch", "français", "español", "italiano", "português", "nederlands", "русский", "polski",
@@ -518,10 +527,12 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
         while j < len(lines) and runlike[j]:
             j += 1
         run = range(i, j)
-        strong = [k for k in run if _strong(lines[k])]
+        # A line of code is none of the interface's; a run half made of code is a code block, "return r" too
+        code = [k for k in run if _code(lines[k])]
+        strong = [] if 2 * len(code) >= len(run) else [k for k in run if _strong(lines[k]) and k not in code]
         if len(strong) >= 2:
             for k in run:
-                drop[k] = drop[k] or _strong(lines[k]) or (_weak(lines[k]) and lines[k] not in titled)
+                drop[k] = drop[k] or k not in code and (_strong(lines[k]) or (_weak(lines[k]) and lines[k] not in titled))
         else:  # alone, only what cannot be anything but chrome goes (not a bare handle: it may be a byline)
             for k in strong:  # a handle with a time is a post's header ("maintainer to debian@lemmy.ml · 3h")
                 drop[k] = not _handle(lines[k]) or bool(_STRONG.match(lines[k]) or _TIME_ANYWHERE.search(lines[k]))
@@ -679,10 +690,8 @@ def repeatable(line: str) -> bool:
     words, not a line of code ("}", "});", "x = 1") or a number (a step's, a list's), which many documents hold
     each in its own place."""
     return (len(line.split(maxsplit=8)) <= 8 and not _written(line)  # splitting stops at a ninth word
-            and not _CODE_MARKS.search(line) and any(ch.isalpha() for ch in line))  # fmt: skip
+            and not _code(line) and any(ch.isalpha() for ch in line))  # fmt: skip
 
-
-_CODE_MARKS = re.compile(r"[{};=]|\(\)")
 
 
 def repeated_lines(texts: list[str], min_docs: int = REPEATED_MIN_DOCS, min_share: float = REPEATED_MIN_SHARE) -> set[str]:
