@@ -11,7 +11,7 @@ import multiprocessing
 import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from pipeline import progress, tables
@@ -160,8 +160,13 @@ def _ahead(executor: Executor | _RayTasks, job: Callable, calls: list[tuple], wi
     handed on: the work runs ahead of the consumer, but no further."""
     waiting = iter(calls)
     running = deque(executor.submit(job, *call) for call in itertools.islice(waiting, window))
-    while running:
-        result = running.popleft().result()
-        if (call := next(waiting, None)) is not None:
-            running.append(executor.submit(job, *call))
-        yield result
+    try:
+        while running:
+            result = running.popleft().result()
+            if (call := next(waiting, None)) is not None:
+                running.append(executor.submit(job, *call))
+            yield result
+    finally:  # a job failed (a full disk): none of the others may go on writing after the caller cleans up
+        for future in running:
+            future.cancel()
+        wait(running)
