@@ -248,3 +248,19 @@ def test_a_code_blocks_short_lines_are_code_not_a_posts_header():
                         "Reply", "{{ board.errors[0].message }}", "cooler1 2 years ago",
                         "It is possible that the method still works, but it is harder now for several reasons."])
     assert "cooler1 2 years ago" not in strip_chrome(thread).text.split("\n")
+
+
+def test_a_paragraph_wrapped_at_a_width_is_writing_whole():
+    # a NEWS file's items, each wrapped at 72 columns: "Fix ..." and "Report ..." start like an interface's buttons
+    news = "\n".join([
+        "dbus 1.15.2 (2022-09-22)", "",
+        "Bug fixes:", "",
+        "• Fix an assertion failure in dbus-daemon when a privileged Monitoring",
+        "  connection was closed while it was still receiving messages",
+        "• Report configuration file read errors instead of ignoring the",
+        "  file, since a typo there silently disabled the whole policy.",
+        "• Fix a crash when the dbus-daemon is terminated while one or more",
+        "  activatable services are still starting up",
+    ])
+    kept = strip_chrome(news).text
+    assert all(line.strip() in kept for line in news.split("\n")[4:]), kept

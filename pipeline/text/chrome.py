@@ -597,10 +597,25 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
             for k, language in foreign.items():
                 drop[k] = language in interface or bool(together and together.language != body.language and together.score >= FOREIGN_SURE)
 
+    # A paragraph wrapped at a width: a line its sentence goes on from, and the lines going on, are writing
+    # ("The dbus-daemon man page now has scarier warnings about" / "<allow_anonymous/> and non-local TCP, which ...")
+    for k in range(len(lines) - 1):
+        if (drop[k] or drop[k + 1]) and _wraps(lines[k], lines[k + 1]):
+            drop[k] = drop[k + 1] = False
     posts = _posts(raw_lines, lines, drop)
     kept = [k for k in range(len(lines)) if not drop[k]]
     removed = [lines[k] for k in range(len(lines)) if drop[k]]
     return ChromeResult(collapse_blank_lines("\n".join(lines[k] for k in kept)), removed, posts, kept)
+
+
+def _wraps(line: str, after: str) -> bool:
+    """Does `after` go on with the sentence of `line`, wrapped at a width? `line` long and not ended, `after` going on
+    in lower case, long too or the paragraph's end (not a title, then a post's "submitted 3 hours ago by")."""
+    return (len(line) >= WRAPPED and line[-1:].isalpha() and after[:1].islower()
+            and (len(after) >= WRAPPED or after[-1:] in ".!?"))  # fmt: skip
+
+
+WRAPPED = 40  # characters of a line wrapped at a width (most wrap at 72 to 80)
 
 
 def kept_lines(text: str, kept: list[int]) -> tuple[str, list[str]]:
