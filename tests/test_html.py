@@ -393,3 +393,19 @@ def test_a_thread_of_short_posts_outweighing_the_box_that_outscores_it_is_the_te
             f"</div></div><div class='side'><ul>{side}</ul></div></div></body></html>")  # fmt: skip
     text = html_to_text(page).text.split("\n")
     assert [line for line in text if line in said] == said and not any("error code" in line for line in text)
+
+
+def test_a_documentation_pages_sections_are_read_whole():
+    # Sphinx gives each section the slug of its heading as an id ("new-features-related-to-type-hints" holds a chrome
+    # word), and a long example's commas are its syntax's: neither takes the rest of the page away (Python's docs lost
+    # a What's New section, and venv's page all but its example)
+    prose = [f"Paragraph {i} of the guide explains, in plain words, what the module does and why, as docs do." for i in range(3)]
+    example = "\n".join(f"    builder.run(name, options, env={i}, path=paths[{i}], user=users[{i}], flags=(a, b, c))" for i in range(150))
+    page = ("<html><body><div class='body' role='main'><section id='module-builder'><h1>builder — Build environments</h1>"
+            f"<p>{prose[0]}</p>"
+            f"<section id='creating-environments'><h2>Creating environments</h2><p>{prose[1]}</p></section>"
+            f"<section id='new-features-related-to-type-hints'><h2>New Features Related to Type Hints</h2><p>{prose[2]}</p></section>"
+            f"<section id='an-example'><h2>An example</h2><p>The following script shows how to extend the builder:</p>"
+            f"<pre>{example}</pre></section></section></div><div class='sphinxsidebar'><p>Navigation</p></div></body></html>")
+    text = html_to_text(page).text
+    assert all(p in text for p in prose) and "New Features Related to Type Hints" in text and example.split("\n")[-1].strip() in text

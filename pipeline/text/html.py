@@ -161,7 +161,14 @@ def _post_named(name: str) -> bool:
 
 
 def _says(node: etree._Element) -> int:
-    return _name_says(node.get("class", "")) | _name_says(node.get("id", "")) & ~_SIGNATURE
+    anchor = node.get("id", "")
+    anchor = "" if anchor.count("-") >= SLUG_WORDS - 1 else anchor  # a heading's slug names no box
+    return _name_says(node.get("class", "")) | _name_says(anchor) & ~_SIGNATURE
+
+
+# An id of this many words joined by hyphens is made from a heading ("new-features-related-to-type-hints": Sphinx,
+# Markdown renderers and tables of contents give each section one), not a name for what the box is.
+SLUG_WORDS = 5
 
 
 def _is_tag(node: object) -> bool:
@@ -407,7 +414,8 @@ def _main_content(
         chain = _chain(node, chains)
         if _inside_chrome(chain, dropped, verdicts):
             continue
-        score = 1 + sum(map(text.count, _COMMAS)) + min(length // 100, 3)
+        # (a code block's commas are its syntax's, not a writer's: a long example outscored its page's prose)
+        score = 1 + (0 if node.tag == "pre" else sum(map(text.count, _COMMAS))) + min(length // 100, 3)
         held[chain[1]] = held.get(chain[1], 0) + length
         for level, ancestor in enumerate(chain[1 : 1 + ANCESTOR_LEVELS]):  # the score: the nearest five
             if ancestor not in scores:
