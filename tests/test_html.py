@@ -409,3 +409,17 @@ def test_a_documentation_pages_sections_are_read_whole():
             f"<pre>{example}</pre></section></section></div><div class='sphinxsidebar'><p>Navigation</p></div></body></html>")
     text = html_to_text(page).text
     assert all(p in text for p in prose) and "New Features Related to Type Hints" in text and example.split("\n")[-1].strip() in text
+
+
+def test_a_tables_cells_holding_paragraphs_stay_on_their_rows_line():
+    # Sphinx puts a <p> in every cell, other sites a <br>: each row is still one line, its cells apart by tabs; a
+    # cell holding a whole post (a forum laid out in a table) is still read a paragraph a line
+    intro = "The status codes a server may answer with, as the standard defines them, with the section of each."
+    rows = "".join(f"<tr><td><p>{code}</p></td><td><p>{name}</p></td><td>HTTP/1.1<br>RFC 7231, Section {section}</td></tr>"
+                   for code, name, section in [(100, "CONTINUE", "6.2.1"), (200, "OK", "6.3.1")])
+    page = f"<html><body><p>{intro}</p><table><tr><th><p>Code</p></th><th><p>Name</p></th><th>Details</th></tr>{rows}</table></body></html>"
+    assert html_to_text(page).text.split("\n")[1:] == [
+        "Code\tName\tDetails", "100\tCONTINUE\tHTTP/1.1 RFC 7231, Section 6.2.1", "200\tOK\tHTTP/1.1 RFC 7231, Section 6.3.1"]
+    post = [f"Paragraph {i} of a long post in a forum laid out in tables, which goes on for a while to say it." for i in range(5)]
+    page = f"<html><body><table><tr><td>alice</td><td>{''.join(f'<p>{p}</p>' for p in post)}</td></tr></table></body></html>"
+    assert html_to_text(page).text.split("\n")[-5:] == post

@@ -45,7 +45,10 @@ _BLOCK_TAGS = {
 _CELL_TAGS = {"td", "th"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 LINKED_LINE = 0.8  # of a line's characters inside links: a line made of links
-_LINK, _TRUSTED, _HEADING = object(), object(), object()  # a link, a trusted list of links, a heading (pushed to leave)
+_LINK, _TRUSTED, _HEADING, _IN_CELL = object(), object(), object(), object()  # a link, a trusted list of links, a
+# heading, a table's cell of one line (pushed to leave)
+CELL_LINE = 300  # characters: a cell holding no more, in one block at most, is one cell of its row's line (not a
+# layout's cell: a user's card of name, rank and join date, a post)
 # a paragraph of these alone is empty to a reader (site builders put a zero-width joiner in each spacer paragraph)
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"
 _CELL_END = "\ue000"  # a private-use character marks a cell's end until whitespace is collapsed (then a tab)
@@ -734,7 +737,7 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
         """The page's paragraphs; with `teasers`, lists of links whose links read as headlines are text too."""
         lines: list[tuple[str, bool, bool]] = []  # each paragraph, whether it is made of links, whether a heading
         current: list[str] = []
-        inside = {_LINK: 0, _TRUSTED: 0, _HEADING: 0}  # how many of each the walk is in
+        inside = {_LINK: 0, _TRUSTED: 0, _HEADING: 0, _IN_CELL: 0}  # how many of each the walk is in
         line_links = [0]  # characters of the current line inside links
         took_meta = [False]  # whether an author or a date left the current line (for metadata)
 
@@ -802,7 +805,10 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
             if node not in roots and _pointer(node, links, site):
                 left_out.append(node)
                 continue
-            if tag in _BLOCK_TAGS:
+            if tag in _BLOCK_TAGS and inside[_IN_CELL]:  # a cell's paragraph or line break stays on its row's line
+                current.append(" ")
+                stack.append(" ")
+            elif tag in _BLOCK_TAGS:
                 flush()
                 if tag in _HEADINGS:
                     inside[_HEADING] += 1
@@ -813,6 +819,9 @@ def html_to_text(markup: str, any_depth: bool = False, page: etree._Element | No
                 stack.append(_LINK)
             elif tag in _CELL_TAGS:
                 stack.append(_CELL_END)
+                if links.get(node, (0,))[0] <= CELL_LINE and sum(e.tag in _BLOCK_TAGS for e in node.iterdescendants()) <= 1:
+                    inside[_IN_CELL] += 1
+                    stack.append(_IN_CELL)
             copies = _copies(node, links, skipped)
             for child in reversed(node):  # its text, then each child and its tail, taken from the top of the stack
                 if child.tail:
