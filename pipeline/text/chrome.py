@@ -247,6 +247,8 @@ _PLACEHOLDER = re.compile(r"\{\{.*\}\}|\{%.*%\}")
 
 def _code(line: str) -> bool:
     return bool(_CODE_MARKS.search(line)) and not _PLACEHOLDER.fullmatch(line)
+
+
 _SCORE = re.compile(r"^[▲▼↑↓⬆⬇]?\s*[+\-−]?\d[\d,.]*\s*[km]?\s*[▲▼↑↓⬆⬇]?$", re.I)  # "14", "▲ 877 ▼"
 _LANGUAGE_LABELS = {
     "english", "deutsch", "français", "español", "italiano", "português", "nederlands", "русский", "polski",
@@ -706,7 +708,6 @@ def repeatable(line: str) -> bool:
     each in its own place."""
     return (len(line.split(maxsplit=8)) <= 8 and not _written(line)  # splitting stops at a ninth word
             and not _code(line) and any(ch.isalpha() for ch in line))  # fmt: skip
-
 
 
 def repeated_lines(texts: list[str], min_docs: int = REPEATED_MIN_DOCS, min_share: float = REPEATED_MIN_SHARE) -> set[str]:
