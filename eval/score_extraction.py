@@ -144,27 +144,31 @@ def _summary(rows: list[tuple[float | None, float | None, float]]) -> dict:
             "mean_f1": mean([x[2] for x in rows]), "zero": sum(x[2] == 0 for x in rows)}  # fmt: skip
 
 
-def score_mixed(extract: Extract) -> dict:
-    rows, by_type, pages, seconds = [], collections.defaultdict(list), [], []
-    for key, data, truth, kind in mixed_pages():
+def _scored(extract: Extract, pages: Iterator[tuple], token: re.Pattern = _TOKEN) -> tuple[list, list[dict], list[float]]:
+    """Each page of (key, bytes, truth[, type]) scored against its whole text: its (precision, recall, F1), its line in
+    the list of pages, its time."""
+    rows, listed, seconds = [], [], []
+    for key, data, truth, *kind in pages:
         text, took = _timed(extract, data)
         seconds.append(took)
-        row = shingle_scores(truth, text)
+        row = shingle_scores(truth, text, token)
         rows.append(row)
-        by_type[kind].append(row)
-        pages.append({"page": key, "type": kind, "f1": round(row[2], 3), "precision": row[0], "recall": row[1], "chars": len(text)})
+        typed = {"type": kind[0]} if kind else {}
+        listed.append({"page": key, **typed, "f1": round(row[2], 3), "precision": row[0], "recall": row[1], "chars": len(text)})
+    return rows, listed, seconds
+
+
+def score_mixed(extract: Extract) -> dict:
+    rows, pages, seconds = _scored(extract, mixed_pages())
+    by_type = collections.defaultdict(list)
+    for row, page in zip(rows, pages):
+        by_type[page["type"]].append(row)
     kinds = {kind: _summary(by_type[kind]) for kind in sorted(by_type, key=lambda k: (-len(by_type[k]), k))}
     return {**_summary(rows), **_speed(seconds), "by_type": kinds, "worst": sorted(pages, key=lambda p: p["f1"])}
 
 
 def score_heldout(extract: Extract) -> dict:
-    rows, pages, seconds = [], [], []
-    for name, data, truth in heldout_pages():
-        text, took = _timed(extract, data)
-        seconds.append(took)
-        row = shingle_scores(truth, text, _TOKEN_ANY_SCRIPT)
-        rows.append(row)
-        pages.append({"page": name, "f1": round(row[2], 3), "precision": row[0], "recall": row[1], "chars": len(text)})
+    rows, pages, seconds = _scored(extract, heldout_pages(), _TOKEN_ANY_SCRIPT)
     return {**_summary(rows), **_speed(seconds), "worst": sorted(pages, key=lambda p: p["f1"])}
 
 
