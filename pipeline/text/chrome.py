@@ -530,7 +530,7 @@ def strip_chrome(text: str, from_html: bool = False) -> ChromeResult:
             j += 1
         run = range(i, j)
         # A line of code is none of the interface's; a run half made of code is a code block, "return r" too
-        code = [k for k in run if _code(lines[k])]
+        code = {k for k in run if _code(lines[k])}
         strong = [] if 2 * len(code) >= len(run) else [k for k in run if _strong(lines[k]) and k not in code]
         if len(strong) >= 2:
             for k in run:
